@@ -1,0 +1,16 @@
+-- The figures of a run's summary, from staging and bookkeeping. Binds :run_id.
+SELECT
+    (SELECT COUNT(*) FROM v2_backfill.stage_messages) AS legacy_messages,
+    (SELECT COUNT(*) FROM v2_backfill.lineage AS l WHERE l.run_id = :run_id) AS messages_copied,
+    (
+        SELECT COUNT(*) FROM v2_backfill.stage_messages AS s
+        JOIN v2_backfill.lineage AS l ON l.legacy_message_id = s.message_id
+        WHERE l.run_id <> :run_id
+    ) AS already_migrated,
+    (
+        SELECT COUNT(*) FROM v2_backfill.created_conversations AS c WHERE c.run_id = :run_id
+    ) AS conversations_created,
+    (
+        SELECT COUNT(DISTINCT l.conversation_id) FROM v2_backfill.lineage AS l
+        WHERE l.run_id = :run_id
+    ) AS conversations_receiving;

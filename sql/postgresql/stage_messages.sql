@@ -1,0 +1,109 @@
+-- Stages every legacy message with normalised fields and the set-based attribution rules
+-- (conversation_property, single_property_timeline) or a quarantine reason; shared messages
+-- of multi-property timelines stay pending (property_id, rule and reason NULL) for the text
+-- rules. Binds nothing. Reads legacy tables only.
+TRUNCATE v2_backfill.stage_attribution, v2_backfill.stage_messages;
+
+INSERT INTO v2_backfill.stage_messages (
+    message_id, legacy_conversation_id, timeline_id, is_shared, conversation_active,
+    sender_id, sender_type, is_read, read_at, created_at, updated_at,
+    property_id, rule, reason, detail
+)
+WITH timeline_properties AS (
+    SELECT "timelineId" AS timeline_id, COUNT(*) AS property_count, MIN(id) AS any_property_id
+    FROM properties
+    GROUP BY "timelineId"
+),
+facts AS (
+    SELECT
+        m.id AS message_id,
+        m."conversationId" AS legacy_conversation_id,
+        c.id IS NOT NULL AS has_conversation,
+        c."timelineId" AS timeline_id,
+        c."propertyId" AS conversation_property_id,
+        c."isActive" AS conversation_active,
+        t.id IS NOT NULL AS has_timeline,
+        u.id IS NOT NULL AND cl.id IS NOT NULL AS has_parties,
+        p.id IS NOT NULL AS has_property,
+        p."timelineId" AS property_timeline_id,
+        tp.property_count,
+        tp.any_property_id,
+        mv.id IS NOT NULL AND l.legacy_message_id IS NULL AS id_taken,
+        m."senderId" AS sender_id,
+        m."senderType" AS raw_sender_type,
+        CASE
+            WHEN UPPER(TRIM(m."senderType")) IN ('AGENT', 'CLIENT') THEN UPPER(TRIM(m."senderType"))
+            WHEN m."senderId" = c."agentId" THEN 'AGENT'
+            WHEN m."senderId" = c."clientId" THEN 'CLIENT'
+        END AS sender_type,
+        m."isRead" AS is_read,
+        m."readAt" AS read_at,
+        m."createdAt" AS created_at,
+        m."updatedAt" AS updated_at
+    FROM messages AS m
+    LEFT JOIN conversations AS c ON c.id = m."conversationId"
+    LEFT JOIN timelines AS t ON t.id = c."timelineId"
+    LEFT JOIN users AS u ON u.id = t."agentId"
+    LEFT JOIN clients AS cl ON cl.id = t."clientId"
+    LEFT JOIN properties AS p ON p.id = c."propertyId"
+    LEFT JOIN timeline_properties AS tp ON tp.timeline_id = c."timelineId"
+    LEFT JOIN messages_v2 AS mv ON mv.id = m.id
+    LEFT JOIN v2_backfill.lineage AS l ON l.legacy_message_id = m.id
+),
+judged AS (
+    SELECT
+        f.*,
+        CASE
+            WHEN NOT f.has_conversation THEN 'orphan_message'
+            WHEN f.id_taken THEN 'id_taken_by_native_message'
+            WHEN f.sender_type IS NULL THEN 'unknown_sender'
+            WHEN f.conversation_property_id IS NOT NULL AND NOT f.has_property
+                THEN 'conversation_property_missing'
+            WHEN f.conversation_property_id IS NOT NULL
+                AND f.property_timeline_id IS DISTINCT FROM f.timeline_id
+                THEN 'conversation_property_in_other_timeline'
+            WHEN NOT f.has_timeline THEN 'timeline_missing'
+            WHEN NOT f.has_parties THEN 'timeline_agent_or_client_missing'
+            WHEN f.conversation_property_id IS NULL AND f.property_count IS NULL
+                THEN 'timeline_without_properties'
+        END AS reason
+    FROM facts AS f
+)
+SELECT
+    message_id,
+    legacy_conversation_id,
+    timeline_id,
+    conversation_property_id IS NULL,
+    conversation_active,
+    sender_id,
+    sender_type,
+    is_read,
+    read_at,
+    created_at,
+    updated_at,
+    CASE
+        WHEN reason IS NOT NULL THEN NULL
+        WHEN conversation_property_id IS NOT NULL THEN conversation_property_id
+        WHEN property_count = 1 THEN any_property_id
+    END,
+    CASE
+        WHEN reason IS NOT NULL THEN NULL
+        WHEN conversation_property_id IS NOT NULL THEN 'conversation_property'
+        WHEN property_count = 1 THEN 'single_property_timeline'
+    END,
+    reason,
+    CASE reason
+        WHEN 'orphan_message' THEN 'legacy conversation ' || legacy_conversation_id || ' does not exist'
+        WHEN 'id_taken_by_native_message' THEN 'messages_v2 already holds a native row with this id'
+        WHEN 'unknown_sender' THEN 'senderType ' || quote_nullable(raw_sender_type)
+            || ' and senderId ' || sender_id || ' match neither the agent nor the client'
+        WHEN 'conversation_property_missing' THEN 'property ' || conversation_property_id
+            || ' does not exist'
+        WHEN 'conversation_property_in_other_timeline' THEN 'property ' || conversation_property_id
+            || ' belongs to timeline ' || property_timeline_id || ', not ' || timeline_id
+        WHEN 'timeline_missing' THEN 'timeline ' || timeline_id || ' does not exist'
+        WHEN 'timeline_agent_or_client_missing' THEN 'the agent or client of timeline '
+            || timeline_id || ' does not exist'
+        WHEN 'timeline_without_properties' THEN 'timeline ' || timeline_id || ' has no properties'
+    END
+FROM judged;

@@ -1,0 +1,18 @@
+-- Lists the properties of every timeline that has pending shared-conversation messages, with
+-- createdAt as epoch ms (TEXT cells included), for the address and primary-property rules.
+-- Binds nothing.
+SELECT
+    p.id,
+    p."timelineId" AS timeline_id,
+    p.address,
+    p.position,
+    CASE typeof(p."createdAt")
+        WHEN 'integer' THEN p."createdAt"
+        WHEN 'real' THEN CAST(p."createdAt" AS INTEGER)
+        WHEN 'text' THEN CAST(ROUND((julianday(p."createdAt") - 2440587.5) * 86400000.0) AS INTEGER)
+    END AS created_at
+FROM properties AS p
+WHERE p."timelineId" IN (
+    SELECT DISTINCT s.timeline_id FROM v2_backfill.stage_messages AS s
+    WHERE s.is_shared AND s.property_id IS NULL AND s.reason IS NULL
+);

@@ -1,0 +1,1 @@
+"""Pure, typed transforms: attribution rules and normalisation. No I/O, no orchestration."""

@@ -1,0 +1,206 @@
+"""The backfill's steps, each a plain function over a `Database` (the flow only sequences them).
+
+stage -> attribute shared messages -> publish (one transaction) -> summarise. Staging and all
+bookkeeping live in the `v2_backfill` store; the app's tables are written only by `publish`
+and `create_v2_tables`, the legacy tables never.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from transforms.attribution import Placement, SharedMessage, ThreadAttributor, TimelineProperty
+from v2_backfill.config import BackfillConfig, Fallback
+from v2_backfill.database import Database, utc_now_ms
+from v2_backfill.errors import PreflightError
+from v2_backfill.preflight import run_preflight
+
+log = logging.getLogger("v2_backfill")
+
+Progress = Callable[[int, int], None]
+"""Called as progress(done, total) during long steps."""
+
+
+@dataclass
+class RunSummary:
+    """What a backfill run did; printed as text or JSON (stable keys)."""
+
+    run_id: str
+    database: str
+    v2_tables_created: bool = False
+    legacy_messages: int = 0
+    messages_copied: int = 0
+    messages_already_migrated: int = 0
+    conversations_created: int = 0
+    conversations_reused: int = 0
+    attribution_by_rule: dict[str, int] = field(default_factory=dict)
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    started_at: str = ""
+    finished_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as plain JSON-ready values."""
+        return asdict(self)
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: UTC time plus a random suffix."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def preflight(db: Database) -> list[str]:
+    """Check the database; raise `PreflightError` naming every problem. Returns notes."""
+    report = run_preflight(db)
+    if report.problems:
+        raise PreflightError(report.problems)
+    return report.notes
+
+
+def create_v2_tables(db: Database) -> bool:
+    """Create the V2 tables in one transaction when none exists; True if created."""
+    if not run_preflight(db).create_v2_tables:
+        return False
+    with db.begin() as conn:
+        db.run(conn, "create_v2_tables")
+    log.info("created the V2 tables")
+    return True
+
+
+def start_run(db: Database, run_id: str, kind: str, params: dict[str, Any]) -> None:
+    """Create the bookkeeping store if needed and record the run as running."""
+    with db.begin() as conn:
+        db.ensure_bookkeeping(conn)
+        db.run(
+            conn,
+            "start_run",
+            {"run_id": run_id, "kind": kind, "now": db.from_ms(utc_now_ms()),
+             "params": json.dumps(params, sort_keys=True, default=str)},
+        )  # fmt: skip
+
+
+def finish_run(db: Database, run_id: str, status: str, summary: dict[str, Any]) -> None:
+    """Record how the run ended, with its summary."""
+    with db.begin() as conn:
+        db.run(
+            conn,
+            "finish_run",
+            {"run_id": run_id, "status": status, "now": db.from_ms(utc_now_ms()),
+             "summary": json.dumps(summary, sort_keys=True, default=str)},
+        )  # fmt: skip
+
+
+def stage_messages(db: Database) -> int:
+    """Stage every legacy message with the set-based rules applied; return the count."""
+    with db.begin() as conn:
+        db.run(conn, "stage_messages")
+        return conn.execute(sa.text("SELECT COUNT(*) FROM v2_backfill.stage_messages")).scalar_one()
+
+
+def attribute_shared_messages(
+    db: Database, config: BackfillConfig, progress: Progress | None = None
+) -> int:
+    """Apply the text rules to the pending shared-conversation messages, streamed in chunks.
+
+    Only these rows (with their content) leave the database; results go back by bulk load and
+    one set-based UPDATE. Returns how many messages were decided.
+    """
+    with db.connect() as conn:
+        (total,) = db.query(conn, "count_pending_shared_messages")[0]
+        properties = [
+            TimelineProperty(row.id, row.timeline_id, row.address or "", row.position,
+                             db.to_ms(row.created_at))
+            for row in db.query(conn, "pending_timeline_properties")
+        ]  # fmt: skip
+    if not total:
+        return 0
+    attributor = ThreadAttributor(
+        properties,
+        window_ms=config.thread_window_ms,
+        primary_fallback=config.fallback is Fallback.PRIMARY_PROPERTY,
+    )
+    done = 0
+    with db.begin() as conn:
+        for chunk in _pending_chunks(db, conn, config.chunk_size):
+            placements = attributor.place_all(chunk)
+            db.bulk_insert(conn, "stage_attribution", _PLACEMENT_COLUMNS, map(_row, placements))
+            done += len(placements)
+            if progress:
+                progress(done, total)
+        db.run(conn, "apply_attribution")
+    return done
+
+
+_PLACEMENT_COLUMNS = ("message_id", "property_id", "rule", "reason", "detail")
+
+
+def _row(placement: Placement) -> tuple[str | None, ...]:
+    return (placement.message_id, placement.property_id, placement.rule, placement.reason,
+            placement.detail)  # fmt: skip
+
+
+def _pending_chunks(
+    db: Database, conn: sa.Connection, page_size: int
+) -> Iterator[list[SharedMessage]]:
+    """Pages of pending messages in thread order, by keyset (conversation, time, id)."""
+    cursor: dict[str, Any] = {
+        "after_conversation": "", "after_created": db.from_ms(0), "after_message": "",
+    }  # fmt: skip
+    while True:
+        rows = db.query(conn, "pending_shared_messages", {**cursor, "page_size": page_size})
+        if not rows:
+            return
+        yield [
+            SharedMessage(r.message_id, r.legacy_conversation_id, r.timeline_id,
+                          db.to_ms(r.created_at), r.content or "")
+            for r in rows
+        ]  # fmt: skip
+        last = rows[-1]
+        cursor = {
+            "after_conversation": last.legacy_conversation_id,
+            "after_created": last.created_at,
+            "after_message": last.message_id,
+        }
+
+
+def publish(db: Database, run_id: str) -> None:
+    """Write the staged result into the V2 tables and the lineage, in one transaction."""
+    now = db.from_ms(utc_now_ms())
+    params = {"run_id": run_id, "now": now}
+    with db.begin() as conn:
+        unplaced = conn.execute(
+            sa.text(
+                "SELECT COUNT(*) FROM v2_backfill.stage_messages "
+                "WHERE property_id IS NULL AND reason IS NULL"
+            )
+        ).scalar_one()
+        if unplaced:
+            raise RuntimeError(f"{unplaced} staged messages have neither a property nor a reason")
+        db.run(conn, "publish_conversations", params)
+        db.run(conn, "publish_messages", params)
+        db.run(conn, "record_quarantine", params)
+        db.run(conn, "recompute_conversations", params)
+
+
+def summarize(db: Database, summary: RunSummary) -> RunSummary:
+    """Fill the run's figures from staging and bookkeeping."""
+    with db.connect() as conn:
+        counts = db.query(conn, "run_counts", {"run_id": summary.run_id})[0]
+        summary.legacy_messages = counts.legacy_messages
+        summary.messages_copied = counts.messages_copied
+        summary.messages_already_migrated = counts.already_migrated
+        summary.conversations_created = counts.conversations_created
+        summary.conversations_reused = counts.conversations_receiving - counts.conversations_created
+        summary.attribution_by_rule = {r.rule: r.messages for r in db.query(conn, "run_rules")}
+        summary.quarantined_by_reason = {
+            r.reason: r.messages for r in db.query(conn, "run_reasons")
+        }
+    return summary

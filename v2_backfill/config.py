@@ -1,0 +1,131 @@
+"""Typed configuration, resolved once from CLI flags and the environment, then passed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from v2_backfill.errors import UsageError
+
+BOOKKEEPING_SCHEMA = "v2_backfill"
+"""Where the pipeline keeps its own tables: a PostgreSQL schema, or the name the SQLite
+sidecar file is attached under. Never part of the app's Prisma schema."""
+
+SIDECAR_SUFFIX = ".v2_backfill.sqlite"
+
+
+class Fallback(StrEnum):
+    """What happens to a shared-conversation message no rule could place."""
+
+    QUARANTINE = "quarantine"
+    PRIMARY_PROPERTY = "primary_property"
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """Where the app's data lives, parsed from a SQLAlchemy or Prisma style URL."""
+
+    dialect: str
+    """`sqlite` or `postgresql`."""
+    sqlalchemy_url: str
+    """URL handed to SQLAlchemy: driver set, Prisma-only parameters removed."""
+    app_schema: str | None = None
+    """PostgreSQL schema holding the app's tables (Prisma's `?schema=`, default `public`)."""
+    sqlite_path: Path | None = None
+    """Absolute path of the SQLite database file."""
+
+    @property
+    def sidecar_path(self) -> Path | None:
+        """The SQLite bookkeeping file beside the database, `<db file>.v2_backfill.sqlite`."""
+        if self.sqlite_path is None:
+            return None
+        return self.sqlite_path.with_name(self.sqlite_path.name + SIDECAR_SUFFIX)
+
+    def describe(self) -> str:
+        """A printable form without password."""
+        if self.sqlite_path is not None:
+            return f"sqlite {self.sqlite_path}"
+        parts = urlsplit(self.sqlalchemy_url)
+        host = parts.hostname or "localhost"
+        port = f":{parts.port}" if parts.port else ""
+        return (
+            f"postgresql {parts.username or ''}@{host}{port}{parts.path} schema {self.app_schema}"
+        )
+
+
+def parse_database_url(url: str, *, cwd: Path | None = None) -> DatabaseTarget:
+    """Parse `file:./dev.db`, `sqlite:///path`, `postgresql://…?schema=NAME` and the like."""
+    url = url.strip()
+    if not url:
+        raise UsageError("no database given", hint="pass --db URL or set DATABASE_URL")
+    base = cwd or Path.cwd()
+    if url.startswith("file:"):
+        return _sqlite_target(base / url[len("file:") :].split("?", 1)[0])
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme.startswith("sqlite"):
+        path = url.split(":///", 1)[1] if ":///" in url else ""
+        if not path or path.startswith(":memory:"):
+            raise UsageError(f"unusable SQLite URL {url!r}", hint="name a database file")
+        return _sqlite_target(base / path.split("?", 1)[0])
+    if scheme in {"postgres", "postgresql"} or scheme.startswith("postgresql+"):
+        return _postgres_target(url)
+    raise UsageError(
+        f"unknown database URL scheme {scheme or url!r}",
+        hint="use file:./dev.db, sqlite:///path/to.db or postgresql://user:pw@host:5432/db",
+    )
+
+
+def _sqlite_target(path: Path) -> DatabaseTarget:
+    path = path.resolve()
+    return DatabaseTarget(dialect="sqlite", sqlalchemy_url=f"sqlite:///{path}", sqlite_path=path)
+
+
+def _postgres_target(url: str) -> DatabaseTarget:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schema = next((value for key, value in query if key == "schema"), "") or "public"
+    if schema == BOOKKEEPING_SCHEMA:
+        raise UsageError(f"the app schema cannot be {BOOKKEEPING_SCHEMA!r}: the pipeline owns it")
+    kept = [(key, value) for key, value in query if key not in _PRISMA_ONLY_PARAMS]
+    driver_url = urlunsplit(
+        ("postgresql+psycopg", parts.netloc, parts.path, urlencode(kept), parts.fragment)
+    )
+    return DatabaseTarget(dialect="postgresql", sqlalchemy_url=driver_url, app_schema=schema)
+
+
+_PRISMA_ONLY_PARAMS = {
+    "schema",
+    "connection_limit",
+    "pool_timeout",
+    "pgbouncer",
+    "statement_cache_size",
+    "socket_timeout",
+}
+
+
+@dataclass(frozen=True)
+class BackfillConfig:
+    """Everything a backfill run needs to know, resolved once."""
+
+    target: DatabaseTarget
+    """The app's database."""
+    thread_window_ms: int = 2 * 60 * 60 * 1000
+    """How long after an attributed message a follow-up without evidence stays in its thread."""
+    fallback: Fallback = Fallback.QUARANTINE
+    """Where shared-conversation messages without evidence go."""
+    chunk_size: int = 5000
+    """Rows per chunk when shared-conversation messages are streamed to Python."""
+    extra: dict[str, str] = field(default_factory=dict)
+    """Free-form run parameters recorded with the run (never read by the pipeline)."""
+
+
+def database_url_from(cli_value: str | None, environ: dict[str, str] | None = None) -> str:
+    """`--db` if given, else the app's own `DATABASE_URL`."""
+    env = os.environ if environ is None else environ
+    value = cli_value or env.get("DATABASE_URL", "")
+    if not value:
+        raise UsageError("no database given", hint="pass --db URL or set DATABASE_URL")
+    return value

@@ -1,0 +1,241 @@
+"""Database access: one small adapter per dialect for the few operations that differ.
+
+An adapter owns the engine for the app's database with the pipeline's bookkeeping store
+reachable as schema `v2_backfill` (a PostgreSQL schema, or the SQLite sidecar file attached
+under that name), loads the dialect's SQL files, bulk-loads rows and encodes timestamps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+import sql
+from v2_backfill.config import BOOKKEEPING_SCHEMA, DatabaseTarget
+from v2_backfill.errors import ConnectionFailed, UsageError
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+class Database:
+    """The app's database, seen through one dialect's adapter."""
+
+    dialect: str = ""
+
+    def __init__(self, target: DatabaseTarget, engine: Engine) -> None:
+        self.target = target
+        self.engine = engine
+
+    # -- connections -----------------------------------------------------------------------
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection inside one transaction, committed on success."""
+        writer = self.engine.execution_options(begin_mode="IMMEDIATE")
+        with _connection_errors(self.target), writer.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection for reads; roll back whatever it leaves open."""
+        with _connection_errors(self.target), self.engine.connect() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    # -- SQL files -------------------------------------------------------------------------
+    def statements(self, name: str) -> list[str]:
+        """The statements of `sql/<dialect>/<name>.sql`."""
+        return sql.statements(self.dialect, name)
+
+    def run(self, conn: Connection, name: str, params: dict[str, Any] | None = None) -> int:
+        """Execute every statement of a SQL file; return the rows the last one touched."""
+        rowcount = 0
+        for statement in self.statements(name):
+            rowcount = conn.execute(sa.text(statement), params or {}).rowcount
+        return rowcount
+
+    def query(
+        self, conn: Connection, name: str, params: dict[str, Any] | None = None
+    ) -> list[sa.Row]:
+        """Rows of the single SELECT in a SQL file."""
+        (statement,) = self.statements(name)
+        return list(conn.execute(sa.text(statement), params or {}))
+
+    # -- dialect specifics -----------------------------------------------------------------
+    def ensure_bookkeeping(self, conn: Connection) -> None:
+        """Create the pipeline's own tables (outside the app schema) when missing."""
+        self.run(conn, "create_bookkeeping")
+
+    def bulk_insert(
+        self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]
+    ) -> int:
+        """Load rows into a bookkeeping table `v2_backfill.<table>`; return how many."""
+        raise NotImplementedError
+
+    def to_ms(self, value: Any) -> int:
+        """Epoch milliseconds (UTC) of a timestamp as this dialect returns it."""
+        raise NotImplementedError
+
+    def from_ms(self, ms: int) -> Any:
+        """The value to bind for a timestamp given in epoch milliseconds (UTC)."""
+        raise NotImplementedError
+
+    def app_tables(self, conn: Connection) -> set[str]:
+        """Names of the tables in the app schema."""
+        return set(sa.inspect(conn).get_table_names(schema=self.app_schema))
+
+    @property
+    def app_schema(self) -> str | None:
+        """Schema of the app's tables for reflection (`None`: the connection's default)."""
+        return None
+
+
+class SqliteDatabase(Database):
+    """SQLite: DateTime as INTEGER epoch ms, bookkeeping in `<db file>.v2_backfill.sqlite`."""
+
+    dialect = "sqlite"
+
+    def bulk_insert(
+        self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]
+    ) -> int:
+        placeholders = ", ".join("?" for _ in columns)
+        names = ", ".join(columns)
+        cursor = conn.connection.driver_connection.cursor()
+        batch = list(rows)
+        cursor.executemany(
+            f"INSERT INTO {BOOKKEEPING_SCHEMA}.{table} ({names}) VALUES ({placeholders})", batch
+        )
+        return len(batch)
+
+    def to_ms(self, value: Any) -> int:
+        return int(value)
+
+    def from_ms(self, ms: int) -> int:
+        return ms
+
+
+class PostgresDatabase(Database):
+    """PostgreSQL: `TIMESTAMP(3)` UTC, bookkeeping in schema `v2_backfill`, loads by COPY."""
+
+    dialect = "postgresql"
+
+    @property
+    def app_schema(self) -> str | None:
+        return self.target.app_schema
+
+    def bulk_insert(
+        self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]
+    ) -> int:
+        names = ", ".join(columns)
+        count = 0
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {BOOKKEEPING_SCHEMA}.{table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+
+    def to_ms(self, value: datetime) -> int:
+        delta = value.replace(tzinfo=None) - _EPOCH
+        return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+    def from_ms(self, ms: int) -> datetime:
+        return _EPOCH + timedelta(milliseconds=ms)
+
+
+def open_database(target: DatabaseTarget, *, bookkeeping: bool = True) -> Database:
+    """Open the app's database; with `bookkeeping`, also reach the pipeline's store.
+
+    Without `bookkeeping` nothing is ever created: not the SQLite sidecar file, not a schema.
+    """
+    if target.dialect == "sqlite":
+        return SqliteDatabase(target, _sqlite_engine(target, bookkeeping=bookkeeping))
+    return PostgresDatabase(target, _postgres_engine(target))
+
+
+def _sqlite_engine(target: DatabaseTarget, *, bookkeeping: bool) -> Engine:
+    path = target.sqlite_path
+    assert path is not None
+    if not path.is_file():
+        raise UsageError(
+            f"SQLite database {path} does not exist",
+            hint="check the path; file: URLs are relative to the current directory",
+        )
+
+    def creator() -> sqlite3.Connection:
+        raw = sqlite3.connect(
+            f"file:{path}?mode=rw", uri=True, isolation_level=None, check_same_thread=False
+        )
+        raw.execute("PRAGMA busy_timeout = 30000")
+        raw.execute("PRAGMA foreign_keys = ON")
+        raw.create_function("md5", 1, _md5, deterministic=True)
+        if bookkeeping:
+            raw.execute(f"ATTACH DATABASE ? AS {BOOKKEEPING_SCHEMA}", (str(target.sidecar_path),))
+        return raw
+
+    engine = sa.create_engine("sqlite://", creator=creator, poolclass=sa.pool.QueuePool)
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # pysqlite would autocommit DDL; issue BEGIN ourselves so a transaction is one.
+        # Writers take the write lock up front (no lock upgrade that could fail as busy).
+        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('begin_mode', '')}")
+
+    return engine
+
+
+def _md5(value: str | None) -> str | None:
+    return None if value is None else hashlib.md5(value.encode("utf-8")).hexdigest()
+
+
+def _postgres_engine(target: DatabaseTarget) -> Engine:
+    engine = sa.create_engine(target.sqlalchemy_url, pool_pre_ping=True)
+    schema = (target.app_schema or "public").replace('"', '""')
+
+    @sa.event.listens_for(engine, "connect")
+    def _search_path(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f'SET search_path TO "{schema}"')
+        dbapi_connection.commit()
+
+    return engine
+
+
+@contextmanager
+def _connection_errors(target: DatabaseTarget) -> Iterator[None]:
+    """Turn driver errors at connect time into errors that say what to do."""
+    try:
+        yield
+    except sa.exc.DatabaseError as exc:
+        text = str(exc.orig or exc)
+        if "file is not a database" in text:
+            raise UsageError(
+                f"{target.sqlite_path} is not a SQLite database",
+                hint="point --db at the app's database file",
+            ) from exc
+        if "readonly database" in text or "unable to open database" in text:
+            raise UsageError(
+                f"cannot write to {target.describe()}: {text}",
+                hint="run with a user that may write the database file and its folder",
+            ) from exc
+        if isinstance(exc, sa.exc.OperationalError) and exc.connection_invalidated is False:
+            if "connection" in text.lower() or "password" in text.lower():
+                raise ConnectionFailed(
+                    f"cannot connect to {target.describe()}: {text.strip().splitlines()[0]}",
+                    hint="check host, port, user and password in the URL, and that the server runs",
+                ) from exc
+        raise
+
+
+def utc_now_ms() -> int:
+    """The current time in epoch milliseconds, UTC."""
+    return int(datetime.now(UTC).timestamp() * 1000)

@@ -1,0 +1,54 @@
+"""The exception hierarchy, and the exit code each kind of failure maps to.
+
+Terminal failures (bad input, a database that does not have the expected shape, failed
+checks) are never retried; transient ones (a connection that dropped) may be.
+"""
+
+
+class V2BackfillError(Exception):
+    """Base of every error the CLI turns into a short message and an exit code."""
+
+    exit_code = 2
+    transient = False
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text}\n  fix: {self.hint}" if self.hint else text
+
+
+class UsageError(V2BackfillError):
+    """Invalid option values or an unusable database URL (exit 2)."""
+
+
+class ConnectionFailed(V2BackfillError):
+    """The database cannot be reached or refuses the login (exit 2); worth a retry."""
+
+    transient = True
+
+
+class RunInProgress(V2BackfillError):
+    """Another backfill or sync holds this database's run lock (exit 2)."""
+
+
+class PreflightError(V2BackfillError):
+    """The database does not have the tables and columns the pipeline needs (exit 3)."""
+
+    exit_code = 3
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        listed = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(
+            f"preflight failed, nothing was written:\n{listed}",
+            hint="point --db at the app's database, or bring its schema to the Prisma shape",
+        )
+
+
+class DataQualityError(V2BackfillError):
+    """The run's result failed its checks; nothing was published (exit 1)."""
+
+    exit_code = 1

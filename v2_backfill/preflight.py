@@ -1,0 +1,213 @@
+"""Preflight: the legacy tables and columns exist, and existing V2 tables have Prisma's shape.
+
+The expected shape is not written down twice: it is reflected from the DDL the pipeline itself
+would run (`sql/<dialect>/create_v2_tables.sql`), executed in a scratch place that is thrown
+away (an in-memory SQLite database; a PostgreSQL schema in a rolled-back transaction).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from v2_backfill.database import Database
+
+V2_TABLES = ("property_conversations", "messages_v2", "notifications_v2")
+
+OPTIONAL_INDEXES = frozenset({"messages_v2_conversationId_senderType_isRead_idx"})
+"""Indexes the app has but Prisma's first migration preview did not list: created with the
+tables, but their absence from existing tables is only noted."""
+
+LEGACY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "users": ("id",),
+    "clients": ("id",),
+    "timelines": ("id", "agentId", "clientId"),
+    "properties": ("id", "timelineId", "address", "position", "createdAt"),
+    "conversations": ("id", "agentId", "clientId", "timelineId", "propertyId", "isActive"),
+    "messages": (
+        "id", "conversationId", "senderId", "senderType", "content",
+        "isRead", "readAt", "createdAt", "updatedAt",
+    ),
+}  # fmt: skip
+"""Legacy tables and the columns the pipeline reads."""
+
+
+@dataclass
+class PreflightReport:
+    """What preflight found: blocking problems, notes, and whether V2 tables must be created."""
+
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    create_v2_tables: bool = False
+
+
+def run_preflight(db: Database) -> PreflightReport:
+    """Check the database without writing anything."""
+    report = PreflightReport()
+    with db.connect() as conn:
+        tables = db.app_tables(conn)
+        inspector = sa.inspect(conn)
+        for table, needed in LEGACY_COLUMNS.items():
+            if table not in tables:
+                report.problems.append(f"legacy table {table!r} is missing")
+                continue
+            have = {c["name"] for c in inspector.get_columns(table, schema=db.app_schema)}
+            missing = [name for name in needed if name not in have]
+            if missing:
+                report.problems.append(f"legacy table {table!r} lacks column(s) {missing}")
+        present = [t for t in V2_TABLES if t in tables]
+        if not present:
+            report.create_v2_tables = True
+        elif len(present) < len(V2_TABLES):
+            absent = [t for t in V2_TABLES if t not in present]
+            report.problems.append(
+                f"V2 tables only partly present: {present} exist, {absent} do not"
+            )
+        else:
+            actual = shape(conn, db.app_schema)
+            report.problems.extend(compare_shapes(expected_shape(db), actual, report.notes))
+    return report
+
+
+def shape(conn: Connection, schema: str | None) -> dict[str, Any]:
+    """The comparable facts about the V2 tables (and their enums) in `schema`."""
+    inspector = sa.inspect(conn)
+    result: dict[str, Any] = {}
+    for table in V2_TABLES:
+        result[table] = {
+            "columns": {
+                c["name"]: (
+                    _type_name(c["type"], conn.dialect),
+                    c["nullable"],
+                    _default(c.get("default")),
+                )
+                for c in inspector.get_columns(table, schema=schema)
+            },
+            "primary key": tuple(
+                inspector.get_pk_constraint(table, schema=schema)["constrained_columns"]
+            ),
+            "indexes": {
+                i["name"]: (tuple(i["column_names"]), bool(i["unique"]))
+                for i in inspector.get_indexes(table, schema=schema)
+            },
+            "foreign keys": {
+                f["name"]: (
+                    tuple(f["constrained_columns"]),
+                    f["referred_table"],
+                    tuple(f["referred_columns"]),
+                    (f.get("options") or {}).get("ondelete", "NO ACTION"),
+                    (f.get("options") or {}).get("onupdate", "NO ACTION"),
+                )
+                for f in inspector.get_foreign_keys(table, schema=schema)
+            },
+        }
+    if conn.dialect.name == "postgresql":
+        result["enums"] = {
+            e["name"]: tuple(e["labels"]) for e in inspector.get_enums(schema=schema or "public")
+        }
+    return result
+
+
+def expected_shape(db: Database) -> dict[str, Any]:
+    """The shape Prisma generates, reflected from the pipeline's own DDL run in scratch."""
+    if db.dialect == "sqlite":
+        raw = sqlite3.connect(":memory:")
+        try:
+            for statement in db.statements("create_v2_tables"):
+                raw.execute(statement)
+            engine = sa.create_engine("sqlite://", creator=lambda: raw)
+            with engine.connect() as conn:
+                return shape(conn, None)
+        finally:
+            raw.close()
+    scratch = f"v2b_shape_{uuid.uuid4().hex[:12]}"
+    with db.connect() as conn:
+        transaction = conn.begin()
+        try:
+            conn.execute(sa.text(f'CREATE SCHEMA "{scratch}"'))
+            app = (db.app_schema or "public").replace('"', '""')
+            conn.execute(sa.text(f'SET LOCAL search_path TO "{scratch}", "{app}"'))
+            for statement in db.statements("create_v2_tables"):
+                conn.execute(sa.text(statement))
+            found = shape(conn, scratch)
+            return _unscratch(found, scratch)
+        finally:
+            transaction.rollback()
+
+
+def _unscratch(found: dict[str, Any], scratch: str) -> dict[str, Any]:
+    """Defaults that name the scratch schema (enum casts) read as the app's would."""
+    for table in V2_TABLES:
+        columns = found[table]["columns"]
+        for name, (type_name, nullable, default) in columns.items():
+            if default:
+                default = default.replace(f'"{scratch}".', "").replace(f"{scratch}.", "")
+            columns[name] = (type_name.replace(f"{scratch}.", ""), nullable, default)
+    return found
+
+
+def compare_shapes(
+    expected: dict[str, Any], actual: dict[str, Any], notes: list[str] | None = None
+) -> list[str]:
+    """One line a person understands per difference between two shapes."""
+    problems: list[str] = []
+    for table in V2_TABLES:
+        want, have = expected[table], actual[table]
+        problems += _diff_named(
+            f"{table} column", want["columns"], have["columns"], ("type", "nullable", "default")
+        )
+        if want["primary key"] != have["primary key"]:
+            problems.append(
+                f"{table}: primary key is {have['primary key']}, "
+                f"Prisma generates {want['primary key']}"
+            )
+        problems += _diff_named(
+            f"{table} foreign key", want["foreign keys"], have["foreign keys"],
+            ("columns", "referenced table", "referenced columns", "ON DELETE", "ON UPDATE"),
+        )  # fmt: skip
+        for name in sorted(set(want["indexes"]) - set(have["indexes"]) & OPTIONAL_INDEXES):
+            if notes is not None:
+                notes.append(f"{table}: index {name} is absent (the app adds it; not required)")
+        want_indexes = {k: v for k, v in want["indexes"].items() if k in have["indexes"]
+                        or k not in OPTIONAL_INDEXES}  # fmt: skip
+        problems += _diff_named(
+            f"{table} index", want_indexes, have["indexes"], ("columns", "unique")
+        )
+    if "enums" in expected:
+        for name, labels in expected["enums"].items():
+            found = actual.get("enums", {}).get(name)
+            if found is None:
+                problems.append(f"enum type {name} is missing")
+            elif found != labels:
+                problems.append(
+                    f"enum type {name} has values {list(found)}, Prisma generates {list(labels)}"
+                )
+    return problems
+
+
+def _diff_named(
+    what: str, want: dict[str, tuple], have: dict[str, tuple], facets: tuple[str, ...]
+) -> list[str]:
+    lines = [f"{what} {name} is missing" for name in sorted(set(want) - set(have))]
+    lines += [f"{what} {name} is not in Prisma's schema" for name in sorted(set(have) - set(want))]
+    for name in sorted(set(want) & set(have)):
+        for facet, expected, actual in zip(facets, want[name], have[name], strict=True):
+            if expected != actual:
+                lines.append(f"{what} {name}: {facet} is {actual!r}, Prisma generates {expected!r}")
+    return lines
+
+
+def _type_name(type_: Any, dialect: sa.engine.Dialect) -> str:
+    try:
+        return type_.compile(dialect=dialect)
+    except sa.exc.CompileError:
+        return repr(type_)
+
+
+def _default(value: str | None) -> str | None:
+    return None if value is None else str(value).strip()

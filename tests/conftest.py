@@ -7,12 +7,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
-import sqlalchemy as sa
+# Prefect gets a private home before it is first imported (its temporary server's SQLite lives
+# there), and sends nothing anywhere.
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="v2b-prefect-"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from tests.factory import AppDatabase  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_DB = ROOT.parent / "shared" / "fixtures" / "property-sync-dev.db"
@@ -70,3 +78,49 @@ def pg_schema(pg_database: str) -> Iterator[str]:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             conn.execute(sa.text('DROP SCHEMA IF EXISTS "v2_backfill" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One temporary Prefect server for the whole session (flows run against it)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def app_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty app database of each dialect: a new SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        path = tmp_path / "app.db"
+        sqlite3_connect(path)
+        return f"file:{path}"
+    return request.getfixturevalue("pg_schema")
+
+
+def sqlite3_connect(path: Path) -> None:
+    """Create an empty SQLite database file."""
+    import sqlite3
+
+    sqlite3.connect(path).close()
+
+
+@pytest.fixture
+def app(app_url: str) -> Iterator[AppDatabase]:
+    """An app database of each dialect with the legacy tables, empty."""
+    database = AppDatabase(app_url).create_legacy_tables()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def run_backfill(prefect_server: None) -> Callable[..., dict]:
+    """Run the Prefect backfill flow on a database URL; returns the summary."""
+    from flows.backfill import backfill
+    from v2_backfill.config import BackfillConfig, parse_database_url
+
+    def run(url: str, **options: object) -> dict:
+        return backfill(BackfillConfig(target=parse_database_url(url), **options))
+
+    return run

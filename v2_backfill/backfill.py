@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from transforms.attribution import Placement, SharedMessage, ThreadAttributor, TimelineProperty
 from v2_backfill.config import BackfillConfig, Fallback
 from v2_backfill.database import Database, utc_now_ms
-from v2_backfill.errors import PreflightError
+from v2_backfill.errors import DataQualityError, PreflightError
 from v2_backfill.preflight import run_preflight
 
 log = logging.getLogger("v2_backfill")
@@ -50,6 +50,11 @@ class RunSummary:
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready values."""
         return asdict(self)
+
+
+def utc_now_iso() -> str:
+    """The current UTC time, ISO 8601 with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def new_run_id() -> str:
@@ -188,6 +193,23 @@ def publish(db: Database, run_id: str) -> None:
         db.run(conn, "publish_messages", params)
         db.run(conn, "record_quarantine", params)
         db.run(conn, "recompute_conversations", params)
+        _reconcile(db.query(conn, "reconcile_staged")[0])
+
+
+def _reconcile(counts: sa.Row) -> None:
+    """Refuse to commit unless every staged message is in exactly one place."""
+    problems = []
+    if counts.migrated + counts.quarantined - counts.in_both != counts.staged:
+        lost = counts.staged - (counts.migrated + counts.quarantined - counts.in_both)
+        problems.append(f"{lost} legacy messages are neither migrated nor quarantined")
+    if counts.in_both:
+        problems.append(f"{counts.in_both} legacy messages are both migrated and quarantined")
+    if counts.migrated_without_row:
+        problems.append(f"{counts.migrated_without_row} lineage rows have no messages_v2 row")
+    if problems:
+        raise DataQualityError(
+            "reconciliation failed, nothing was published: " + "; ".join(problems)
+        )
 
 
 def summarize(db: Database, summary: RunSummary) -> RunSummary:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -118,8 +118,15 @@ class BackfillConfig:
     """Where shared-conversation messages without evidence go."""
     chunk_size: int = 5000
     """Rows per chunk when shared-conversation messages are streamed to Python."""
-    extra: dict[str, str] = field(default_factory=dict)
-    """Free-form run parameters recorded with the run (never read by the pipeline)."""
+
+    def run_params(self) -> dict[str, object]:
+        """The parameters recorded with a run (no password)."""
+        return {
+            "database": self.target.describe(),
+            "thread_window_ms": self.thread_window_ms,
+            "fallback": str(self.fallback),
+            "chunk_size": self.chunk_size,
+        }
 
 
 def database_url_from(cli_value: str | None, environ: dict[str, str] | None = None) -> str:

@@ -1,0 +1,252 @@
+"""`v2-backfill`: a thin shell over the core — parse, call, print, map errors to exit codes.
+
+Exit codes: 0 ok; 1 data-quality failure (nothing published); 2 usage or connection error;
+3 preflight failure (nothing written). With --json only the JSON summary goes to stdout;
+progress and Prefect's logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from v2_backfill.config import (
+    BackfillConfig,
+    Fallback,
+    database_url_from,
+    parse_database_url,
+)
+from v2_backfill.errors import UsageError, V2BackfillError
+
+EXIT_CODES = """exit codes:
+  0  success
+  1  data-quality failure: the run's checks failed, nothing was published
+  2  usage or connection error (bad option, unknown URL, unreachable database, run in progress)
+  3  preflight failure: legacy tables/columns missing or V2 tables not in Prisma's shape;
+     nothing was written
+"""
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$")
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "min": 60_000, "h": 3_600_000}
+
+
+def parse_duration_ms(text: str) -> int:
+    """`2h`, `90m`, `30s`, `1500ms` or a bare number of minutes, as milliseconds."""
+    match = _DURATION.match(text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (examples: 2h, 90m, 30s)")
+    value, unit = float(match.group(1)), match.group(2) or "m"
+    return int(value * _UNIT_MS[unit])
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, with every subcommand and option documented."""
+    parser = argparse.ArgumentParser(
+        prog="v2-backfill",
+        description="Move Property Sync's legacy messaging into the V2 per-property schema.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+
+    rules = argparse.ArgumentParser(add_help=False)
+    rules.add_argument(
+        "--thread-window",
+        type=parse_duration_ms,
+        default=2 * 3_600_000,
+        metavar="DURATION",
+        help="how long after an attributed message a follow-up stays in its thread "
+        "(default 2h; e.g. 90m, 30s)",
+    )
+    rules.add_argument(
+        "--fallback",
+        choices=[f.value for f in Fallback],
+        default=Fallback.QUARANTINE.value,
+        help="shared messages with no evidence: quarantine them (default) or give them to "
+        "the timeline's primary property",
+    )
+    rules.add_argument(
+        "--chunk-size",
+        type=_positive_int,
+        default=5000,
+        metavar="N",
+        help="rows per chunk when streaming shared conversations' messages (default 5000)",
+    )
+
+    run = sub.add_parser(
+        "backfill",
+        parents=[common, rules],
+        help="backfill the V2 tables from the legacy ones",
+        description="Create the V2 tables if missing, split shared conversations by property, "
+        "copy every legacy message (or quarantine it with a reason), recompute unread counts. "
+        "Safe to re-run: a second run changes nothing.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--db",
+        metavar="URL",
+        help="the app's database: file:./dev.db, sqlite:///path, or "
+        "postgresql://user@host:5432/db?schema=public (default: $DATABASE_URL)",
+    )
+
+    demo = sub.add_parser(
+        "demo",
+        parents=[common, rules],
+        help="generate a realistic legacy SQLite database and backfill it",
+        description="(Re)create DIR/dev.db with several agents and timelines, shared and "
+        "property-specific conversations, addresses in several spellings and a few broken "
+        "rows, in Prisma's encodings; then backfill it.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument("--dir", type=Path, default=Path("demo"), help="folder (default ./demo)")
+    demo.add_argument(
+        "--messages", type=_positive_int, default=2000, help="legacy messages (default 2000)"
+    )
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `v2-backfill` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.debug)
+    try:
+        summary = _dispatch(args)
+    except V2BackfillError as exc:
+        return _fail(exc, exc.exit_code, args.debug)
+    except Exception as exc:  # an unexpected failure: still a short message, code 2
+        mapped = _known_cause(exc)
+        if mapped is not None:
+            return _fail(mapped, mapped.exit_code, args.debug, exc)
+        return _fail(exc, 2, args.debug)
+    _print_summary(summary, as_json=args.json)
+    return 0
+
+
+def _dispatch(args: argparse.Namespace) -> dict[str, Any]:
+    if args.command == "demo":
+        return _run_demo(args)
+    target = parse_database_url(database_url_from(args.db))
+    return _run_backfill(_config(args, target))
+
+
+def _config(args: argparse.Namespace, target: Any) -> BackfillConfig:
+    return BackfillConfig(
+        target=target,
+        thread_window_ms=args.thread_window,
+        fallback=Fallback(args.fallback),
+        chunk_size=args.chunk_size,
+    )
+
+
+def _run_backfill(config: BackfillConfig) -> dict[str, Any]:
+    from flows.backfill import backfill  # Prefect is imported only when a flow runs
+
+    return backfill(config)
+
+
+def _run_demo(args: argparse.Namespace) -> dict[str, Any]:
+    from v2_backfill.demo import write_sqlite
+
+    folder: Path = args.dir
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "dev.db"
+    target = parse_database_url(f"file:{database.resolve()}")
+    for stale in (database, target.sidecar_path):
+        if stale is not None and stale.exists():
+            stale.unlink()
+    stats = write_sqlite(database, messages=args.messages, seed=args.seed)
+    logging.getLogger("v2_backfill").info("demo database written: %s (%s)", database, stats)
+    return _run_backfill(_config(args, target))
+
+
+def _known_cause(exc: BaseException) -> V2BackfillError | None:
+    """The first error in the cause chain that says what went wrong in our terms."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, V2BackfillError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _fail(exc: BaseException, code: int, debug: bool, original: BaseException | None = None) -> int:
+    if debug:
+        traceback.print_exception(original or exc, file=sys.stderr)
+    name = "error" if isinstance(exc, V2BackfillError) else type(exc).__name__
+    print(f"v2-backfill: {name}: {exc}", file=sys.stderr)
+    if not debug and not isinstance(exc, V2BackfillError):
+        print("  (run again with --debug for the traceback)", file=sys.stderr)
+    return code
+
+
+def _configure_logging(debug: bool) -> None:
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("v2_backfill").setLevel(logging.DEBUG if debug else logging.INFO)
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "v2_backfill")
+
+
+def _print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        json.dump(summary, sys.stdout, indent=2, sort_keys=True)
+        sys.stdout.write("\n")
+        return
+    print(format_summary(summary))
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The run summary as a short human-readable report."""
+    lines = [
+        f"run {summary['run_id']} on {summary['database']}",
+        f"  V2 tables created:        {'yes' if summary['v2_tables_created'] else 'no'}",
+        f"  legacy messages:          {summary['legacy_messages']}",
+        f"  messages copied:          {summary['messages_copied']}",
+        f"  already migrated:         {summary['messages_already_migrated']}",
+        f"  conversations created:    {summary['conversations_created']}",
+        f"  conversations reused:     {summary['conversations_reused']}",
+        "  attribution by rule:",
+        *_counts(summary["attribution_by_rule"]),
+        "  quarantined by reason:",
+        *_counts(summary["quarantined_by_reason"]),
+    ]
+    lines += [f"  note: {note}" for note in summary.get("notes", [])]
+    return "\n".join(lines)
+
+
+def _counts(counts: dict[str, int]) -> list[str]:
+    if not counts:
+        return ["    (none)"]
+    return [f"    {name:<28}{value}" for name, value in sorted(counts.items())]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -24,7 +24,7 @@ from v2_backfill.config import (
     database_url_from,
     parse_database_url,
 )
-from v2_backfill.errors import UsageError, V2BackfillError
+from v2_backfill.errors import V2BackfillError
 
 EXIT_CODES = """exit codes:
   0  success

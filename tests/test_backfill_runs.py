@@ -1,0 +1,154 @@
+"""Whole runs on both dialects: re-runs, native rows, and the app writing during a run."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from tests.factory import T0, AppDatabase
+from v2_backfill import backfill as steps
+from v2_backfill.config import BackfillConfig
+from v2_backfill.database import open_database
+
+pytestmark = [pytest.mark.sqlite, pytest.mark.postgres]
+
+V2 = ("property_conversations", "messages_v2", "notifications_v2")
+
+
+def busy_timeline(app: AppDatabase) -> dict[str, str]:
+    """A timeline with a property thread, a shared thread that mentions both houses, and junk."""
+    agent, client, timeline = app.household()
+    cecil = app.property(timeline, "1052 Cecil Ave", position=1)
+    oak = app.property(timeline, "426 E Oak St", position=2)
+    own = app.conversation(timeline, agent, client, cecil)
+    shared = app.conversation(timeline, agent, client)
+    app.message(own, agent, "welcome", created=T0)
+    app.message(shared, client, "426 East Oak Street?", sender_type="client", created=T0 + 1)
+    app.message(shared, agent, "yes, free saturday", created=T0 + 2, read_at=T0 + 3)
+    app.message(shared, agent, "nothing to see", created=T0 + 10**9)
+    app.message("cnoconversation0000000000", agent, "orphan", check_fks=False)
+    return {"agent": agent, "client": client, "timeline": timeline, "cecil": cecil, "oak": oak}
+
+
+def test_rerun_is_idempotent(app, run_backfill):
+    busy_timeline(app)
+    first = run_backfill(app.url)
+    snapshot = {t: app.table_dump(t) for t in V2}
+    bookkeeping = app.rows("SELECT * FROM v2_backfill.lineage ORDER BY legacy_message_id")
+
+    second = run_backfill(app.url)
+
+    assert {t: app.table_dump(t) for t in V2} == snapshot
+    assert app.rows("SELECT * FROM v2_backfill.lineage ORDER BY legacy_message_id") == bookkeeping
+    assert first["messages_copied"] == 3 and second["messages_copied"] == 0
+    assert second["messages_already_migrated"] == 3
+    assert second["quarantined_by_reason"] == first["quarantined_by_reason"]
+
+
+def test_every_message_in_exactly_one_place(app, run_backfill):
+    busy_timeline(app)
+    run_backfill(app.url)
+    legacy = {r[0] for r in app.rows("SELECT id FROM messages")}
+    migrated = {r[0] for r in app.rows("SELECT legacy_message_id FROM v2_backfill.lineage")}
+    quarantined = {r[0] for r in app.rows("SELECT legacy_message_id FROM v2_backfill.quarantine")}
+    assert migrated | quarantined == legacy
+    assert not migrated & quarantined
+    assert migrated <= {r[0] for r in app.rows("SELECT id FROM messages_v2")}
+
+
+def test_native_rows_kept_and_reused(app, run_backfill):
+    ids = busy_timeline(app)
+    app.create_v2_tables()
+    native = app.insert(
+        "property_conversations",
+        {"id": "cnativeconversation000001", "propertyId": ids["oak"], "timelineId": ids["timeline"],
+         "agentId": ids["agent"], "clientId": ids["client"], "status": "CLOSED",
+         "unreadAgentCount": 0, "unreadClientCount": 0, "lastMessageAt": app.ts(T0 + 10**10),
+         "createdAt": app.ts(T0), "updatedAt": app.ts(T0)},
+    )  # fmt: skip
+    app.insert(
+        "messages_v2",
+        {"id": "cnativemessage00000000001", "conversationId": native, "senderId": ids["client"],
+         "senderType": "CLIENT", "content": "native hi", "type": "TEXT", "isRead": False,
+         "createdAt": app.ts(T0 + 10**10), "updatedAt": app.ts(T0 + 10**10)},
+    )  # fmt: skip
+    native_message = app.table_dump("messages_v2")
+
+    summary = run_backfill(app.url)
+
+    row = app.rows(
+        'SELECT id, status, "unreadAgentCount", "unreadClientCount", "lastMessageAt" '
+        'FROM property_conversations WHERE "propertyId" = :p',
+        p=ids["oak"],
+    )[0]
+    # reused: id and status kept; counts from all messages (native unread CLIENT + legacy one)
+    assert tuple(row) == (native, "CLOSED", 2, 0, app.ts(T0 + 10**10))
+    assert set(native_message) <= set(app.table_dump("messages_v2"))
+    assert summary["conversations_reused"] == 1 and summary["conversations_created"] == 1
+
+
+def test_app_creates_the_conversation_during_the_run(app):
+    """The live app inserts the property's conversation after planning, before publishing."""
+    ids = busy_timeline(app)
+    app.create_v2_tables()
+    db = open_database(app.target)
+    run_id = steps.new_run_id()
+    steps.start_run(db, run_id, "backfill", {})
+    steps.stage_messages(db)
+    steps.attribute_shared_messages(db, BackfillConfig(target=app.target))
+
+    app_conversation = app.insert(
+        "property_conversations",
+        {"id": "cappmadeconversation00001", "propertyId": ids["cecil"],
+         "timelineId": ids["timeline"], "agentId": ids["agent"], "clientId": ids["client"],
+         "status": "ACTIVE", "unreadAgentCount": 0, "unreadClientCount": 0,
+         "createdAt": app.ts(T0), "updatedAt": app.ts(T0)},
+    )  # fmt: skip
+    steps.publish(db, run_id)
+    db.dispose()
+
+    rows = app.rows('SELECT id FROM property_conversations WHERE "propertyId" = :p', p=ids["cecil"])
+    assert [r[0] for r in rows] == [app_conversation]
+    held = app.scalar(
+        'SELECT COUNT(*) FROM messages_v2 WHERE "conversationId" = :c', c=app_conversation
+    )
+    assert held == 1
+
+
+def test_publish_waits_for_the_apps_open_transaction(pg_schema):
+    """PostgreSQL: the app's uncommitted insert of the same property's conversation wins."""
+    app = AppDatabase(pg_schema).create_legacy_tables().create_v2_tables()
+    ids = busy_timeline(app)
+    db = open_database(app.target)
+    run_id = steps.new_run_id()
+    steps.start_run(db, run_id, "backfill", {})
+    steps.stage_messages(db)
+    steps.attribute_shared_messages(db, BackfillConfig(target=app.target))
+
+    import sqlalchemy as sa
+
+    with app.db.begin() as app_tx:  # the app's transaction, open while the backfill publishes
+        app_tx.execute(
+            sa.text(
+                'INSERT INTO property_conversations (id, "propertyId", "timelineId", "agentId", '
+                '"clientId", "updatedAt") VALUES (:id, :p, :t, :a, :c, now())'
+            ),
+            {"id": "cappmadeconversation00002", "p": ids["oak"], "t": ids["timeline"],
+             "a": ids["agent"], "c": ids["client"]},
+        )  # fmt: skip
+        publisher = threading.Thread(target=steps.publish, args=(db, run_id))
+        publisher.start()
+        time.sleep(1.0)
+        assert publisher.is_alive()  # blocked on the app's row lock, not failed
+    publisher.join(timeout=60)
+    db.dispose()
+
+    placed = app.rows(
+        'SELECT mv."conversationId" FROM messages_v2 mv JOIN property_conversations pc '
+        'ON pc.id = mv."conversationId" WHERE pc."propertyId" = :p',
+        p=ids["oak"],
+    )
+    assert {r[0] for r in placed} == {"cappmadeconversation00002"}
+    app.dispose()

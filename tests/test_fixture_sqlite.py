@@ -1,0 +1,92 @@
+"""The app's real development database (a copy), backfilled on SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from v2_backfill.preflight import V2_TABLES
+
+pytestmark = pytest.mark.sqlite
+
+DATETIME_COLUMNS = {
+    "property_conversations": ("lastMessageAt", "createdAt", "updatedAt"),
+    "messages_v2": ("readAt", "createdAt", "updatedAt"),
+    "notifications_v2": ("readAt", "createdAt"),
+}
+
+
+def dump(path: Path, table: str) -> list[tuple]:
+    """Every row with each cell's storage class, so INTEGER 5 and TEXT '5' differ."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+        typed = ", ".join(f'"{c}", typeof("{c}")' for c in columns)
+        return conn.execute(f'SELECT {typed} FROM "{table}" ORDER BY rowid').fetchall()
+
+
+def schema(path: Path) -> list[tuple]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
+        ).fetchall()
+
+
+def app_tables(path: Path) -> list[str]:
+    return [row[1] for row in schema(path) if row[0] == "table"]
+
+
+def test_fixture_backfill(fixture_db: Path, run_backfill):
+    legacy = [t for t in app_tables(fixture_db) if t not in V2_TABLES]
+    before = {t: dump(fixture_db, t) for t in app_tables(fixture_db)}
+    schema_before = schema(fixture_db)
+
+    summary = run_backfill(f"file:{fixture_db}")
+
+    assert summary["messages_copied"] == 9
+    assert summary["conversations_created"] == 1 and summary["conversations_reused"] == 1
+    with sqlite3.connect(fixture_db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM property_conversations").fetchone() == (9,)
+        assert conn.execute("SELECT COUNT(*) FROM messages_v2").fetchone() == (139,)
+    for table in legacy:  # legacy tables untouched, cell by cell and type by type
+        assert dump(fixture_db, table) == before[table], table
+    after_messages = set(dump(fixture_db, "messages_v2"))
+    assert set(before["messages_v2"]) <= after_messages  # the 130 native messages unchanged
+    assert schema(fixture_db) == schema_before  # nothing new in the app's file but V2 rows
+    for table, columns in DATETIME_COLUMNS.items():
+        with sqlite3.connect(fixture_db) as conn:
+            for column in columns:
+                kinds = {
+                    k for (k,) in conn.execute(f'SELECT DISTINCT typeof("{column}") FROM "{table}"')
+                }
+                assert kinds <= {"integer", "null"}, (table, column, kinds)
+
+
+def test_fixture_native_conversations_untouched_but_receivers(fixture_db: Path, run_backfill):
+    before = {row[0]: row for row in dump(fixture_db, "property_conversations")[::1]}
+
+    run_backfill(f"file:{fixture_db}")
+
+    after = {row[0]: row for row in dump(fixture_db, "property_conversations")}
+    changed = {cid for cid in before if before[cid] != after[cid]}
+    assert changed == {"cmfn1b9pk00052yb8otsuh5qh"}  # native, received 3 legacy messages
+    with sqlite3.connect(fixture_db) as conn:
+        row = conn.execute(
+            'SELECT id, status, "unreadAgentCount", "unreadClientCount", "lastMessageAt", '
+            '"createdAt" FROM property_conversations WHERE "propertyId" = ?',
+            ("cmflpqq0v00042y8oi1yn31fj",),
+        ).fetchone()
+    # id, status and createdAt kept; 3 unread agent messages now count for the client
+    assert row == ("cmfn1b9pk00052yb8otsuh5qh", "ACTIVE", 4, 3, 1758162824459, 1758056272617)
+
+
+def test_fixture_rerun_changes_nothing(fixture_db: Path, run_backfill):
+    run_backfill(f"file:{fixture_db}")
+    first = {t: dump(fixture_db, t) for t in app_tables(fixture_db)}
+
+    summary = run_backfill(f"file:{fixture_db}")
+
+    assert {t: dump(fixture_db, t) for t in app_tables(fixture_db)} == first
+    assert summary["messages_copied"] == 0 and summary["messages_already_migrated"] == 9
+    assert summary["conversations_created"] == 0

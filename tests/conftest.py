@@ -89,7 +89,22 @@ def prefect_server() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A PostgreSQL test that skips is a failure: CI must not go green without PostgreSQL."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and item.get_closest_marker("postgres"):
+        report.outcome = "failed"
+        report.longrepr = f"PostgreSQL test skipped, which counts as a failure: {report.longrepr}"
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", marks=pytest.mark.sqlite),
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ]
+)
 def app_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty app database of each dialect: a new SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":

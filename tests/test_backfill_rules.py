@@ -6,8 +6,6 @@ import pytest
 
 from tests.factory import HOUR, MINUTE, T0, AppDatabase
 
-pytestmark = [pytest.mark.sqlite, pytest.mark.postgres]
-
 
 def quarantine_reason(app: AppDatabase, message_id: str) -> str | None:
     rows = app.rows(
@@ -236,6 +234,7 @@ def test_content_byte_for_byte_and_timestamps_to_the_ms(app, run_backfill):
         assert tuple(got[1:]) == tuple(legacy[1:])
 
 
+@pytest.mark.sqlite
 def test_sqlite_text_timestamps_become_integer_ms(tmp_path, run_backfill):
     import sqlite3
 

@@ -12,8 +12,6 @@ from v2_backfill import backfill as steps
 from v2_backfill.config import BackfillConfig
 from v2_backfill.database import open_database
 
-pytestmark = [pytest.mark.sqlite, pytest.mark.postgres]
-
 V2 = ("property_conversations", "messages_v2", "notifications_v2")
 
 
@@ -117,6 +115,7 @@ def test_app_creates_the_conversation_during_the_run(app):
     assert held == 1
 
 
+@pytest.mark.postgres
 def test_publish_waits_for_the_apps_open_transaction(pg_schema):
     """PostgreSQL: the app's uncommitted insert of the same property's conversation wins."""
     app = AppDatabase(pg_schema).create_legacy_tables().create_v2_tables()

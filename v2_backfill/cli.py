@@ -24,6 +24,8 @@ from v2_backfill.config import (
     database_url_from,
     parse_database_url,
 )
+from v2_backfill import backfill as steps
+from v2_backfill.database import open_database
 from v2_backfill.errors import V2BackfillError
 
 EXIT_CODES = """exit codes:
@@ -152,7 +154,7 @@ def _dispatch(args: argparse.Namespace) -> dict[str, Any]:
     if args.command == "demo":
         return _run_demo(args)
     target = parse_database_url(database_url_from(args.db))
-    return _run_backfill(_config(args, target))
+    return _run_backfill(_config(args, target), debug=args.debug)
 
 
 def _config(args: argparse.Namespace, target: Any) -> BackfillConfig:
@@ -164,10 +166,35 @@ def _config(args: argparse.Namespace, target: Any) -> BackfillConfig:
     )
 
 
-def _run_backfill(config: BackfillConfig) -> dict[str, Any]:
+def _run_backfill(config: BackfillConfig, *, debug: bool = False) -> dict[str, Any]:
+    _check(config)  # bad input fails here, fast, before Prefect starts
     from flows.backfill import backfill  # Prefect is imported only when a flow runs
 
+    if not debug:
+        _hide_tracebacks(("prefect.flow_runs", "prefect.task_runs"))
     return backfill(config)
+
+
+def _check(config: BackfillConfig) -> None:
+    """Connect and run the preflight checks without writing anything."""
+    db = open_database(config.target, bookkeeping=False)
+    try:
+        steps.preflight(db)
+    finally:
+        db.dispose()
+
+
+class _NoTraceback(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+def _hide_tracebacks(logger_names: Sequence[str]) -> None:
+    """Failures are logged by Prefect with their traceback; without --debug keep one line."""
+    for name in logger_names:
+        logging.getLogger(name).addFilter(_NoTraceback())
 
 
 def _run_demo(args: argparse.Namespace) -> dict[str, Any]:
@@ -182,7 +209,7 @@ def _run_demo(args: argparse.Namespace) -> dict[str, Any]:
             stale.unlink()
     stats = write_sqlite(database, messages=args.messages, seed=args.seed)
     logging.getLogger("v2_backfill").info("demo database written: %s (%s)", database, stats)
-    return _run_backfill(_config(args, target))
+    return _run_backfill(_config(args, target), debug=args.debug)
 
 
 def _known_cause(exc: BaseException) -> V2BackfillError | None:
@@ -213,6 +240,7 @@ def _configure_logging(debug: bool) -> None:
     )
     logging.getLogger("v2_backfill").setLevel(logging.DEBUG if debug else logging.INFO)
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "v2_backfill")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def _print_summary(summary: dict[str, Any], *, as_json: bool) -> None:

@@ -38,14 +38,21 @@ class Database:
     def begin(self) -> Iterator[Connection]:
         """A connection inside one transaction, committed on success."""
         writer = self.engine.execution_options(begin_mode="IMMEDIATE")
-        with _connection_errors(self.target), writer.begin() as conn:
+        with self._open(writer) as conn, conn.begin():
             yield conn
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         """A connection for reads; roll back whatever it leaves open."""
-        with _connection_errors(self.target), self.engine.connect() as conn:
+        with self._open(self.engine) as conn:
             yield conn
+
+    def _open(self, engine: Engine) -> Connection:
+        """Connect, turning driver errors into errors that say what to do."""
+        try:
+            return engine.connect()
+        except sa.exc.DatabaseError as exc:
+            raise _explain_connect_error(self.target, exc) from exc
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -176,6 +183,7 @@ def _sqlite_engine(target: DatabaseTarget, *, bookkeeping: bool) -> Engine:
             f"file:{path}?mode=rw", uri=True, isolation_level=None, check_same_thread=False
         )
         raw.execute("PRAGMA busy_timeout = 30000")
+        raw.execute("SELECT COUNT(*) FROM sqlite_master")  # fails now if it is no database
         raw.execute("PRAGMA foreign_keys = ON")
         raw.create_function("md5", 1, _md5, deterministic=True)
         if bookkeeping:
@@ -210,30 +218,25 @@ def _postgres_engine(target: DatabaseTarget) -> Engine:
     return engine
 
 
-@contextmanager
-def _connection_errors(target: DatabaseTarget) -> Iterator[None]:
-    """Turn driver errors at connect time into errors that say what to do."""
-    try:
-        yield
-    except sa.exc.DatabaseError as exc:
-        text = str(exc.orig or exc)
-        if "file is not a database" in text:
-            raise UsageError(
-                f"{target.sqlite_path} is not a SQLite database",
-                hint="point --db at the app's database file",
-            ) from exc
-        if "readonly database" in text or "unable to open database" in text:
-            raise UsageError(
-                f"cannot write to {target.describe()}: {text}",
-                hint="run with a user that may write the database file and its folder",
-            ) from exc
-        if isinstance(exc, sa.exc.OperationalError) and exc.connection_invalidated is False:
-            if "connection" in text.lower() or "password" in text.lower():
-                raise ConnectionFailed(
-                    f"cannot connect to {target.describe()}: {text.strip().splitlines()[0]}",
-                    hint="check host, port, user and password in the URL, and that the server runs",
-                ) from exc
-        raise
+def _explain_connect_error(target: DatabaseTarget, exc: sa.exc.DatabaseError) -> Exception:
+    text = str(exc.orig or exc).strip()
+    first_line = text.splitlines()[0] if text else type(exc).__name__
+    if "file is not a database" in text:
+        return UsageError(
+            f"{target.sqlite_path} is not a SQLite database",
+            hint="point --db at the app's database file",
+        )
+    if "readonly" in text or "unable to open database" in text:
+        return UsageError(
+            f"cannot open {target.describe()} for writing: {first_line}",
+            hint="run as a user that may write the database file and its folder",
+        )
+    if target.dialect == "postgresql":
+        return ConnectionFailed(
+            f"cannot connect to {target.describe()}: {first_line}",
+            hint="check host, port, user, password and database name, and that the server runs",
+        )
+    return exc
 
 
 def utc_now_ms() -> int:

@@ -52,9 +52,10 @@ def run_preflight(db: Database) -> PreflightReport:
     with db.connect() as conn:
         tables = db.app_tables(conn)
         inspector = sa.inspect(conn)
+        where = f" from schema {db.app_schema!r}" if db.app_schema else ""
         for table, needed in LEGACY_COLUMNS.items():
             if table not in tables:
-                report.problems.append(f"legacy table {table!r} is missing")
+                report.problems.append(f"legacy table {table!r} is missing{where}")
                 continue
             have = {c["name"] for c in inspector.get_columns(table, schema=db.app_schema)}
             missing = [name for name in needed if name not in have]

@@ -1,0 +1,133 @@
+"""The command line: summaries, --json, and bad input -> a clear error, its exit code, no writes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.factory import AppDatabase
+from v2_backfill.cli import main, parse_duration_ms
+
+
+def files_in(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+@pytest.mark.sqlite
+def test_json_summary_is_the_only_stdout(fixture_db, prefect_server, capsys):
+    code = main(["backfill", "--db", f"file:{fixture_db}", "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["messages_copied"] == 9
+    assert summary["attribution_by_rule"] == {"conversation_property": 9}
+
+
+@pytest.mark.sqlite
+def test_text_summary_and_database_url_from_environment(
+    fixture_db, prefect_server, capsys, monkeypatch
+):
+    monkeypatch.chdir(fixture_db.parent)
+    monkeypatch.setenv("DATABASE_URL", "file:./dev.db")  # Prisma's form, relative to cwd
+    assert main(["backfill"]) == 0
+    out = capsys.readouterr().out
+    assert "messages copied:          9" in out
+    assert "conversation_property" in out
+
+
+def _not_a_database(tmp_path: Path) -> str:
+    path = tmp_path / "notes.db"
+    path.write_text("just some text, not SQLite\n" * 10)
+    return f"file:{path}"
+
+
+def _empty_database(tmp_path: Path) -> str:
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()
+    return f"file:{path}"
+
+
+def _missing_column(tmp_path: Path) -> str:
+    url = _empty_database(tmp_path)
+    app = AppDatabase(url).create_legacy_tables()
+    with sqlite3.connect(app.target.sqlite_path) as conn:
+        conn.execute('ALTER TABLE messages DROP COLUMN "readAt"')
+    app.dispose()
+    return url
+
+
+def _v2_other_shape(tmp_path: Path) -> str:
+    url = _empty_database(tmp_path)
+    app = AppDatabase(url).create_legacy_tables().create_v2_tables()
+    with sqlite3.connect(app.target.sqlite_path) as conn:
+        conn.execute('DROP INDEX "messages_v2_senderId_idx"')
+        conn.execute('ALTER TABLE messages_v2 ADD COLUMN "extra" TEXT')
+    app.dispose()
+    return url
+
+
+BAD_INPUT = [
+    # (id, database URL maker, extra args, exit code, fragment of the error)
+    ("sqlite-file-missing", lambda d: f"file:{d}/nope.db", [], 2, "does not exist"),
+    ("not-a-database", _not_a_database, [], 2, "is not a SQLite database"),
+    ("unknown-scheme", lambda d: "mysql://root@localhost/app", [], 2, "unknown database URL"),
+    ("postgres-unreachable", lambda d: "postgresql://root@127.0.0.1:1/test", [], 2,
+     "cannot connect"),
+    ("postgres-login-refused", lambda d: "postgresql://no_such_role@127.0.0.1:5432/test", [], 2,
+     "cannot connect"),
+    ("legacy-tables-missing", _empty_database, [], 3, "legacy table 'messages' is missing"),
+    ("legacy-column-missing", _missing_column, [], 3, "lacks column(s) ['readAt']"),
+    ("v2-other-shape", _v2_other_shape, [], 3, "messages_v2 column extra is not in Prisma"),
+    ("bad-chunk-size", _empty_database, ["--chunk-size", "0"], 2, "positive whole number"),
+    ("bad-window", _empty_database, ["--thread-window", "soon"], 2, "not a duration"),
+    ("bad-fallback", _empty_database, ["--fallback", "guess"], 2, "invalid choice"),
+]  # fmt: skip
+
+
+@pytest.mark.sqlite
+@pytest.mark.parametrize(
+    ("url_for", "extra", "code", "fragment"),
+    [case[1:] for case in BAD_INPUT],
+    ids=[case[0] for case in BAD_INPUT],
+)
+def test_bad_input_is_a_clear_error_and_writes_nothing(
+    tmp_path, capsys, url_for, extra, code, fragment
+):
+    url = url_for(tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+
+    try:
+        got = main(["backfill", "--db", url, *extra])
+    except SystemExit as exit_:  # argparse's own usage errors
+        got = exit_.code
+
+    err = capsys.readouterr().err
+    assert got == code
+    assert fragment in err
+    assert "Traceback" not in err
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before  # no file made or changed
+
+
+@pytest.mark.sqlite
+def test_no_database_given(monkeypatch, capsys):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert main(["backfill"]) == 2
+    assert "pass --db URL or set DATABASE_URL" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_postgres_preflight_names_the_schema(pg_schema, capsys):
+    assert main(["backfill", "--db", pg_schema]) == 3
+    err = capsys.readouterr().err
+    assert "legacy table 'messages' is missing" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "ms"),
+    [("2h", 7_200_000), ("90m", 5_400_000), ("30s", 30_000), ("1500ms", 1500), ("5", 300_000)],
+)
+def test_parse_duration(text, ms):
+    assert parse_duration_ms(text) == ms

@@ -18,13 +18,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from v2_backfill import backfill as steps
 from v2_backfill.config import (
     BackfillConfig,
     Fallback,
     database_url_from,
     parse_database_url,
 )
-from v2_backfill import backfill as steps
 from v2_backfill.database import open_database
 from v2_backfill.errors import V2BackfillError
 

@@ -273,7 +273,7 @@ def format_summary(summary: dict[str, Any]) -> str:
 def _counts(counts: dict[str, int]) -> list[str]:
     if not counts:
         return ["    (none)"]
-    return [f"    {name:<28}{value}" for name, value in sorted(counts.items())]
+    return [f"    {name:<42}{value}" for name, value in sorted(counts.items())]
 
 
 if __name__ == "__main__":  # pragma: no cover

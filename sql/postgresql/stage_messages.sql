@@ -1,7 +1,7 @@
 -- Stages every legacy message with normalised fields and the set-based attribution rules
 -- (conversation_property, single_property_timeline) or a quarantine reason; shared messages
 -- of multi-property timelines stay pending (property_id, rule and reason NULL) for the text
--- rules. Binds nothing. Reads legacy tables only.
+-- rules. Binds nothing. Reads legacy tables only; analyses the fresh staging table at the end.
 TRUNCATE v2_backfill.stage_attribution, v2_backfill.stage_messages;
 
 INSERT INTO v2_backfill.stage_messages (
@@ -107,3 +107,5 @@ SELECT
         WHEN 'timeline_without_properties' THEN 'timeline ' || timeline_id || ' has no properties'
     END
 FROM judged;
+
+ANALYZE v2_backfill.stage_messages;

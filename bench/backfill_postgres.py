@@ -62,8 +62,8 @@ def run(target) -> dict[str, float]:
         return result
 
     checker = open_database(target, bookkeeping=False)
-    timed("preflight", steps.preflight, checker)
-    timed("create_v2_tables", steps.create_v2_tables, checker)
+    report = timed("preflight", steps.preflight, checker)
+    timed("create_v2_tables", steps.create_v2_tables, checker, report)
     checker.dispose()
     db = open_database(target)
     run_id = steps.new_run_id()

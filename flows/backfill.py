@@ -13,21 +13,22 @@ from prefect.cache_policies import NONE
 from v2_backfill import backfill as steps
 from v2_backfill.config import BackfillConfig
 from v2_backfill.database import Database, open_database
+from v2_backfill.preflight import PreflightReport
 
 
 @task(name="preflight", cache_policy=NONE)
-def preflight(db: Database) -> list[str]:
+def preflight(db: Database) -> PreflightReport:
     """Check legacy tables and any existing V2 tables; raise naming every problem."""
-    notes = steps.preflight(db)
-    for note in notes:
+    report = steps.preflight(db)
+    for note in report.notes:
         get_run_logger().info("note: %s", note)
-    return notes
+    return report
 
 
 @task(name="create-v2-tables", cache_policy=NONE)
-def create_v2_tables(db: Database) -> bool:
+def create_v2_tables(db: Database, report: PreflightReport) -> bool:
     """Create the V2 tables exactly as Prisma would, when none exists."""
-    return steps.create_v2_tables(db)
+    return steps.create_v2_tables(db, report)
 
 
 @task(name="stage-messages", cache_policy=NONE)
@@ -63,8 +64,9 @@ def backfill(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any
     summary.started_at = steps.utc_now_iso()
     checker = open_database(config.target, bookkeeping=False)
     try:
-        summary.notes = preflight(checker)
-        summary.v2_tables_created = create_v2_tables(checker)
+        report = preflight(checker)
+        summary.notes = report.notes
+        summary.v2_tables_created = create_v2_tables(checker, report)
     finally:
         checker.dispose()
     db = open_database(config.target)

@@ -21,7 +21,7 @@ from transforms.attribution import Placement, SharedMessage, ThreadAttributor, T
 from v2_backfill.config import BackfillConfig, Fallback
 from v2_backfill.database import Database, utc_now_ms
 from v2_backfill.errors import DataQualityError, PreflightError
-from v2_backfill.preflight import run_preflight
+from v2_backfill.preflight import PreflightReport, run_preflight
 
 log = logging.getLogger("v2_backfill")
 
@@ -62,17 +62,17 @@ def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
-def preflight(db: Database) -> list[str]:
-    """Check the database; raise `PreflightError` naming every problem. Returns notes."""
+def preflight(db: Database) -> PreflightReport:
+    """Check the database; raise `PreflightError` naming every problem."""
     report = run_preflight(db)
     if report.problems:
         raise PreflightError(report.problems)
-    return report.notes
+    return report
 
 
-def create_v2_tables(db: Database) -> bool:
-    """Create the V2 tables in one transaction when none exists; True if created."""
-    if not run_preflight(db).create_v2_tables:
+def create_v2_tables(db: Database, report: PreflightReport) -> bool:
+    """Create the V2 tables in one transaction when preflight found none; True if created."""
+    if not report.create_v2_tables:
         return False
     with db.begin() as conn:
         db.run(conn, "create_v2_tables")

@@ -5,14 +5,18 @@ Orchestration only: every task calls one step of `v2_backfill.backfill` and logs
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
+from flows import gate
 from v2_backfill import backfill as steps
 from v2_backfill.config import BackfillConfig
 from v2_backfill.database import Database, open_database
+from v2_backfill.errors import DataQualityError
+from v2_backfill.gate import snapshot as take_snapshot
 from v2_backfill.preflight import PreflightReport
 
 
@@ -50,38 +54,79 @@ def attribute_shared_messages(db: Database, config: BackfillConfig) -> int:
     return steps.attribute_shared_messages(db, config, progress)
 
 
+@task(name="snapshot", cache_policy=NONE)
+def snapshot(db: Database, run_id: str) -> None:
+    """Record the legacy tables' checksums and the native V2 rows, to prove them unchanged."""
+    take_snapshot(db, run_id)
+
+
+@task(name="write-result", cache_policy=NONE)
+def write_result(db: Database) -> int:
+    """Write the result into staging: conversations, V2 messages, quarantine, counts."""
+    staged = steps.write_result(db)
+    get_run_logger().info("staged %d messages to copy", staged)
+    return staged
+
+
 @task(name="publish", cache_policy=NONE)
 def publish(db: Database, run_id: str) -> None:
-    """Write conversations, messages, lineage, quarantine and counts in one transaction."""
+    """Publish the audited staging into the V2 tables in one transaction."""
     steps.publish(db, run_id)
 
 
 @flow(name="backfill", validate_parameters=False)
 def backfill(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any]:
-    """Backfill the V2 messaging tables from the legacy ones; returns the run summary."""
+    """Backfill the V2 messaging tables from the legacy ones: write the result to staging,
+    audit it with the data-quality gate, publish only if it passes. Returns the summary;
+    raises DataQualityError (the flow run ends Failed) when the gate fails."""
     run_id = run_id or steps.new_run_id()
+    report_dir = config.report_dir or Path("reports") / run_id
     summary = steps.RunSummary(run_id=run_id, database=config.target.describe())
     summary.started_at = steps.utc_now_iso()
+    timer = steps.StepTimer()
     checker = open_database(config.target, bookkeeping=False)
     try:
-        report = preflight(checker)
-        summary.notes = report.notes
-        summary.v2_tables_created = create_v2_tables(checker, report)
+        with timer.step("preflight"):
+            report = preflight(checker)
+            summary.notes = report.notes
+            summary.v2_tables_created = create_v2_tables(checker, report)
     finally:
         checker.dispose()
     db = open_database(config.target)
     try:
         steps.start_run(db, run_id, "backfill", config.run_params())
         try:
-            stage_messages(db)
-            attribute_shared_messages(db, config)
-            publish(db, run_id)
+            with timer.step("snapshot"):
+                snapshot(db, run_id)
+            with timer.step("stage"):
+                stage_messages(db)
+            with timer.step("attribute"):
+                attribute_shared_messages(db, config)
+            with timer.step("write"):
+                write_result(db)
+            with timer.step("audit"):
+                result, facts = gate.audit(db, "run", run_id, config.tolerances, report_dir)
+            if result.passed:
+                with timer.step("publish"):
+                    publish(db, run_id)
+                summary = steps.summarize(db, summary)
         except Exception as exc:
             steps.finish_run(db, run_id, "failed", {"error": str(exc), **summary.to_dict()})
             raise
-        summary = steps.summarize(db, summary)
         summary.finished_at = steps.utc_now_iso()
-        steps.finish_run(db, run_id, "succeeded", summary.to_dict())
+        status = "succeeded" if result.passed else "failed"
+        run = steps.report_run_info(summary, "backfill", status, config.run_params(), timer)
+        index = gate.write_report(run, result, facts, report_dir)
+        summary.gate_passed = result.passed
+        summary.checks_failed = result.failed
+        summary.checks_warned = result.warnings
+        summary.report = str(index)
+        steps.finish_run(db, run_id, status, summary.to_dict())
+        if not result.passed:
+            raise DataQualityError(
+                f"the data-quality gate failed ({', '.join(result.failed)}); nothing was "
+                f"published; report: {index}"
+            )
         return summary.to_dict()
     finally:
         db.dispose()

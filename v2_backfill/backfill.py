@@ -1,6 +1,7 @@
 """The backfill's steps, each a plain function over a `Database` (the flow only sequences them).
 
-stage -> attribute shared messages -> publish (one transaction) -> summarise. Staging and all
+snapshot -> stage -> attribute shared messages -> write the result to staging -> audit (the
+gate, `v2_backfill.gate`) -> publish (one transaction) -> summarise. Staging and all
 bookkeeping live in the `v2_backfill` store; the app's tables are written only by `publish`
 and `create_v2_tables`, the legacy tables never.
 """
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -44,12 +47,33 @@ class RunSummary:
     attribution_by_rule: dict[str, int] = field(default_factory=dict)
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    gate_passed: bool = False
+    checks_failed: list[str] = field(default_factory=list)
+    checks_warned: list[str] = field(default_factory=list)
+    report: str = ""
     started_at: str = ""
     finished_at: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready values."""
         return asdict(self)
+
+
+class StepTimer:
+    """Wall-clock seconds per named step, for the report."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Time the block as step `name` (added up when a name repeats)."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - start
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + elapsed, 3)
 
 
 def utc_now_iso() -> str:
@@ -176,10 +200,19 @@ def _pending_chunks(
         }
 
 
+def write_result(db: Database) -> int:
+    """Write the run's result into staging (conversations, V2 messages, quarantine, counts);
+    return how many messages it would copy. The app's tables are not touched."""
+    with db.begin() as conn:
+        db.run(conn, "write_result", {"now": db.from_ms(utc_now_ms())})
+        return conn.execute(
+            sa.text("SELECT COUNT(*) FROM v2_backfill.stage_v2_messages")
+        ).scalar_one()
+
+
 def publish(db: Database, run_id: str) -> None:
-    """Write the staged result into the V2 tables and the lineage, in one transaction."""
-    now = db.from_ms(utc_now_ms())
-    params = {"run_id": run_id, "now": now}
+    """Publish the audited staging into the V2 tables and the lineage, in one transaction."""
+    params = {"run_id": run_id, "now": db.from_ms(utc_now_ms())}
     with db.begin() as conn:
         unplaced = conn.execute(
             sa.text(
@@ -189,10 +222,8 @@ def publish(db: Database, run_id: str) -> None:
         ).scalar_one()
         if unplaced:
             raise RuntimeError(f"{unplaced} staged messages have neither a property nor a reason")
-        db.run(conn, "publish_conversations", params)
-        db.run(conn, "publish_messages", params)
-        db.run(conn, "record_quarantine", params)
-        db.run(conn, "recompute_conversations", params)
+        db.run(conn, "publish_staged", params)
+        db.run(conn, "recompute_conversations", params)  # a no-op unless the app raced us
         _reconcile(db.query(conn, "reconcile_staged")[0])
 
 
@@ -226,3 +257,22 @@ def summarize(db: Database, summary: RunSummary) -> RunSummary:
             r.reason: r.messages for r in db.query(conn, "run_reasons")
         }
     return summary
+
+
+def report_run_info(
+    summary: RunSummary, kind: str, status: str, params: dict[str, Any], timer: StepTimer
+) -> dict[str, Any]:
+    """The report's `run` section (run id, database and times taken from `summary`)."""
+    started = datetime.fromisoformat(summary.started_at)
+    finished = datetime.fromisoformat(summary.finished_at)
+    return {
+        "run_id": summary.run_id,
+        "kind": kind,
+        "database": summary.database,
+        "status": status,
+        "started_at": summary.started_at,
+        "finished_at": summary.finished_at,
+        "duration_seconds": round((finished - started).total_seconds(), 3),
+        "parameters": params,
+        "step_seconds": dict(timer.seconds),
+    }

@@ -22,11 +22,12 @@ from v2_backfill import backfill as steps
 from v2_backfill.config import (
     BackfillConfig,
     Fallback,
+    Tolerances,
     database_url_from,
     parse_database_url,
 )
 from v2_backfill.database import open_database
-from v2_backfill.errors import V2BackfillError
+from v2_backfill.errors import UsageError, V2BackfillError
 
 EXIT_CODES = """exit codes:
   0  success
@@ -47,6 +48,17 @@ def parse_duration_ms(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a duration: {text!r} (examples: 2h, 90m, 30s)")
     value, unit = float(match.group(1)), match.group(2) or "m"
     return int(value * _UNIT_MS[unit])
+
+
+def parse_share(text: str) -> float:
+    """`5%` or `0.05` as the fraction 0.05."""
+    try:
+        value = float(text[:-1]) / 100 if text.strip().endswith("%") else float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a share such as 5% or 0.05, got {text!r}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -97,26 +109,62 @@ def build_parser() -> argparse.ArgumentParser:
         help="rows per chunk when streaming shared conversations' messages (default 5000)",
     )
 
-    run = sub.add_parser(
-        "backfill",
-        parents=[common, rules],
-        help="backfill the V2 tables from the legacy ones",
-        description="Create the V2 tables if missing, split shared conversations by property, "
-        "copy every legacy message (or quarantine it with a reason), recompute unread counts. "
-        "Safe to re-run: a second run changes nothing.",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    gate = argparse.ArgumentParser(add_help=False)
+    gate.add_argument(
+        "--report-dir",
+        type=Path,
+        metavar="DIR",
+        help="where the run's report goes: index.html, summary.json, GX Data Docs "
+        "(default reports/<run id>/)",
     )
-    run.add_argument(
+    gate.add_argument(
+        "--quarantine-warn",
+        type=parse_share,
+        default=Tolerances.quarantine_warn_share,
+        metavar="SHARE",
+        help="warn when more than this share of legacy messages is quarantined (default 5%%)",
+    )
+    gate.add_argument(
+        "--quarantine-fail",
+        type=parse_share,
+        default=Tolerances.quarantine_fail_share,
+        metavar="SHARE",
+        help="fail the gate when more than this share is quarantined (default 25%%)",
+    )
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
         "--db",
         metavar="URL",
         help="the app's database: file:./dev.db, sqlite:///path, or "
         "postgresql://user@host:5432/db?schema=public (default: $DATABASE_URL)",
     )
 
+    sub.add_parser(
+        "backfill",
+        parents=[common, database, rules, gate],
+        help="backfill the V2 tables from the legacy ones",
+        description="Create the V2 tables if missing, split shared conversations by property, "
+        "copy every legacy message (or quarantine it with a reason), recompute unread counts. "
+        "The result is written to staging, audited by the data-quality gate and published in "
+        "one transaction only if the gate passes. Safe to re-run: a second run changes nothing.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub.add_parser(
+        "validate",
+        parents=[common, database, gate],
+        help="run the data-quality checks on the current V2 state and write the report",
+        description="Audit the published V2 tables against legacy and the pipeline's lineage "
+        "(reconciliation by id, uniqueness, references, domains, content checksums, unread "
+        "counts, encodings, native rows) and write the report. Writes nothing to the app's "
+        "tables. Exit 0 when every critical check passes, 1 otherwise.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
     demo = sub.add_parser(
         "demo",
-        parents=[common, rules],
+        parents=[common, rules, gate],
         help="generate a realistic legacy SQLite database and backfill it",
         description="(Re)create DIR/dev.db with several agents and timelines, shared and "
         "property-specific conversations, addresses in several spellings and a few broken "
@@ -153,16 +201,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> dict[str, Any]:
     if args.command == "demo":
         return _run_demo(args)
-    target = parse_database_url(database_url_from(args.db))
-    return _run_backfill(_config(args, target), debug=args.debug)
+    config = _config(args, parse_database_url(database_url_from(args.db)))
+    if args.command == "validate":
+        return _run_validate(config, debug=args.debug)
+    return _run_backfill(config, debug=args.debug)
 
 
 def _config(args: argparse.Namespace, target: Any) -> BackfillConfig:
+    rules = {
+        key: getattr(args, key)
+        for key in ("thread_window", "fallback", "chunk_size")
+        if hasattr(args, key)
+    }
     return BackfillConfig(
         target=target,
-        thread_window_ms=args.thread_window,
-        fallback=Fallback(args.fallback),
-        chunk_size=args.chunk_size,
+        thread_window_ms=rules.get("thread_window", BackfillConfig.thread_window_ms),
+        fallback=Fallback(rules.get("fallback", BackfillConfig.fallback)),
+        chunk_size=rules.get("chunk_size", BackfillConfig.chunk_size),
+        tolerances=Tolerances(args.quarantine_warn, args.quarantine_fail),
+        report_dir=args.report_dir,
     )
 
 
@@ -175,11 +232,25 @@ def _run_backfill(config: BackfillConfig, *, debug: bool = False) -> dict[str, A
     return backfill(config)
 
 
-def _check(config: BackfillConfig) -> None:
+def _run_validate(config: BackfillConfig, *, debug: bool = False) -> dict[str, Any]:
+    _check(config, needs_bookkeeping=True)
+    from flows.validate import validate
+
+    if not debug:
+        _hide_tracebacks(("prefect.flow_runs", "prefect.task_runs"))
+    return validate(config)
+
+
+def _check(config: BackfillConfig, *, needs_bookkeeping: bool = False) -> None:
     """Connect and run the preflight checks without writing anything."""
     db = open_database(config.target, bookkeeping=False)
     try:
-        steps.preflight(db)
+        report = steps.preflight(db)
+        if needs_bookkeeping and (report.create_v2_tables or not db.has_bookkeeping()):
+            raise UsageError(
+                f"no backfill has run on {config.target.describe()}: nothing to validate",
+                hint="run `v2-backfill backfill` first",
+            )
     finally:
         db.dispose()
 
@@ -253,6 +324,8 @@ def _print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
 
 def format_summary(summary: dict[str, Any]) -> str:
     """The run summary as a short human-readable report."""
+    if summary.get("kind") == "validate":
+        return _format_validation(summary)
     lines = [
         f"run {summary['run_id']} on {summary['database']}",
         f"  V2 tables created:        {'yes' if summary['v2_tables_created'] else 'no'}",
@@ -266,8 +339,26 @@ def format_summary(summary: dict[str, Any]) -> str:
         "  quarantined by reason:",
         *_counts(summary["quarantined_by_reason"]),
     ]
+    lines += _gate_lines(summary)
     lines += [f"  note: {note}" for note in summary.get("notes", [])]
     return "\n".join(lines)
+
+
+def _format_validation(summary: dict[str, Any]) -> str:
+    lines = [f"validation {summary['run_id']} on {summary['database']}"]
+    lines += [f"  {key.replace('_', ' ') + ':':<26}{value}"
+              for key, value in sorted(summary["figures"].items())]  # fmt: skip
+    return "\n".join(lines + _gate_lines(summary))
+
+
+def _gate_lines(summary: dict[str, Any]) -> list[str]:
+    verdict = "passed" if summary["gate_passed"] else "FAILED"
+    if summary["gate_passed"] and summary["checks_warned"]:
+        verdict = "passed with warnings"
+    lines = [f"  data-quality gate:        {verdict}"]
+    lines += [f"    failed:  {name}" for name in summary["checks_failed"]]
+    lines += [f"    warning: {name}" for name in summary["checks_warned"]]
+    return lines + [f"  report:                   {summary['report']}"]
 
 
 def _counts(counts: dict[str, int]) -> list[str]:

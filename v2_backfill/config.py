@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -107,6 +107,24 @@ _PRISMA_ONLY_PARAMS = {
 
 
 @dataclass(frozen=True)
+class Tolerances:
+    """The gate's configurable thresholds (every other check is hard)."""
+
+    quarantine_warn_share: float = 0.05
+    """Share of legacy messages in quarantine above which the gate warns."""
+    quarantine_fail_share: float = 0.25
+    """Share of legacy messages in quarantine above which the gate fails."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.quarantine_warn_share <= self.quarantine_fail_share <= 1:
+            raise UsageError(
+                "quarantine tolerances must satisfy 0 <= warn <= fail <= 1, got "
+                f"warn={self.quarantine_warn_share}, fail={self.quarantine_fail_share}",
+                hint="e.g. --quarantine-warn 5% --quarantine-fail 25%",
+            )
+
+
+@dataclass(frozen=True)
 class BackfillConfig:
     """Everything a backfill run needs to know, resolved once."""
 
@@ -118,6 +136,10 @@ class BackfillConfig:
     """Where shared-conversation messages without evidence go."""
     chunk_size: int = 5000
     """Rows per chunk when shared-conversation messages are streamed to Python."""
+    tolerances: Tolerances = field(default_factory=Tolerances)
+    """The data-quality gate's thresholds."""
+    report_dir: Path | None = None
+    """Where the run's report goes (default: reports/<run id>/)."""
 
     def run_params(self) -> dict[str, object]:
         """The parameters recorded with a run (no password)."""
@@ -126,6 +148,8 @@ class BackfillConfig:
             "thread_window_ms": self.thread_window_ms,
             "fallback": str(self.fallback),
             "chunk_size": self.chunk_size,
+            "quarantine_warn_share": self.tolerances.quarantine_warn_share,
+            "quarantine_fail_share": self.tolerances.quarantine_fail_share,
         }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 import sql
+from transforms.checksums import SQLITE_ROW_HASH32, SQLITE_ROW_MD5
 from v2_backfill.config import BOOKKEEPING_SCHEMA, DatabaseTarget
 from v2_backfill.errors import ConnectionFailed, UsageError
 
@@ -105,11 +106,22 @@ class Database:
         """Schema of the app's tables for reflection (`None`: the connection's default)."""
         return None
 
+    def has_bookkeeping(self) -> bool:
+        """Whether the pipeline's store exists (some run has started here)."""
+        raise NotImplementedError
+
 
 class SqliteDatabase(Database):
     """SQLite: DateTime as INTEGER epoch ms, bookkeeping in `<db file>.v2_backfill.sqlite`."""
 
     dialect = "sqlite"
+
+    def __init__(
+        self, target: DatabaseTarget, engine: Engine, creator: Callable[[], sqlite3.Connection]
+    ) -> None:
+        super().__init__(target, engine)
+        self.creator = creator
+        """Opens a new DB-API connection like the engine's (for tools with their own engine)."""
 
     def bulk_insert(
         self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]
@@ -122,6 +134,10 @@ class SqliteDatabase(Database):
             f"INSERT INTO {BOOKKEEPING_SCHEMA}.{table} ({names}) VALUES ({placeholders})", batch
         )
         return len(batch)
+
+    def has_bookkeeping(self) -> bool:
+        sidecar = self.target.sidecar_path
+        return sidecar is not None and sidecar.is_file()
 
     def to_ms(self, value: Any) -> int:
         return int(value)
@@ -151,6 +167,14 @@ class PostgresDatabase(Database):
                 count += 1
         return count
 
+    def has_bookkeeping(self) -> bool:
+        with self.connect() as conn:
+            found = conn.execute(
+                sa.text("SELECT to_regclass(:table) IS NOT NULL"),
+                {"table": f"{BOOKKEEPING_SCHEMA}.lineage"},
+            )
+            return bool(found.scalar_one())
+
     def to_ms(self, value: datetime) -> int:
         delta = value.replace(tzinfo=None) - _EPOCH
         return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
@@ -165,11 +189,16 @@ def open_database(target: DatabaseTarget, *, bookkeeping: bool = True) -> Databa
     Without `bookkeeping` nothing is ever created: not the SQLite sidecar file, not a schema.
     """
     if target.dialect == "sqlite":
-        return SqliteDatabase(target, _sqlite_engine(target, bookkeeping=bookkeeping))
+        creator = _sqlite_creator(target, bookkeeping=bookkeeping)
+        return SqliteDatabase(target, _sqlite_engine(creator), creator)
     return PostgresDatabase(target, _postgres_engine(target))
 
 
-def _sqlite_engine(target: DatabaseTarget, *, bookkeeping: bool) -> Engine:
+def _sqlite_creator(
+    target: DatabaseTarget, *, bookkeeping: bool
+) -> Callable[[], sqlite3.Connection]:
+    """Opens a DB-API connection: read-write (never creating the file), SQL functions added,
+    the sidecar attached as `v2_backfill` when `bookkeeping`."""
     path = target.sqlite_path
     assert path is not None
     if not path.is_file():
@@ -186,10 +215,16 @@ def _sqlite_engine(target: DatabaseTarget, *, bookkeeping: bool) -> Engine:
         raw.execute("SELECT COUNT(*) FROM sqlite_master")  # fails now if it is no database
         raw.execute("PRAGMA foreign_keys = ON")
         raw.create_function("md5", 1, _md5, deterministic=True)
+        raw.create_function(SQLITE_ROW_MD5, -1, _row_md5, deterministic=True)
+        raw.create_function(SQLITE_ROW_HASH32, -1, _row_hash32, deterministic=True)
         if bookkeeping:
             raw.execute(f"ATTACH DATABASE ? AS {BOOKKEEPING_SCHEMA}", (str(target.sidecar_path),))
         return raw
 
+    return creator
+
+
+def _sqlite_engine(creator: Callable[[], sqlite3.Connection]) -> Engine:
     engine = sa.create_engine("sqlite://", creator=creator, poolclass=sa.pool.QueuePool)
 
     @sa.event.listens_for(engine, "begin")
@@ -203,6 +238,15 @@ def _sqlite_engine(target: DatabaseTarget, *, bookkeeping: bool) -> Engine:
 
 def _md5(value: str | None) -> str | None:
     return None if value is None else hashlib.md5(value.encode("utf-8")).hexdigest()
+
+
+def _row_md5(*values: object) -> str:
+    """MD5 of a row's values, typed (the INTEGER 5 and the TEXT '5' differ)."""
+    return hashlib.md5(repr(values).encode("utf-8")).hexdigest()
+
+
+def _row_hash32(*values: object) -> int:
+    return int(_row_md5(*values)[:8], 16)
 
 
 def _postgres_engine(target: DatabaseTarget) -> Engine:

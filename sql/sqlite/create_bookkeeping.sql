@@ -65,3 +65,69 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_attribution (
     reason TEXT,
     detail TEXT
 );
+
+-- The run's result, written here first and audited before anything reaches the app's tables
+-- (write - audit - publish). Columns named and ordered as in the V2 tables; no NOT NULL or
+-- UNIQUE beyond the primary key, so that the gate, not a constraint, judges the rows.
+CREATE TABLE IF NOT EXISTS v2_backfill.stage_conversations (
+    id TEXT PRIMARY KEY,
+    "propertyId" TEXT,
+    "timelineId" TEXT,
+    "agentId" TEXT,
+    "clientId" TEXT,
+    status TEXT,
+    "unreadAgentCount" INTEGER,
+    "unreadClientCount" INTEGER,
+    "lastMessageAt" INTEGER,
+    "createdAt" INTEGER,
+    "updatedAt" INTEGER,
+    is_new INTEGER NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS v2_backfill.stage_conversations_property_idx
+    ON stage_conversations ("propertyId");
+
+CREATE TABLE IF NOT EXISTS v2_backfill.stage_v2_messages (
+    id TEXT PRIMARY KEY,
+    "conversationId" TEXT,
+    "senderId" TEXT,
+    "senderType" TEXT,
+    content TEXT,
+    type TEXT,
+    "isRead" INTEGER,
+    "readAt" INTEGER,
+    "createdAt" INTEGER,
+    "updatedAt" INTEGER,
+    legacy_conversation_id TEXT,
+    property_id TEXT,
+    rule TEXT
+);
+
+CREATE INDEX IF NOT EXISTS v2_backfill.stage_v2_messages_conversation_idx
+    ON stage_v2_messages ("conversationId");
+
+CREATE TABLE IF NOT EXISTS v2_backfill.stage_quarantine (
+    legacy_message_id TEXT PRIMARY KEY,
+    legacy_conversation_id TEXT,
+    reason TEXT,
+    detail TEXT
+);
+
+-- Row counts and order-independent checksums of the legacy tables at a run's start.
+CREATE TABLE IF NOT EXISTS v2_backfill.snapshots (
+    run_id TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    row_count INTEGER NOT NULL,
+    checksum INTEGER NOT NULL,
+    PRIMARY KEY (run_id, table_name)
+);
+
+-- The native V2 rows (not written by the pipeline) as of the latest run's start: id and a
+-- hash of the columns the pipeline must never change.
+CREATE TABLE IF NOT EXISTS v2_backfill.native_rows (
+    table_name TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    row_hash TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    PRIMARY KEY (table_name, row_id)
+);

@@ -1,0 +1,166 @@
+"""The data-quality gate's suites: which checks exist, what they query, how severe they are.
+
+Three suites, one folder each, one `.sql` file per custom check (a query returning the rows
+that break the rule, pushed down to the database by GX's UnexpectedRowsExpectation):
+
+- `legacy_reconciliation`: legacy messages against what the pipeline migrated or quarantined;
+- `v2_messages` and `v2_conversations`: the V2 state itself, plus GX's column expectations
+  (not-null and enum domains) on the rows the pipeline writes.
+
+A check file starts with header comments: `severity` (`critical` fails the gate, `warning`
+only warns, `tolerance` is instantiated twice from the configured warn and fail shares),
+`description`, and optionally `modes` and `dialects` it applies to. Queries name relations
+as placeholders, so one query audits either the staged result of a run (mode `run`: the V2
+tables as they would be after publishing) or the published state alone (mode `validate`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any, Literal
+
+Mode = Literal["run", "validate"]
+SUITES = ("legacy_reconciliation", "v2_messages", "v2_conversations")
+
+MESSAGE_COLUMNS = (
+    'id, "conversationId", "senderId", "senderType", content, type, '
+    '"isRead", "readAt", "createdAt", "updatedAt"'
+)
+CONVERSATION_COLUMNS = (
+    'id, "propertyId", "timelineId", "agentId", "clientId", status, '
+    '"unreadAgentCount", "unreadClientCount", "lastMessageAt", "createdAt", "updatedAt"'
+)
+
+# Prisma's enums (see sql/postgresql/create_v2_tables.sql).
+SENDER_TYPES = ("AGENT", "CLIENT")
+MESSAGE_TYPES = ("TEXT", "IMAGE", "FILE", "SYSTEM")
+CONVERSATION_STATUSES = ("ACTIVE", "ARCHIVED", "CLOSED")
+
+REQUIRED_COLUMNS = {
+    "v2_messages": (
+        "id", "conversationId", "senderId", "senderType", "content", "type", "isRead",
+        "createdAt", "updatedAt",
+    ),
+    "v2_conversations": (
+        "id", "propertyId", "timelineId", "agentId", "clientId", "status", "unreadAgentCount",
+        "unreadClientCount", "createdAt", "updatedAt",
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Check:
+    """One custom check: a query whose rows are the violations."""
+
+    suite: str
+    name: str
+    severity: str
+    description: str
+    query: str
+    modes: tuple[str, ...] = ("run", "validate")
+    dialects: tuple[str, ...] = ("sqlite", "postgresql")
+
+    def applies(self, mode: Mode, dialect: str) -> bool:
+        """Whether the check runs in this mode on this dialect."""
+        return mode in self.modes and dialect in self.dialects
+
+
+@cache
+def load_checks() -> tuple[Check, ...]:
+    """Every check file of every suite, in suite then file-name order."""
+    checks = []
+    for suite in SUITES:
+        folder = files(__name__).joinpath(suite)
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".sql"):
+                checks.append(_parse(suite, entry.name[: -len(".sql")], entry.read_text("utf-8")))
+    return tuple(checks)
+
+
+def _parse(suite: str, name: str, text: str) -> Check:
+    header: dict[str, str] = {}
+    body = []
+    for line in text.splitlines():
+        if line.startswith("-- ") and ":" in line and not body:
+            key, _, value = line[3:].partition(":")
+            header[key.strip()] = value.strip()
+        else:
+            body.append(line)
+    missing = {"severity", "description"} - header.keys()
+    if missing:
+        raise ValueError(f"check {suite}/{name}.sql lacks header(s): {sorted(missing)}")
+    optional = {k: tuple(header[k].split(", ")) for k in ("modes", "dialects") if k in header}
+    return Check(
+        suite, name, header["severity"], header["description"], "\n".join(body).strip(),
+        **optional,
+    )  # fmt: skip
+
+
+def relations(mode: Mode) -> dict[str, str]:
+    """The relations check queries name, as SQL for the FROM clause.
+
+    In mode `run` they show the V2 state as it would be after publishing the staged result;
+    in mode `validate` the published state.
+    """
+    if mode == "validate":
+        return {
+            "lineage": "v2_backfill.lineage",
+            "quarantine": "v2_backfill.quarantine",
+            "messages": "messages_v2",
+            "conversations": "property_conversations",
+            "written_messages": "(SELECT * FROM messages_v2 WHERE id IN "
+            "(SELECT legacy_message_id FROM v2_backfill.lineage))",
+            "written_conversations": "(SELECT * FROM property_conversations WHERE id IN "
+            "(SELECT conversation_id FROM v2_backfill.lineage))",
+        }
+    return {
+        "lineage": "(SELECT legacy_message_id, legacy_conversation_id, conversation_id, "
+        "property_id, rule FROM v2_backfill.lineage UNION ALL "
+        'SELECT id, legacy_conversation_id, "conversationId", property_id, rule '
+        "FROM v2_backfill.stage_v2_messages)",
+        "quarantine": "(SELECT legacy_message_id, legacy_conversation_id, reason, detail "
+        "FROM v2_backfill.quarantine AS q0 WHERE NOT EXISTS (SELECT 1 FROM "
+        "v2_backfill.stage_quarantine AS sq WHERE sq.legacy_message_id = q0.legacy_message_id) "
+        "AND NOT EXISTS (SELECT 1 FROM v2_backfill.stage_v2_messages AS sm "
+        "WHERE sm.id = q0.legacy_message_id) UNION ALL "
+        "SELECT legacy_message_id, legacy_conversation_id, reason, detail "
+        "FROM v2_backfill.stage_quarantine)",
+        "messages": _text_enums(MESSAGE_COLUMNS, ("senderType", "type"), "messages_v2", "")
+        + f" UNION ALL SELECT {MESSAGE_COLUMNS} FROM v2_backfill.stage_v2_messages)",
+        "conversations": _text_enums(
+            CONVERSATION_COLUMNS, ("status",), "property_conversations",
+            " WHERE id NOT IN (SELECT id FROM v2_backfill.stage_conversations)",
+        ) + f" UNION ALL SELECT {CONVERSATION_COLUMNS} FROM v2_backfill.stage_conversations)",
+        "written_messages": "v2_backfill.stage_v2_messages",
+        "written_conversations": "v2_backfill.stage_conversations",
+    }  # fmt: skip
+
+
+def _text_enums(columns: str, enums: tuple[str, ...], table: str, where: str) -> str:
+    """`(SELECT <columns> FROM table<where>` with enum columns cast to TEXT (to UNION them)."""
+    selected = columns
+    for name in enums:
+        quoted = f'"{name}"' if name != name.lower() else name
+        selected = selected.replace(quoted, f"CAST({quoted} AS TEXT) AS {quoted}", 1)
+    return f"(SELECT {selected} FROM {table}{where}"
+
+
+def render(check: Check, mode: Mode, params: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The (name, severity, SQL) of the expectations a check becomes in a mode.
+
+    `params` fills the placeholders besides the relations: `run_id` (SQL literal),
+    `legacy_checksums` (a SELECT), `native_message_hash` and `native_conversation_hash`
+    (expressions over alias `t`), `quarantine_warn_share` and `quarantine_fail_share`.
+    """
+    values = {**relations(mode), **params}
+    if check.severity != "tolerance":
+        return [(check.name, check.severity, check.query.format(**values))]
+    return [
+        (f"{check.name}_{level}", severity, check.query.format(**values, share=values[key]))
+        for level, severity, key in (
+            ("warning", "warning", "quarantine_warn_share"),
+            ("limit", "critical", "quarantine_fail_share"),
+        )
+    ]

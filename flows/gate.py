@@ -1,0 +1,65 @@
+"""Tasks shared by the flows: the data-quality gate and the reviewer report.
+
+Orchestration only: the audit itself is `v2_backfill.gate`, the facts `v2_backfill.review`,
+the renderings `v2_backfill.report`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE
+
+from expectations import Mode
+from v2_backfill import gate, report, review
+from v2_backfill.config import Tolerances
+from v2_backfill.database import Database
+
+DATA_DOCS = "gx"
+"""The GX Data Docs' folder inside a report folder."""
+
+
+@task(name="audit", cache_policy=NONE)
+def audit(
+    db: Database, mode: Mode, run_id: str, tolerances: Tolerances, report_dir: Path
+) -> tuple[gate.GateResult, dict[str, Any]]:
+    """Run the GX suites on the state `mode` describes; gather the report's facts."""
+    result = gate.audit(
+        db, mode, run_id=run_id, tolerances=tolerances, docs_dir=report_dir / DATA_DOCS
+    )
+    logger = get_run_logger()
+    for check in result.checks:
+        if not check.success:
+            logger.warning(
+                "check %s (%s) failed: %d unexpected%s", check.name, check.severity,
+                check.unexpected_count, f"; {check.error}" if check.error else "",
+            )  # fmt: skip
+    logger.info(
+        "gate %s: %d checks, %d failed, %d warnings",
+        "passed" if result.passed else "FAILED", len(result.checks), len(result.failed),
+        len(result.warnings),
+    )  # fmt: skip
+    return result, review.gather(db, mode)
+
+
+@task(name="write-report", cache_policy=NONE)
+def write_report(
+    run: dict[str, Any], result: gate.GateResult, facts: dict[str, Any], report_dir: Path
+) -> Path:
+    """Write summary.json and index.html, and publish the summary as Prefect artifacts."""
+    docs = f"{DATA_DOCS}/index.html" if result.data_docs is not None else None
+    content = review.build_report(run, result, facts, docs)
+    index = report.write_report(content, report_dir)
+    key = f"{run['kind']}-report"
+    create_markdown_artifact(
+        markdown=report.render_markdown(content),
+        key=key,
+        description=f"v2-backfill {run['kind']} {run['run_id']}",
+    )
+    create_table_artifact(table=report.checks_table(content), key=f"{key}-checks",
+                          description="data-quality checks")  # fmt: skip
+    get_run_logger().info("report written: %s", index)
+    return index

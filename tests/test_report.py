@@ -1,0 +1,336 @@
+"""The run report: HTML structure and escaping, markdown and table artifacts, files on disk.
+
+The HTML is parsed with the standard library's `HTMLParser`; one test opens the written page
+in headless Chromium (skipped when it is not installed).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from v2_backfill.report import checks_table, render_html, render_markdown, write_report
+
+SECTION_IDS = ["run", "figures", "checks", "attribution", "quarantine", "splits", "docs"]
+INJECTED = '<script>alert("x")</script> & "quotes" 🏠'
+
+
+@pytest.fixture
+def report() -> dict[str, Any]:
+    """A realistic report: a failing critical check with examples, a warning, hostile text."""
+    return {
+        "report_version": 1,
+        "run": {
+            "run_id": "20261126T013000Z-ab12cd",
+            "kind": "backfill",
+            "database": "sqlite:/srv/app/dev.db",
+            "status": "failed",
+            "started_at": "2026-11-26T01:30:00.000+00:00",
+            "finished_at": "2026-11-26T01:30:12.300+00:00",
+            "duration_seconds": 12.3,
+            "parameters": {"thread_window_ms": 7_200_000, "fallback": "quarantine"},
+            "step_seconds": {"stage": 1.23, "attribute": 0.4, "write": 0.3, "audit": 2.1},
+        },
+        "gate": {
+            "passed": False,
+            "failed": ["every_legacy_message_placed_once"],
+            "warnings": ["few_quarantined"],
+        },
+        "figures": {
+            "legacy_messages": 2000,
+            "messages_migrated": 1939,
+            "messages_copied": 1939,
+            "messages_already_migrated": 0,
+            "messages_quarantined": 61,
+            "conversations_created": 40,
+            "conversations_reused": 2,
+            "property_conversations": 42,
+        },
+        "attribution_by_rule": {
+            "conversation_property": 900,
+            "address_mention": 500,
+            "thread_window": 539,
+        },
+        "quarantined_by_reason": {"no_property_evidence": 58, "orphan_message": 3},
+        "checks": [
+            {
+                "name": "every_legacy_message_placed_once",
+                "description": "Every legacy message id is either migrated or quarantined.",
+                "severity": "critical",
+                "success": False,
+                "unexpected_count": 25,
+                "examples": [
+                    {"legacy_message_id": f"m{i}", "problem": "missing"} for i in range(24)
+                ]
+                + [{"legacy_message_id": "m99", "placed": 2}],
+                "error": None,
+            },
+            {
+                "name": "content_unchanged",
+                "description": "Copied message content equals the legacy content & sender.",
+                "severity": "critical",
+                "success": True,
+                "unexpected_count": 0,
+                "examples": [],
+                "error": None,
+            },
+            {
+                "name": "few_quarantined",
+                "description": "At most 1% of messages end in quarantine.",
+                "severity": "warning",
+                "success": False,
+                "unexpected_count": 61,
+                "examples": [],
+                "error": 'no such column: "q.reason" <near>',
+            },
+        ],
+        "quarantined_messages": [
+            {
+                "legacy_message_id": "m1001",
+                "legacy_conversation_id": "lc1",
+                "reason": "no_property_evidence",
+                "detail": INJECTED,
+                "sender_type": "tenant",
+                "created_at": "2025-09-15T10:00:00.000Z",
+                "excerpt": f"Hi {INJECTED} see you soon",
+            },
+            {
+                "legacy_message_id": "m1002",
+                "legacy_conversation_id": None,
+                "reason": "orphan_message",
+                "detail": None,
+                "sender_type": "agent",
+                "created_at": "2025-09-15T11:00:00.000Z",
+                "excerpt": "Orphan",
+            },
+        ],
+        "quarantined_messages_total": 61,
+        "splits": [
+            {
+                "legacy_conversation_id": "lc1",
+                "messages": 120,
+                "quarantined": 3,
+                "properties": [
+                    {
+                        "property_id": "p1",
+                        "address": "12 Oak St",
+                        "conversation_id": "c1",
+                        "messages": 70,
+                    },
+                    {
+                        "property_id": "p2",
+                        "address": "7 Elm & Ash Rd",
+                        "conversation_id": "c2",
+                        "messages": 47,
+                    },
+                ],
+            }
+        ],
+        "splits_total": 5,
+        "data_docs": "gx/index.html",
+    }
+
+
+class Collector(HTMLParser):
+    """Every start tag with its attributes, and the page's text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def with_attr(self, name: str) -> list[dict[str, str | None]]:
+        return [attrs for _, attrs in self.tags if name in attrs]
+
+
+def parse(page: str) -> Collector:
+    collector = Collector()
+    collector.feed(page)
+    collector.close()
+    return collector
+
+
+def data_values(page: Collector) -> list[tuple[str | None, str | None]]:
+    return [(attrs["data-key"], attrs.get("data-value")) for attrs in page.with_attr("data-key")]
+
+
+def test_html_has_every_section_in_order(report):
+    page = parse(render_html(report))
+    ids = [attrs["id"] for tag, attrs in page.tags if tag == "section"]
+    assert ids == SECTION_IDS
+
+
+@pytest.mark.parametrize("part", ["figures", "attribution_by_rule", "quarantined_by_reason"])
+def test_html_counts_carry_exact_data_values(report, part):
+    values = data_values(parse(render_html(report)))
+    for key, count in report[part].items():
+        assert (key, str(count)) in values
+
+
+def test_html_formats_figures_with_thousands_separators(report):
+    page = render_html(report)
+    assert 'data-key="legacy_messages" data-value="2000">2,000<' in page
+    assert 'data-key="thread_window_ms" data-value="7200000">7,200,000<' in page
+
+
+def test_html_check_rows_and_badges(report):
+    page = parse(render_html(report))
+    rows = {attrs["data-check"]: attrs["data-success"] for attrs in page.with_attr("data-check")}
+    assert rows == {c["name"]: str(c["success"]).lower() for c in report["checks"]}
+    badges = [attrs["class"] for tag, attrs in page.tags if "badge" in (attrs.get("class") or "")]
+    assert badges == ["badge fail", "badge pass", "badge warn"]
+
+
+def test_html_shows_at_most_20_examples_with_union_of_columns(report):
+    page = render_html(report)
+    assert "showing 20 of 25 examples" in page
+    assert ">m19<" in page and ">m20<" not in page
+    assert "<th>problem</th>" in page
+    assert "SQL error: no such column: &quot;q.reason&quot; &lt;near&gt;" in page
+
+
+@pytest.mark.parametrize(
+    ("gate", "verdict", "css"),
+    [
+        ({"passed": False, "failed": ["x"], "warnings": []}, "FAILED", "fail"),
+        ({"passed": True, "failed": [], "warnings": ["y"]}, "PASSED WITH WARNINGS", "warn"),
+        ({"passed": True, "failed": [], "warnings": []}, "PASSED", "pass"),
+    ],
+)
+def test_html_verdict_banner(report, gate, verdict, css):
+    report["gate"] = gate
+    page = parse(render_html(report))
+    (banner,) = page.with_attr("data-verdict")
+    assert banner["data-verdict"] == verdict
+    assert banner["class"] == f"banner {css}"
+    assert verdict in page.text
+
+
+def test_html_escapes_data(report):
+    page = render_html(report)
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot; 🏠" in page
+    assert "7 Elm &amp; Ash Rd" in page
+    # The parser sees the hostile text as text, never as a tag.
+    parsed = parse(page)
+    assert "script" not in {tag for tag, _ in parsed.tags}
+    assert any(INJECTED in chunk for chunk in parsed.text)
+
+
+def test_html_is_self_contained(report):
+    page = parse(render_html(report))
+    assert not [tag for tag, _ in page.tags if tag in {"link", "script", "img", "iframe"}]
+    for attrs in page.with_attr("href") + page.with_attr("src"):
+        target = attrs.get("href") or attrs.get("src") or ""
+        assert not target.startswith(("http://", "https://", "//")), target
+    assert "<style>" in render_html(report)
+
+
+def test_html_bar_charts(report):
+    page = parse(render_html(report))
+    charts = [attrs for tag, attrs in page.tags if tag == "svg"]
+    assert [c["role"] for c in charts] == ["img", "img"]
+    assert [c["aria-label"] for c in charts] == ["Attribution by rule", "Quarantine by reason"]
+    rects = [tag for tag, _ in page.tags if tag == "rect"]
+    assert len(rects) == len(report["attribution_by_rule"]) + len(report["quarantined_by_reason"])
+
+
+def test_html_empty_counts_say_none(report):
+    report["attribution_by_rule"] = {}
+    report["quarantined_by_reason"] = {}
+    page = render_html(report)
+    assert "<svg" not in page
+    assert page.count("(none)") == 2
+
+
+def test_html_quarantine_and_splits_say_how_many_are_shown(report):
+    page = render_html(report)
+    assert "showing 2 of 61 messages" in page
+    assert "showing 1 of 5 shared conversations" in page
+    assert 'data-legacy-conversation="lc1"' in page
+    report["quarantined_messages_total"] = 2
+    report["splits_total"] = 1
+    assert "showing" not in render_html(report).replace("showing 20 of 25 examples", "")
+
+
+def test_html_data_docs_link(report):
+    page = parse(render_html(report))
+    assert {"href": "gx/index.html"} in page.with_attr("href")
+    report["data_docs"] = None
+    assert "not built" in render_html(report)
+
+
+def test_markdown_summary(report):
+    text = render_markdown(report)
+    assert "FAILED" in text
+    for check in report["checks"]:
+        assert check["name"] in text
+    assert "| every_legacy_message_placed_once | critical | FAIL | 25 |" in text
+    assert "| few_quarantined | warning | WARN | 61 |" in text
+    assert "| address_mention | 500 |" in text
+    assert "| no_property_evidence | 58 |" in text
+
+
+def test_checks_table_rows(report):
+    assert checks_table(report) == [
+        {
+            "check": "every_legacy_message_placed_once",
+            "severity": "critical",
+            "result": "fail",
+            "unexpected": 25,
+        },
+        {"check": "content_unchanged", "severity": "critical", "result": "pass", "unexpected": 0},
+        {"check": "few_quarantined", "severity": "warning", "result": "warn", "unexpected": 61},
+    ]
+
+
+def test_write_report_writes_both_files_and_keeps_gx(report, tmp_path):
+    report_dir = tmp_path / "reports" / "run1"
+    docs = report_dir / "gx" / "index.html"
+    docs.parent.mkdir(parents=True)
+    docs.write_text("<p>data docs</p>", encoding="utf-8")
+    original = copy.deepcopy(report)
+
+    index = write_report(report, report_dir)
+
+    assert index == report_dir / "index.html"
+    assert index.read_text(encoding="utf-8") == render_html(report)
+    summary = (report_dir / "summary.json").read_text(encoding="utf-8")
+    assert summary.endswith("}\n")
+    assert json.loads(summary) == original
+    assert docs.read_text(encoding="utf-8") == "<p>data docs</p>"
+
+
+def test_report_renders_in_headless_chromium(report, tmp_path):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("chromium not installed")
+    index = write_report(report, tmp_path / "report")
+    dom = dump_dom(chromium, index)
+    assert "FAILED" in dom
+    assert "1,939" in dom
+    assert 'id="splits"' in dom
+
+
+def dump_dom(chromium: str, page: Path) -> str:
+    result = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout

@@ -1,0 +1,80 @@
+"""SQL builders for the "did not change" checks: table checksums and per-row hashes.
+
+A table checksum is the row count plus an order-independent sum of a 32-bit hash of every row
+(all columns, typed: on SQLite the INTEGER 5 and the TEXT '5' hash differently). A row hash
+is the MD5 of chosen columns. PostgreSQL computes both with md5() over a ROW(...) value;
+SQLite uses the functions `v2_row_hash32` and `v2_row_md5` that the adapter registers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+SQLITE_ROW_HASH32 = "v2_row_hash32"
+SQLITE_ROW_MD5 = "v2_row_md5"
+
+NATIVE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "messages_v2": (
+        "id", "conversationId", "senderId", "senderType", "content", "type", "createdAt",
+    ),
+    "property_conversations": (
+        "id", "propertyId", "timelineId", "agentId", "clientId", "status", "createdAt",
+    ),
+}  # fmt: skip
+"""Columns of native V2 rows the pipeline must never change (read state, counts,
+lastMessageAt and updatedAt are the app's and the recompute's to change)."""
+
+
+def quote_identifier(name: str) -> str:
+    """A double-quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _columns(alias: str, columns: Sequence[str]) -> str:
+    if not columns:
+        raise ValueError("a checksum needs at least one column")
+    return ", ".join(f"{alias}.{quote_identifier(c)}" for c in columns)
+
+
+def row_md5_sql(dialect: str, alias: str, columns: Sequence[str]) -> str:
+    """An expression: the hex MD5 of the given columns of the row `alias`."""
+    if dialect == "postgresql":
+        return f"md5(CAST(ROW({_columns(alias, columns)}) AS TEXT))"
+    return f"{SQLITE_ROW_MD5}({_columns(alias, columns)})"
+
+
+def _row_hash32_sql(dialect: str, alias: str, columns: Sequence[str]) -> str:
+    if dialect == "postgresql":
+        md5 = row_md5_sql(dialect, alias, columns)
+        return f"CAST(CAST(('x' || substr({md5}, 1, 8)) AS BIT(32)) AS BIGINT)"
+    return f"{SQLITE_ROW_HASH32}({_columns(alias, columns)})"
+
+
+def table_checksum_sql(dialect: str, table: str, columns: Sequence[str]) -> str:
+    """SELECT table_name, row_count, checksum of one table (every row, the given columns)."""
+    name = table.replace("'", "''")
+    return (
+        f"SELECT '{name}' AS table_name, COUNT(*) AS row_count, "
+        f"COALESCE(SUM({_row_hash32_sql(dialect, 't', columns)}), 0) AS checksum "
+        f"FROM {quote_identifier(table)} AS t"
+    )
+
+
+def tables_checksum_sql(dialect: str, tables: dict[str, Sequence[str]]) -> str:
+    """One SELECT giving (table_name, row_count, checksum) for each table, sorted by name."""
+    return "\nUNION ALL\n".join(
+        table_checksum_sql(dialect, table, columns) for table, columns in sorted(tables.items())
+    )
+
+
+def native_rows_sql(dialect: str, table: str, pipeline_ids: str) -> str:
+    """SELECT table_name, row_id, row_hash of the rows of a V2 table the pipeline did not write.
+
+    `pipeline_ids` is a subquery of the ids the pipeline wrote to that table.
+    """
+    columns = NATIVE_COLUMNS[table]
+    return (
+        f"SELECT '{table}' AS table_name, t.id AS row_id, "
+        f"{row_md5_sql(dialect, 't', columns)} AS row_hash "
+        f"FROM {quote_identifier(table)} AS t WHERE t.id NOT IN ({pipeline_ids})"
+    )

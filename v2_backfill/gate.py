@@ -1,0 +1,309 @@
+"""The data-quality gate: snapshots at a run's start, and the GX checkpoint that audits a result.
+
+`snapshot` records what must not change (legacy tables' checksums, native V2 rows' hashes).
+`audit` runs the suites of `expectations/` through one Great Expectations checkpoint on the
+database itself (SQL pushdown: every check is a query or a column expectation compiled to
+SQL; no table is loaded into pandas) and returns each check's verdict with failing examples;
+it also writes GX's Data Docs. GX is imported only here, and only when a gate runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+import expectations
+from expectations import Mode
+from transforms.checksums import NATIVE_COLUMNS, native_rows_sql, row_md5_sql, tables_checksum_sql
+from v2_backfill.config import BOOKKEEPING_SCHEMA, Tolerances
+from v2_backfill.database import Database
+from v2_backfill.preflight import LEGACY_COLUMNS
+
+log = logging.getLogger("v2_backfill")
+
+EXAMPLES = 20
+"""Failing rows kept per check for the report."""
+
+
+@dataclass
+class CheckResult:
+    """One check's verdict."""
+
+    name: str
+    suite: str
+    description: str
+    severity: str
+    success: bool
+    unexpected_count: int
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class GateResult:
+    """Every check's verdict; the gate passes when no critical check failed."""
+
+    checks: list[CheckResult]
+    data_docs: Path | None = None
+
+    @property
+    def failed(self) -> list[str]:
+        """Names of the failed critical checks."""
+        return [c.name for c in self.checks if not c.success and c.severity == "critical"]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Names of the failed warning-level checks."""
+        return [c.name for c in self.checks if not c.success and c.severity != "critical"]
+
+    @property
+    def passed(self) -> bool:
+        """True when no critical check failed."""
+        return not self.failed
+
+    def checks_as_dicts(self) -> list[dict[str, Any]]:
+        """The checks as JSON-ready dicts (the report's `checks`)."""
+        return [asdict(c) for c in self.checks]
+
+
+# -- snapshots ---------------------------------------------------------------------------------
+def legacy_checksums_sql(db: Database, conn: sa.Connection) -> str:
+    """A SELECT of (table_name, row_count, checksum) over every column of the legacy tables."""
+    inspector = sa.inspect(conn)
+    tables = {
+        table: [c["name"] for c in inspector.get_columns(table, schema=db.app_schema)]
+        for table in LEGACY_COLUMNS
+    }
+    return tables_checksum_sql(db.dialect, tables)
+
+
+def snapshot(db: Database, run_id: str) -> None:
+    """Record the legacy tables' checksums for this run, and the native V2 rows' hashes."""
+    pipeline_ids = {
+        "messages_v2": f"SELECT legacy_message_id FROM {BOOKKEEPING_SCHEMA}.lineage",
+        "property_conversations": (
+            f"SELECT conversation_id FROM {BOOKKEEPING_SCHEMA}.created_conversations"
+        ),
+    }
+    native = "\nUNION ALL\n".join(
+        native_rows_sql(db.dialect, table, ids) for table, ids in pipeline_ids.items()
+    )
+    with db.begin() as conn:
+        checksums = legacy_checksums_sql(db, conn)
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {BOOKKEEPING_SCHEMA}.snapshots (run_id, table_name, row_count, "
+                f"checksum) SELECT :run_id, table_name, row_count, checksum FROM ({checksums}) AS c"
+            ),
+            {"run_id": run_id},
+        )
+        conn.execute(sa.text(f"DELETE FROM {BOOKKEEPING_SCHEMA}.native_rows"))
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {BOOKKEEPING_SCHEMA}.native_rows (table_name, row_id, row_hash, "
+                f"run_id) SELECT table_name, row_id, row_hash, :run_id FROM ({native}) AS n"
+            ),
+            {"run_id": run_id},
+        )
+
+
+def latest_snapshot_run(db: Database) -> str | None:
+    """The run id of the newest legacy snapshot, if any."""
+    with db.connect() as conn:
+        return conn.execute(
+            sa.text(
+                f"SELECT r.run_id FROM {BOOKKEEPING_SCHEMA}.runs AS r "
+                f"WHERE EXISTS (SELECT 1 FROM {BOOKKEEPING_SCHEMA}.snapshots AS s "
+                "WHERE s.run_id = r.run_id) ORDER BY r.started_at DESC, r.run_id DESC LIMIT 1"
+            )
+        ).scalar_one_or_none()
+
+
+# -- the checkpoint ----------------------------------------------------------------------------
+def audit(
+    db: Database,
+    mode: Mode,
+    *,
+    run_id: str,
+    tolerances: Tolerances,
+    docs_dir: Path | None = None,
+) -> GateResult:
+    """Run every suite that applies to `mode` through one GX checkpoint on the database."""
+    with db.connect() as conn:
+        params = {
+            "run_id": "'" + run_id.replace("'", "''") + "'",
+            "legacy_checksums": legacy_checksums_sql(db, conn),
+            "native_message_hash": row_md5_sql(db.dialect, "t", NATIVE_COLUMNS["messages_v2"]),
+            "native_conversation_hash": row_md5_sql(
+                db.dialect, "t", NATIVE_COLUMNS["property_conversations"]
+            ),
+            "quarantine_warn_share": repr(float(tolerances.quarantine_warn_share)),
+            "quarantine_fail_share": repr(float(tolerances.quarantine_fail_share)),
+        }
+    # GX prints a notice to stdout for queries without its {batch} placeholder; our queries
+    # span several tables by design, and stdout belongs to the CLI's summary.
+    with contextlib.redirect_stdout(io.StringIO()):
+        return _run_checkpoint(db, mode, params, docs_dir)
+
+
+def _run_checkpoint(
+    db: Database, mode: Mode, params: dict[str, Any], docs_dir: Path | None
+) -> GateResult:
+    gx = _import_gx()
+    context = gx.get_context(mode="ephemeral")
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = _datasource(context, db)
+    suites = _suites(gx, db.dialect, mode, params)
+    definitions = []
+    for suite_name, suite in suites.items():
+        table, schema = _asset_table(suite_name, mode)
+        asset = source.add_table_asset(suite_name, table_name=table, schema_name=schema)
+        batch = asset.add_batch_definition_whole_table("all rows")
+        definition = gx.ValidationDefinition(
+            name=suite_name, data=batch, suite=context.suites.add(suite)
+        )
+        definitions.append(context.validation_definitions.add(definition))
+    actions = []
+    if docs_dir is not None:
+        context.add_data_docs_site(
+            site_name="report",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir.resolve()),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        actions.append(gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["report"]))
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"v2_backfill_{mode}",
+            validation_definitions=definitions,
+            actions=actions,
+            result_format={"result_format": "COMPLETE", "partial_unexpected_count": EXAMPLES},
+        )
+    )
+    outcome = checkpoint.run()
+    checks = [
+        _check_result(suite_name, result)
+        for suite_name, run_result in zip(suites, outcome.run_results.values(), strict=True)
+        for result in run_result.to_json_dict()["results"]
+    ]
+    index = docs_dir / "index.html" if docs_dir is not None else None
+    return GateResult(checks, index if index is not None and index.exists() else None)
+
+
+def _import_gx() -> Any:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    return gx
+
+
+def _datasource(context: Any, db: Database) -> Any:
+    if db.dialect == "sqlite":
+        return context.data_sources.add_sqlite(
+            "app", connection_string="sqlite://", kwargs={"creator": db.creator}
+        )
+    schema = (db.app_schema or "public").replace('"', '""')
+    return context.data_sources.add_postgres(
+        "app",
+        connection_string=db.target.sqlalchemy_url,
+        kwargs={"connect_args": {"options": f'-csearch_path="{schema}"'}},
+    )
+
+
+def _asset_table(suite_name: str, mode: Mode) -> tuple[str, str | None]:
+    """The table whose rows a suite's column expectations check."""
+    if suite_name == "legacy_reconciliation":
+        return "messages", None
+    if mode == "run":
+        staged = {"v2_messages": "stage_v2_messages", "v2_conversations": "stage_conversations"}
+        return staged[suite_name], BOOKKEEPING_SCHEMA
+    return {"v2_messages": "messages_v2", "v2_conversations": "property_conversations"}[
+        suite_name
+    ], None
+
+
+def _suites(gx: Any, dialect: str, mode: Mode, params: dict[str, Any]) -> dict[str, Any]:
+    suites = {name: gx.ExpectationSuite(name=name) for name in expectations.SUITES}
+    for check in expectations.load_checks():
+        if not check.applies(mode, dialect):
+            continue
+        for name, severity, query in expectations.render(check, mode, params):
+            suites[check.suite].add_expectation(
+                gx.expectations.UnexpectedRowsExpectation(
+                    unexpected_rows_query=query,
+                    description=check.description,
+                    meta={"check": name, "severity": severity},
+                )
+            )
+    for suite_name, columns in expectations.REQUIRED_COLUMNS.items():
+        for column in columns:
+            suites[suite_name].add_expectation(
+                gx.expectations.ExpectColumnValuesToNotBeNull(
+                    column=column,
+                    description=f"{column} is never null.",
+                    meta={"check": _column_check(suite_name, column, "not_null"),
+                          "severity": "critical"},
+                )
+            )  # fmt: skip
+    for suite_name, column, values in (
+        ("v2_messages", "senderType", expectations.SENDER_TYPES),
+        ("v2_messages", "type", expectations.MESSAGE_TYPES),
+        ("v2_conversations", "status", expectations.CONVERSATION_STATUSES),
+    ):
+        suites[suite_name].add_expectation(
+            gx.expectations.ExpectColumnValuesToBeInSet(
+                column=column,
+                value_set=list(values),
+                description=f"{column} is one of {', '.join(values)}.",
+                meta={
+                    "check": _column_check(suite_name, column, "in_domain"),
+                    "severity": "critical",
+                },
+            )
+        )
+    return suites
+
+
+def _column_check(suite_name: str, column: str, rule: str) -> str:
+    """A column expectation's check name, e.g. `messages_v2.senderType_in_domain`."""
+    table = _asset_table(suite_name, "validate")[0]
+    return f"{table}.{column}_{rule}"
+
+
+def _check_result(suite_name: str, result: dict[str, Any]) -> CheckResult:
+    config = result["expectation_config"]
+    meta = config.get("meta") or {}
+    outcome = result.get("result") or {}
+    exception = result.get("exception_info") or {}
+    error = exception.get("exception_message") if exception.get("raised_exception") else None
+    if "unexpected_count" in outcome:  # a column expectation
+        count = int(outcome["unexpected_count"] or 0)
+        examples = [{"value": v} for v in (outcome.get("partial_unexpected_list") or [])]
+    else:
+        count = int(outcome.get("observed_value") or 0)
+        examples = list((outcome.get("details") or {}).get("unexpected_rows") or [])
+    return CheckResult(
+        name=meta.get("check", config["type"]),
+        suite=suite_name,
+        description=config.get("description") or "",
+        severity=meta.get("severity", "critical"),
+        success=bool(result["success"]) and error is None,
+        unexpected_count=count,
+        examples=examples[:EXAMPLES],
+        error=error,
+    )

@@ -1,0 +1,105 @@
+"""What a reviewer reads about a run: figures, splits and quarantine, assembled into the report.
+
+`gather` reads the facts of a state (mode `run`: the staged result as it would be published;
+mode `validate`: the published state) with the same relations the gate's checks use, so the
+report's figures and the checks describe the same rows. `build_report` assembles the
+dictionary written as `summary.json` (keys documented in the README).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+import expectations
+from expectations import Mode
+from v2_backfill.database import Database
+from v2_backfill.gate import GateResult
+
+REPORT_VERSION = 1
+QUARANTINE_SHOWN = 500
+"""Quarantined messages listed in the report (all are counted)."""
+SPLITS_SHOWN = 200
+"""Shared legacy conversations whose split is listed in the report (all are counted)."""
+
+
+def gather(db: Database, mode: Mode) -> dict[str, Any]:
+    """The report's facts about the state `mode` describes."""
+    with db.connect() as conn:
+        figures = dict(_rows(db, conn, "report_figures", mode)[0]._mapping)
+        if mode == "run":
+            figures |= dict(_rows(db, conn, "report_staged_figures", mode)[0]._mapping)
+        quarantined = [
+            {**row._mapping, "created_at": _iso(row.created_at)}
+            for row in _rows(db, conn, "report_quarantined", mode, {"limit": QUARANTINE_SHOWN})
+        ]
+        splits = _splits(_rows(db, conn, "report_splits", mode, {"limit": SPLITS_SHOWN}))
+        return {
+            "figures": {key: int(value) for key, value in figures.items()},
+            "attribution_by_rule": _counts(_rows(db, conn, "report_rules", mode)),
+            "quarantined_by_reason": _counts(_rows(db, conn, "report_reasons", mode)),
+            "quarantined_messages": quarantined,
+            "quarantined_messages_total": int(figures["messages_quarantined"]),
+            "splits": splits,
+            "splits_total": int(db.query(conn, "count_shared_conversations")[0][0]),
+        }
+
+
+def build_report(
+    run: dict[str, Any], gate: GateResult, facts: dict[str, Any], data_docs: str | None
+) -> dict[str, Any]:
+    """The run's report: `run` (id, kind, database, status, times, parameters, step
+    timings), the gate's verdict and checks, the facts, and the Data Docs' relative path."""
+    return {
+        "report_version": REPORT_VERSION,
+        "run": run,
+        "gate": {"passed": gate.passed, "failed": gate.failed, "warnings": gate.warnings},
+        **facts,
+        "checks": gate.checks_as_dicts(),
+        "data_docs": data_docs,
+    }
+
+
+def _rows(
+    db: Database, conn: sa.Connection, name: str, mode: Mode, params: dict[str, Any] | None = None
+) -> list[sa.Row]:
+    (statement,) = db.statements(name)
+    text = sa.text(statement.format(**expectations.relations(mode)))
+    return list(conn.execute(text, params or {}))
+
+
+def _counts(rows: list[sa.Row]) -> dict[str, int]:
+    return {row.name: int(row.messages) for row in rows}
+
+
+def _splits(rows: list[sa.Row]) -> list[dict[str, Any]]:
+    """Group (legacy conversation, property, messages) rows into one entry per conversation."""
+    splits: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        split = splits.setdefault(
+            row.legacy_conversation_id,
+            {"legacy_conversation_id": row.legacy_conversation_id, "messages": 0,
+             "quarantined": 0, "properties": []},
+        )  # fmt: skip
+        split["messages"] += int(row.messages)
+        if row.property_id is None:
+            split["quarantined"] += int(row.messages)
+        else:
+            split["properties"].append(
+                {"property_id": row.property_id, "address": row.address,
+                 "conversation_id": row.conversation_id, "messages": int(row.messages)}
+            )  # fmt: skip
+    return list(splits.values())
+
+
+def _iso(value: Any) -> str | None:
+    """A legacy timestamp as ISO 8601 UTC, whichever way it is stored."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    else:
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(value))
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -4,8 +4,8 @@ Three suites, one folder each, one `.sql` file per custom check (a query returni
 that break the rule, pushed down to the database by GX's UnexpectedRowsExpectation):
 
 - `legacy_reconciliation`: legacy messages against what the pipeline migrated or quarantined;
-- `v2_messages` and `v2_conversations`: the V2 state itself, plus GX's column expectations
-  (not-null and enum domains) on the rows the pipeline writes.
+- `v2_messages` and `v2_conversations`: the V2 state itself, plus GX's not-null column
+  expectations on the rows the pipeline writes.
 
 A check file starts with header comments: `severity` (`critical` fails the gate, `warning`
 only warns, `tolerance` is instantiated twice from the configured warn and fail shares),
@@ -32,11 +32,6 @@ CONVERSATION_COLUMNS = (
     'id, "propertyId", "timelineId", "agentId", "clientId", status, '
     '"unreadAgentCount", "unreadClientCount", "lastMessageAt", "createdAt", "updatedAt"'
 )
-
-# Prisma's enums (see sql/postgresql/create_v2_tables.sql).
-SENDER_TYPES = ("AGENT", "CLIENT")
-MESSAGE_TYPES = ("TEXT", "IMAGE", "FILE", "SYSTEM")
-CONVERSATION_STATUSES = ("ACTIVE", "ARCHIVED", "CLOSED")
 
 REQUIRED_COLUMNS = {
     "v2_messages": (
@@ -147,8 +142,8 @@ def _text_enums(columns: str, enums: tuple[str, ...], table: str, where: str) ->
     return f"(SELECT {selected} FROM {table}{where}"
 
 
-def render(check: Check, mode: Mode, params: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """The (name, severity, SQL) of the expectations a check becomes in a mode.
+def render(check: Check, mode: Mode, params: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The (name, severity, description, SQL) of the expectations a check becomes in a mode.
 
     `params` fills the placeholders besides the relations: `run_id` (SQL literal),
     `legacy_checksums` (a SELECT), `native_message_hash` and `native_conversation_hash`
@@ -156,9 +151,14 @@ def render(check: Check, mode: Mode, params: dict[str, Any]) -> list[tuple[str, 
     """
     values = {**relations(mode), **params}
     if check.severity != "tolerance":
-        return [(check.name, check.severity, check.query.format(**values))]
+        return [(check.name, check.severity, check.description, check.query.format(**values))]
     return [
-        (f"{check.name}_{level}", severity, check.query.format(**values, share=values[key]))
+        (
+            f"{check.name}_{level}",
+            severity,
+            f"{check.description} Above {float(values[key]):.1%} of legacy messages: {level}.",
+            check.query.format(**values, share=values[key]),
+        )
         for level, severity, key in (
             ("warning", "warning", "quarantine_warn_share"),
             ("limit", "critical", "quarantine_fail_share"),

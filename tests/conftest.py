@@ -130,12 +130,20 @@ def app(app_url: str) -> Iterator[AppDatabase]:
 
 
 @pytest.fixture
-def run_backfill(prefect_server: None) -> Callable[..., dict]:
-    """Run the Prefect backfill flow on a database URL; returns the summary."""
+def run_backfill(prefect_server: None, tmp_path: Path) -> Callable[..., dict]:
+    """Run the Prefect backfill flow on a database URL; returns the summary.
+
+    Reports go to `tmp_path/reports/<n>` unless `report_dir` is given. The quarantine
+    tolerances are off unless given: rule tests quarantine large shares of tiny datasets.
+    """
     from flows.backfill import backfill
-    from v2_backfill.config import BackfillConfig, parse_database_url
+    from v2_backfill.config import BackfillConfig, Tolerances, parse_database_url
+
+    runs = iter(range(1, 1000))
 
     def run(url: str, **options: object) -> dict:
+        options.setdefault("report_dir", tmp_path / "reports" / str(next(runs)))
+        options.setdefault("tolerances", Tolerances(1.0, 1.0))
         return backfill(BackfillConfig(target=parse_database_url(url), **options))
 
     return run

@@ -58,20 +58,23 @@ class AppDatabase:
     def insert(self, table: str, row: dict[str, Any], *, check_fks: bool = True) -> str:
         names = ", ".join(f'"{k}"' for k in row)
         values = ", ".join(f":{k}" for k in row)
-        statement = f'INSERT INTO "{table}" ({names}) VALUES ({values})'
+        self.execute(f'INSERT INTO "{table}" ({names}) VALUES ({values})', row, check_fks=check_fks)
+        return row["id"]
+
+    def execute(self, statement: str, params: dict[str, Any], *, check_fks: bool = True) -> None:
+        """One statement in its own transaction; without `check_fks`, as a hand edit would."""
         if check_fks:
             with self.db.begin() as conn:
-                conn.execute(sa.text(statement), row)
+                conn.execute(sa.text(statement), params)
         elif self.dialect == "sqlite":  # a plain connection: SQLite's foreign keys are off
             raw = sqlite3.connect(self.target.sqlite_path)
             with raw:
-                raw.execute(statement, row)
+                raw.execute(statement, params)
             raw.close()
         else:
             with self.db.begin() as conn:
                 conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-                conn.execute(sa.text(statement), row)
-        return row["id"]
+                conn.execute(sa.text(statement), params)
 
     # -- rows ------------------------------------------------------------------------------
     def user(self) -> str:

@@ -88,7 +88,7 @@ def test_native_rows_kept_and_reused(app, run_backfill):
 
 
 def test_app_creates_the_conversation_during_the_run(app):
-    """The live app inserts the property's conversation after planning, before publishing."""
+    """The live app inserts the property's conversation after staging, before publishing."""
     ids = busy_timeline(app)
     app.create_v2_tables()
     db = open_database(app.target)
@@ -96,6 +96,7 @@ def test_app_creates_the_conversation_during_the_run(app):
     steps.start_run(db, run_id, "backfill", {})
     steps.stage_messages(db)
     steps.attribute_shared_messages(db, BackfillConfig(target=app.target))
+    steps.write_result(db)  # the plan is staged (and would be audited) before the app acts
 
     app_conversation = app.insert(
         "property_conversations",
@@ -125,6 +126,7 @@ def test_publish_waits_for_the_apps_open_transaction(pg_schema):
     steps.start_run(db, run_id, "backfill", {})
     steps.stage_messages(db)
     steps.attribute_shared_messages(db, BackfillConfig(target=app.target))
+    steps.write_result(db)  # the plan is staged (and would be audited) before the app acts
 
     import sqlalchemy as sa
 

@@ -242,11 +242,11 @@ def _suites(gx: Any, dialect: str, mode: Mode, params: dict[str, Any]) -> dict[s
     for check in expectations.load_checks():
         if not check.applies(mode, dialect):
             continue
-        for name, severity, query in expectations.render(check, mode, params):
+        for name, severity, description, query in expectations.render(check, mode, params):
             suites[check.suite].add_expectation(
                 gx.expectations.UnexpectedRowsExpectation(
                     unexpected_rows_query=query,
-                    description=check.description,
+                    description=description,
                     meta={"check": name, "severity": severity},
                 )
             )
@@ -260,23 +260,16 @@ def _suites(gx: Any, dialect: str, mode: Mode, params: dict[str, Any]) -> dict[s
                           "severity": "critical"},
                 )
             )  # fmt: skip
-    for suite_name, column, values in (
-        ("v2_messages", "senderType", expectations.SENDER_TYPES),
-        ("v2_messages", "type", expectations.MESSAGE_TYPES),
-        ("v2_conversations", "status", expectations.CONVERSATION_STATUSES),
-    ):
-        suites[suite_name].add_expectation(
-            gx.expectations.ExpectColumnValuesToBeInSet(
-                column=column,
-                value_set=list(values),
-                description=f"{column} is one of {', '.join(values)}.",
-                meta={
-                    "check": _column_check(suite_name, column, "in_domain"),
-                    "severity": "critical",
-                },
-            )
-        )
     return suites
+
+
+def _error(info: dict[str, Any]) -> str | None:
+    """The first error message in GX's exception_info (flat, or keyed by metric)."""
+    entries = [info] if "raised_exception" in info else list(info.values())
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("raised_exception"):
+            return str(entry.get("exception_message") or "the check's query failed")
+    return None
 
 
 def _column_check(suite_name: str, column: str, rule: str) -> str:
@@ -289,8 +282,7 @@ def _check_result(suite_name: str, result: dict[str, Any]) -> CheckResult:
     config = result["expectation_config"]
     meta = config.get("meta") or {}
     outcome = result.get("result") or {}
-    exception = result.get("exception_info") or {}
-    error = exception.get("exception_message") if exception.get("raised_exception") else None
+    error = _error(result.get("exception_info") or {})
     if "unexpected_count" in outcome:  # a column expectation
         count = int(outcome["unexpected_count"] or 0)
         examples = [{"value": v} for v in (outcome.get("partial_unexpected_list") or [])]

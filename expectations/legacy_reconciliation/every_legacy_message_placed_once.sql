@@ -11,9 +11,9 @@ WHERE (l.legacy_message_id IS NULL AND q.legacy_message_id IS NULL)
 UNION ALL
 SELECT x.legacy_message_id, x.legacy_conversation_id, 'not a legacy message'
 FROM (
-    SELECT legacy_message_id, legacy_conversation_id FROM {lineage}
+    SELECT legacy_message_id, legacy_conversation_id FROM {lineage} AS lx
     UNION ALL
-    SELECT legacy_message_id, legacy_conversation_id FROM {quarantine}
+    SELECT legacy_message_id, legacy_conversation_id FROM {quarantine} AS qx
 ) AS x
 WHERE NOT EXISTS (SELECT 1 FROM messages AS m WHERE m.id = x.legacy_message_id)
 UNION ALL

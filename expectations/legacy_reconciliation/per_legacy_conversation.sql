@@ -8,11 +8,11 @@ FROM (
     GROUP BY "conversationId"
 ) AS c
 LEFT JOIN (
-    SELECT legacy_conversation_id, COUNT(*) AS migrated FROM {lineage}
+    SELECT legacy_conversation_id, COUNT(*) AS migrated FROM {lineage} AS lx
     GROUP BY legacy_conversation_id
 ) AS l ON l.legacy_conversation_id = c.legacy_conversation_id
 LEFT JOIN (
-    SELECT legacy_conversation_id, COUNT(*) AS quarantined FROM {quarantine}
+    SELECT legacy_conversation_id, COUNT(*) AS quarantined FROM {quarantine} AS qx
     GROUP BY legacy_conversation_id
 ) AS q ON q.legacy_conversation_id = c.legacy_conversation_id
 WHERE c.legacy_messages <> COALESCE(l.migrated, 0) + COALESCE(q.quarantined, 0)

@@ -4,7 +4,7 @@ SELECT c.id AS conversation_id, c."lastMessageAt" AS last_message_at, x.newest A
 FROM {conversations} AS c
 JOIN (
     SELECT "conversationId" AS conversation_id, MAX("createdAt") AS newest
-    FROM {messages}
+    FROM {messages} AS mv
     GROUP BY "conversationId"
 ) AS x ON x.conversation_id = c.id
 WHERE c."lastMessageAt" IS NULL OR c."lastMessageAt" < x.newest

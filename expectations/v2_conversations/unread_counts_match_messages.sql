@@ -8,7 +8,7 @@ LEFT JOIN (
     SELECT "conversationId" AS conversation_id,
         SUM(CASE WHEN "senderType" = 'CLIENT' AND NOT "isRead" THEN 1 ELSE 0 END) AS unread_agent,
         SUM(CASE WHEN "senderType" = 'AGENT' AND NOT "isRead" THEN 1 ELSE 0 END) AS unread_client
-    FROM {messages}
+    FROM {messages} AS mv
     GROUP BY "conversationId"
 ) AS x ON x.conversation_id = c.id
 WHERE c."unreadAgentCount" <> COALESCE(x.unread_agent, 0)

@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.factory import AppDatabase
-from v2_backfill.cli import main, parse_duration_ms
+from tests.test_backfill_runs import busy_timeline
+from v2_backfill.cli import main, parse_duration_ms, parse_share
 
 
-def files_in(folder: Path) -> set[str]:
-    return {p.name for p in folder.iterdir()}
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The real command in its own process, as an operator runs it: its own temporary Prefect
+    server, with its own Prefect home (not the test session's)."""
+    env = {**os.environ, "PREFECT_HOME": str(cwd / ".prefect")}
+    return subprocess.run(
+        [sys.executable, "-m", "v2_backfill.cli", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
 
 
 @pytest.mark.sqlite
-def test_json_summary_is_the_only_stdout(fixture_db, prefect_server, capsys):
+def test_json_summary_is_the_only_stdout(fixture_db, prefect_server, capsys, monkeypatch):
+    monkeypatch.chdir(fixture_db.parent)
     code = main(["backfill", "--db", f"file:{fixture_db}", "--json"])
     out = capsys.readouterr().out
     assert code == 0
@@ -84,6 +95,9 @@ BAD_INPUT = [
     ("bad-chunk-size", _empty_database, ["--chunk-size", "0"], 2, "positive whole number"),
     ("bad-window", _empty_database, ["--thread-window", "soon"], 2, "not a duration"),
     ("bad-fallback", _empty_database, ["--fallback", "guess"], 2, "invalid choice"),
+    ("bad-share", _empty_database, ["--quarantine-warn", "150%"], 2, "expected a share"),
+    ("warn-above-fail", _empty_database, ["--quarantine-warn", "30%", "--quarantine-fail", "10%"],
+     2, "warn <= fail"),
 ]  # fmt: skip
 
 
@@ -131,3 +145,48 @@ def test_postgres_preflight_names_the_schema(pg_schema, capsys):
 )
 def test_parse_duration(text, ms):
     assert parse_duration_ms(text) == ms
+
+
+@pytest.mark.parametrize(("text", "share"), [("5%", 0.05), ("0.25", 0.25), ("100%", 1.0)])
+def test_parse_share(text, share):
+    assert parse_share(text) == pytest.approx(share)
+
+
+@pytest.mark.sqlite
+def test_validate_exit_codes_and_report(fixture_db, prefect_server, capsys, monkeypatch):
+    monkeypatch.chdir(fixture_db.parent)
+    url = f"file:{fixture_db}"
+    assert main(["validate", "--db", url]) == 2
+    assert "no backfill has run" in capsys.readouterr().err
+    assert not (fixture_db.parent / "dev.db.v2_backfill.sqlite").exists()
+
+    assert main(["backfill", "--db", url]) == 0
+    capsys.readouterr()
+    assert main(["validate", "--db", url, "--json", "--report-dir", "checked"]) == 0
+    outcome = json.loads(capsys.readouterr().out)
+    assert outcome["gate_passed"] is True
+    assert outcome["figures"]["messages_migrated"] == 9
+    assert (fixture_db.parent / "checked" / "index.html").is_file()
+
+    with sqlite3.connect(fixture_db) as conn:
+        conn.execute("UPDATE messages_v2 SET content = content || '!' WHERE id = "
+                     "(SELECT id FROM messages ORDER BY id LIMIT 1)")  # fmt: skip
+    failed = run_cli("validate", "--db", url, cwd=fixture_db.parent)
+    assert failed.returncode == 1, failed.stderr[-2000:]
+    assert "validation failed (content_matches_legacy)" in failed.stderr
+    assert "Traceback" not in failed.stderr
+
+
+@pytest.mark.sqlite
+def test_failed_gate_exits_1_and_publishes_nothing(tmp_path):
+    app = AppDatabase(_empty_database(tmp_path)).create_legacy_tables()
+    busy_timeline(app)  # 2 of 5 messages quarantined: 40%, above the default 25%
+    app.dispose()
+
+    failed = run_cli("backfill", "--db", app.url, cwd=tmp_path)
+    assert failed.returncode == 1
+    assert "the data-quality gate failed (quarantine_share_limit)" in failed.stderr
+    assert "nothing was published" in failed.stderr and "Traceback" not in failed.stderr
+    assert AppDatabase(app.url).scalar("SELECT COUNT(*) FROM messages_v2") == 0
+    (report,) = (tmp_path / "reports").iterdir()
+    assert json.loads((report / "summary.json").read_text())["gate"]["passed"] is False

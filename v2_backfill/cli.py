@@ -312,6 +312,8 @@ def _configure_logging(debug: bool) -> None:
     logging.getLogger("v2_backfill").setLevel(logging.DEBUG if debug else logging.INFO)
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "v2_backfill")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # the temporary Prefect server may start slowly on a busy two-core machine
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def _print_summary(summary: dict[str, Any], *, as_json: bool) -> None:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import argparse
 import resource
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from v2_backfill import backfill as steps
+from v2_backfill import gate, review
 from v2_backfill.config import BackfillConfig, parse_database_url
 from v2_backfill.database import open_database
 from v2_backfill.demo import write_postgres
@@ -68,13 +71,33 @@ def run(target) -> dict[str, float]:
     db = open_database(target)
     run_id = steps.new_run_id()
     steps.start_run(db, run_id, "bench", config.run_params())
+    timed("snapshot", gate.snapshot, db, run_id)
     timed("stage_messages", steps.stage_messages, db)
     timed("attribute_shared_messages", steps.attribute_shared_messages, db, config)
+    timed("write_result", steps.write_result, db)
+    with tempfile.TemporaryDirectory() as docs:
+        result = timed("audit (gate + report facts)", audit, db, "run", run_id, config, docs)
+    if not result.passed:
+        raise SystemExit(f"the gate failed: {result.failed}")
     timed("publish", steps.publish, db, run_id)
     summary = timed("summarize", steps.summarize, db, steps.RunSummary(run_id, "bench"))
     print(f"  copied {summary.messages_copied}, rules {summary.attribution_by_rule}")
+    with tempfile.TemporaryDirectory() as docs:
+        validation = time.perf_counter()
+        result = audit(db, "validate", run_id, config, docs)
+        seconds = time.perf_counter() - validation
+    print(f"validate (published state, a separate run): {seconds:.1f}s, passed={result.passed}")
     db.dispose()
     return timings
+
+
+def audit(db, mode, run_id, config, docs) -> gate.GateResult:
+    """The gate and the report's facts, as the flows' audit task runs them."""
+    result = gate.audit(
+        db, mode, run_id=run_id, tolerances=config.tolerances, docs_dir=Path(docs) / "gx"
+    )
+    review.gather(db, mode)
+    return result
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ from v2_backfill.errors import UsageError, V2BackfillError
 
 EXIT_CODES = """exit codes:
   0  success
-  1  data-quality failure: the run's checks failed, nothing was published
+  1  data-quality failure: a critical check failed (backfill: nothing was published;
+     validate: the published state is wrong); see the report
   2  usage or connection error (bad option, unknown URL, unreachable database, run in progress)
   3  preflight failure: legacy tables/columns missing or V2 tables not in Prisma's shape;
      nothing was written

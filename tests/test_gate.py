@@ -116,7 +116,8 @@ def test_clean_run_passes_publishes_and_reports(app, prefect_server, tmp_path):
     from flows.backfill import backfill
 
     busy_timeline(app)
-    summary = backfill(config(app, tmp_path / "report"))
+    state = backfill(config(app, tmp_path / "report"), return_state=True)
+    summary = state.result()
 
     report = json.loads((tmp_path / "report" / "summary.json").read_text())
     assert summary["gate_passed"] is True and report["gate"]["passed"] is True
@@ -136,6 +137,22 @@ def test_clean_run_passes_publishes_and_reports(app, prefect_server, tmp_path):
     assert (tmp_path / "report" / "gx" / "index.html").is_file()
     assert app.scalar("SELECT COUNT(*) FROM messages_v2") == 3
     assert_html_holds_summary_figures(tmp_path / "report")
+    assert artifact_keys(state.state_details.flow_run_id) == {
+        "backfill-report",
+        "backfill-report-checks",
+    }
+
+
+def artifact_keys(flow_run_id: object) -> set[str]:
+    """Keys of the Prefect artifacts a flow run created."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+    return {artifact.key for artifact in artifacts}
 
 
 def assert_html_holds_summary_figures(report_dir: Path) -> None:

@@ -17,6 +17,7 @@ from v2_backfill.config import BackfillConfig
 from v2_backfill.database import Database, open_database
 from v2_backfill.errors import DataQualityError
 from v2_backfill.gate import snapshot as take_snapshot
+from v2_backfill.lock import run_lock
 from v2_backfill.preflight import PreflightReport
 
 
@@ -80,7 +81,6 @@ def backfill(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any
     audit it with the data-quality gate, publish only if it passes. Returns the summary;
     raises DataQualityError (the flow run ends Failed) when the gate fails."""
     run_id = run_id or steps.new_run_id()
-    report_dir = config.report_dir or Path("reports") / run_id
     summary = steps.RunSummary(run_id=run_id, database=config.target.describe())
     summary.started_at = steps.utc_now_iso()
     timer = steps.StepTimer()
@@ -89,44 +89,58 @@ def backfill(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any
         with timer.step("preflight"):
             report = preflight(checker)
             summary.notes = report.notes
-            summary.v2_tables_created = create_v2_tables(checker, report)
     finally:
         checker.dispose()
     db = open_database(config.target)
     try:
-        steps.start_run(db, run_id, "backfill", config.run_params())
-        try:
-            with timer.step("snapshot"):
-                snapshot(db, run_id)
-            with timer.step("stage"):
-                stage_messages(db)
-            with timer.step("attribute"):
-                attribute_shared_messages(db, config)
-            with timer.step("write"):
-                write_result(db)
-            with timer.step("audit"):
-                result, facts = gate.audit(db, "run", run_id, config.tolerances, report_dir)
-            if result.passed:
-                with timer.step("publish"):
-                    publish(db, run_id)
-                summary = steps.summarize(db, summary)
-        except Exception as exc:
-            steps.finish_run(db, run_id, "failed", {"error": str(exc), **summary.to_dict()})
-            raise
-        summary.finished_at = steps.utc_now_iso()
-        status = "succeeded" if result.passed else "failed"
-        run = steps.report_run_info(summary, "backfill", status, config.run_params(), timer)
-        index = gate.write_report(run, result, facts, report_dir)
-        summary.gate_passed = result.passed
-        summary.checks_failed = result.failed
-        summary.checks_warned = result.warnings
-        summary.report = str(index)
-        steps.finish_run(db, run_id, status, summary.to_dict())
-        if not result.passed:
-            raise DataQualityError(
-                f"the data-quality gate failed ({', '.join(result.failed)}); nothing was "
-                f"published; report: {index}"
-            )
-        return summary.to_dict()
+        with run_lock(db):
+            return _locked_run(db, config, run_id, report, summary, timer)
     finally:
         db.dispose()
+
+
+def _locked_run(
+    db: Database,
+    config: BackfillConfig,
+    run_id: str,
+    report: PreflightReport,
+    summary: steps.RunSummary,
+    timer: steps.StepTimer,
+) -> dict[str, Any]:
+    """The run proper, under the database's run lock."""
+    report_dir = config.report_dir or Path("reports") / run_id
+    summary.v2_tables_created = create_v2_tables(db, report)
+    steps.start_run(db, run_id, "backfill", config.run_params())
+    try:
+        with timer.step("snapshot"):
+            snapshot(db, run_id)
+        with timer.step("stage"):
+            stage_messages(db)
+        with timer.step("attribute"):
+            attribute_shared_messages(db, config)
+        with timer.step("write"):
+            write_result(db)
+        with timer.step("audit"):
+            result, facts = gate.audit(db, "run", run_id, config.tolerances, report_dir)
+        if result.passed:
+            with timer.step("publish"):
+                publish(db, run_id)
+            summary = steps.summarize(db, summary)
+    except Exception as exc:
+        steps.finish_run(db, run_id, "failed", {"error": str(exc), **summary.to_dict()})
+        raise
+    summary.finished_at = steps.utc_now_iso()
+    status = "succeeded" if result.passed else "failed"
+    run = steps.report_run_info(summary, "backfill", status, config.run_params(), timer)
+    index = gate.write_report(run, result, facts, report_dir)
+    summary.gate_passed = result.passed
+    summary.checks_failed = result.failed
+    summary.checks_warned = result.warnings
+    summary.report = str(index)
+    steps.finish_run(db, run_id, status, summary.to_dict())
+    if not result.passed:
+        raise DataQualityError(
+            f"the data-quality gate failed ({', '.join(result.failed)}); nothing was "
+            f"published; report: {index}"
+        )
+    return summary.to_dict()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -74,6 +76,20 @@ class StepTimer:
         finally:
             elapsed = time.perf_counter() - start
             self.seconds[name] = round(self.seconds.get(name, 0.0) + elapsed, 3)
+        failpoint(f"after-{name}")
+
+
+FAILPOINT_ENV = "V2_BACKFILL_FAILPOINT"
+
+
+def failpoint(name: str) -> None:
+    """For crash-safety tests: SIGKILL this process at the point `$V2_BACKFILL_FAILPOINT` names.
+
+    Points: `after-<step>` for every timed step, and `publish-uncommitted` inside the
+    publishing transaction, after every row is written, before the commit.
+    """
+    if os.environ.get(FAILPOINT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def utc_now_iso() -> str:
@@ -225,6 +241,7 @@ def publish(db: Database, run_id: str) -> None:
         db.run(conn, "publish_staged", params)
         db.run(conn, "recompute_conversations", params)  # a no-op unless the app raced us
         _reconcile(db.query(conn, "reconcile_staged")[0])
+        failpoint("publish-uncommitted")
 
 
 def _reconcile(counts: sa.Row) -> None:

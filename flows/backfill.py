@@ -22,9 +22,9 @@ from v2_backfill.preflight import PreflightReport
 
 
 @task(name="preflight", cache_policy=NONE)
-def preflight(db: Database) -> PreflightReport:
+def preflight(db: Database, allow_extra_indexes: bool = False) -> PreflightReport:
     """Check legacy tables and any existing V2 tables; raise naming every problem."""
-    report = steps.preflight(db)
+    report = steps.preflight(db, allow_extra_indexes=allow_extra_indexes)
     for note in report.notes:
         get_run_logger().info("note: %s", note)
     return report
@@ -87,7 +87,7 @@ def backfill(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any
     checker = open_database(config.target, bookkeeping=False)
     try:
         with timer.step("preflight"):
-            report = preflight(checker)
+            report = preflight(checker, config.allow_extra_indexes)
             summary.notes = report.notes
     finally:
         checker.dispose()

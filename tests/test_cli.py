@@ -14,6 +14,9 @@ import pytest
 from tests.factory import AppDatabase
 from tests.test_backfill_runs import busy_timeline
 from v2_backfill.cli import main, parse_duration_ms, parse_share
+from v2_backfill.config import parse_database_url
+from v2_backfill.database import open_database
+from v2_backfill.lock import run_lock
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -80,6 +83,30 @@ def _v2_other_shape(tmp_path: Path) -> str:
     return url
 
 
+def _read_only(tmp_path: Path) -> str:
+    """A database file root cannot write either: immutable (undone after the test)."""
+    url = _empty_database(tmp_path)
+    AppDatabase(url).create_legacy_tables().dispose()
+    subprocess.run(["chattr", "+i", str(tmp_path / "empty.db")], check=True)
+    return url
+
+
+_HELD: list[object] = []
+
+
+def _run_in_progress(tmp_path: Path) -> str:
+    """A database whose run lock another run holds (released after the test)."""
+    url = _empty_database(tmp_path)
+    AppDatabase(url).create_legacy_tables().dispose()
+    db = open_database(parse_database_url(url))
+    with db.begin() as conn:
+        db.ensure_bookkeeping(conn)
+    holder = run_lock(db, mark_interrupted=False)
+    holder.__enter__()
+    _HELD.append(holder)
+    return url
+
+
 BAD_INPUT = [
     # (id, database URL maker, extra args, exit code, fragment of the error)
     ("sqlite-file-missing", lambda d: f"file:{d}/nope.db", [], 2, "does not exist"),
@@ -96,6 +123,8 @@ BAD_INPUT = [
     ("bad-window", _empty_database, ["--thread-window", "soon"], 2, "not a duration"),
     ("bad-fallback", _empty_database, ["--fallback", "guess"], 2, "invalid choice"),
     ("bad-share", _empty_database, ["--quarantine-warn", "150%"], 2, "expected a share"),
+    ("read-only-database", _read_only, [], 2, "attempt to write a readonly database"),
+    ("run-in-progress", _run_in_progress, [], 2, "another v2-backfill run is in progress"),
     ("warn-above-fail", _empty_database, ["--quarantine-warn", "30%", "--quarantine-fail", "10%"],
      2, "warn <= fail"),
 ]  # fmt: skip
@@ -117,6 +146,10 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(
         got = main(["backfill", "--db", url, *extra])
     except SystemExit as exit_:  # argparse's own usage errors
         got = exit_.code
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, tmp_path.iterdir())], check=False)
+        while _HELD:
+            _HELD.pop().__exit__(None, None, None)
 
     err = capsys.readouterr().err
     assert got == code
@@ -190,3 +223,14 @@ def test_failed_gate_exits_1_and_publishes_nothing(tmp_path):
     assert AppDatabase(app.url).scalar("SELECT COUNT(*) FROM messages_v2") == 0
     (report,) = (tmp_path / "reports").iterdir()
     assert json.loads((report / "summary.json").read_text())["gate"]["passed"] is False
+
+
+@pytest.mark.postgres
+def test_postgres_read_only_session_is_refused_before_anything_is_written(pg_schema, capsys):
+    AppDatabase(pg_schema).create_legacy_tables().dispose()
+    read_only = pg_schema + "&options=-c%20default_transaction_read_only%3Don"
+    assert main(["backfill", "--db", read_only]) == 2
+    assert "the session is read-only" in capsys.readouterr().err
+    assert "v2_backfill" not in {
+        r[0] for r in AppDatabase(pg_schema).rows("SELECT nspname FROM pg_namespace")
+    }

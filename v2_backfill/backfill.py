@@ -102,9 +102,9 @@ def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
-def preflight(db: Database) -> PreflightReport:
+def preflight(db: Database, *, allow_extra_indexes: bool = False) -> PreflightReport:
     """Check the database; raise `PreflightError` naming every problem."""
-    report = run_preflight(db)
+    report = run_preflight(db, allow_extra_indexes=allow_extra_indexes)
     if report.problems:
         raise PreflightError(report.problems)
     return report

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from v2_backfill import backfill as steps
+from v2_backfill import prisma
 from v2_backfill.config import (
     BackfillConfig,
     Fallback,
@@ -28,12 +29,16 @@ from v2_backfill.config import (
 )
 from v2_backfill.database import open_database
 from v2_backfill.errors import UsageError, V2BackfillError
+from v2_backfill.lock import run_lock
+from v2_backfill.preview import format_preview, preview
+from v2_backfill.rollback import format_rollback, rollback
 
 EXIT_CODES = """exit codes:
   0  success
   1  data-quality failure: a critical check failed (backfill: nothing was published;
      validate: the published state is wrong); see the report
-  2  usage or connection error (bad option, unknown URL, unreachable database, run in progress)
+  2  usage or connection error (bad option, unknown URL, unreachable or read-only database,
+     another run in progress, preview not approved)
   3  preflight failure: legacy tables/columns missing or V2 tables not in Prisma's shape;
      nothing was written
 """
@@ -140,20 +145,46 @@ def build_parser() -> argparse.ArgumentParser:
         "postgresql://user@host:5432/db?schema=public (default: $DATABASE_URL)",
     )
 
-    sub.add_parser(
+    shape = argparse.ArgumentParser(add_help=False)
+    shape.add_argument(
+        "--allow-extra-indexes",
+        action="store_true",
+        help="accept indexes on the V2 tables that Prisma does not generate (noted, not drift)",
+    )
+
+    run = sub.add_parser(
         "backfill",
-        parents=[common, database, rules, gate],
+        parents=[common, database, rules, gate, shape],
         help="backfill the V2 tables from the legacy ones",
         description="Create the V2 tables if missing, split shared conversations by property, "
         "copy every legacy message (or quarantine it with a reason), recompute unread counts. "
         "The result is written to staging, audited by the data-quality gate and published in "
-        "one transaction only if the gate passes. Safe to re-run: a second run changes nothing.",
+        "one transaction only if the gate passes. Safe to re-run: a second run changes nothing. "
+        "On an interactive terminal it shows the preview first and asks for approval.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--dry-run", action="store_true", help="only show the preview (same as `preview`)"
+    )
+    run.add_argument(
+        "--yes", action="store_true", help="do not ask for approval on an interactive terminal"
+    )
+    sub.add_parser(
+        "preview",
+        parents=[common, database, rules, shape],
+        help="show what a backfill would do, writing nothing anywhere",
+        description="Run the backfill's steps inside a transaction that is rolled back and "
+        "print the plan: the DDL that would run (only for what is missing), any drift from "
+        "Prisma's shape, the conversations to create and to reuse, the messages to copy by rule "
+        "and to quarantine by reason, with examples. Writes nothing: not the app's tables, "
+        "not the bookkeeping store, not the SQLite sidecar file.",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub.add_parser(
         "validate",
-        parents=[common, database, gate],
+        parents=[common, database, gate, shape],
         help="run the data-quality checks on the current V2 state and write the report",
         description="Audit the published V2 tables against legacy and the pipeline's lineage "
         "(reconciliation by id, uniqueness, references, domains, content checksums, unread "
@@ -178,6 +209,56 @@ def build_parser() -> argparse.ArgumentParser:
         "--messages", type=_positive_int, default=2000, help="legacy messages (default 2000)"
     )
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+
+    migration = sub.add_parser(
+        "prisma-migration",
+        parents=[common, database],
+        help="write the V2 tables' DDL as a Prisma migration for the app's history",
+        description="Write DIR/<UTC timestamp>_<name>/migration.sql holding exactly the DDL "
+        "the backfill runs for the database's dialect (and DIR/migration_lock.toml when "
+        "missing), then print the `npx prisma migrate resolve --applied` command that records "
+        "it as applied. The database is only read: refused (exit 3) when its V2 tables are "
+        "not in Prisma's shape.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    migration.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="the app's Prisma migrations folder, e.g. prisma/migrations",
+    )
+    migration.add_argument(
+        "--name", default="add_messaging_v2", help="migration name (default add_messaging_v2)"
+    )
+
+    undo = sub.add_parser(
+        "rollback",
+        parents=[common, database],
+        help="remove exactly the rows that backfill runs created",
+        description="In one transaction, remove the messages_v2 rows in the selected runs' "
+        "lineage (never any other row), their lineage and quarantine, and the conversations "
+        "they created that now hold no other message or notification; recompute the unread "
+        "counts and lastMessageAt of every conversation that lost messages. The rolled-back "
+        "runs are marked rolled_back and the rollback is recorded as a run. Legacy tables, "
+        "native messages and notifications are never touched. Choose --run RUN_ID or --all.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    undo.add_argument("--run", metavar="RUN_ID", help="the backfill run to roll back")
+    undo.add_argument(
+        "--all",
+        dest="all_runs",
+        action="store_true",
+        help="roll back every backfill run that still has rows (lineage, quarantine, "
+        "created conversations)",
+    )
+    undo.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be removed and write nothing at all",
+    )
     return parser
 
 
@@ -202,9 +283,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> dict[str, Any]:
     if args.command == "demo":
         return _run_demo(args)
+    if args.command == "prisma-migration":
+        target = parse_database_url(database_url_from(args.db))
+        return prisma.write_migration(target, args.out, args.name).summary()
+    if args.command == "rollback":
+        target = parse_database_url(database_url_from(args.db))
+        return rollback(target, args.run, all_runs=args.all_runs, dry_run=args.dry_run).to_dict()
     config = _config(args, parse_database_url(database_url_from(args.db)))
     if args.command == "validate":
         return _run_validate(config, debug=args.debug)
+    if args.command == "preview" or args.dry_run:
+        return preview(config)
+    if not args.yes and not args.json and _interactive():
+        print(format_preview(preview(config)))
+        if input("Run this backfill? [y/N] ").strip().lower() not in ("y", "yes"):
+            raise UsageError("not approved: nothing was written", hint="run again when ready")
     return _run_backfill(config, debug=args.debug)
 
 
@@ -214,18 +307,23 @@ def _config(args: argparse.Namespace, target: Any) -> BackfillConfig:
         for key in ("thread_window", "fallback", "chunk_size")
         if hasattr(args, key)
     }
+    defaults = Tolerances()
     return BackfillConfig(
         target=target,
         thread_window_ms=rules.get("thread_window", BackfillConfig.thread_window_ms),
         fallback=Fallback(rules.get("fallback", BackfillConfig.fallback)),
         chunk_size=rules.get("chunk_size", BackfillConfig.chunk_size),
-        tolerances=Tolerances(args.quarantine_warn, args.quarantine_fail),
-        report_dir=args.report_dir,
+        tolerances=Tolerances(
+            getattr(args, "quarantine_warn", defaults.quarantine_warn_share),
+            getattr(args, "quarantine_fail", defaults.quarantine_fail_share),
+        ),
+        report_dir=getattr(args, "report_dir", None),
+        allow_extra_indexes=getattr(args, "allow_extra_indexes", False),
     )
 
 
 def _run_backfill(config: BackfillConfig, *, debug: bool = False) -> dict[str, Any]:
-    _check(config)  # bad input fails here, fast, before Prefect starts
+    _check(config, writes=True)  # bad input fails here, fast, before Prefect starts
     from flows.backfill import backfill  # Prefect is imported only when a flow runs
 
     if not debug:
@@ -242,16 +340,38 @@ def _run_validate(config: BackfillConfig, *, debug: bool = False) -> dict[str, A
     return validate(config)
 
 
-def _check(config: BackfillConfig, *, needs_bookkeeping: bool = False) -> None:
-    """Connect and run the preflight checks without writing anything."""
+def _check(
+    config: BackfillConfig, *, needs_bookkeeping: bool = False, writes: bool = False
+) -> None:
+    """Connect and run the preflight checks without writing anything; for a run that
+    `writes`, also check that the database is writable and that no other run holds it."""
     db = open_database(config.target, bookkeeping=False)
     try:
-        report = steps.preflight(db)
+        report = steps.preflight(db, allow_extra_indexes=config.allow_extra_indexes)
+        if writes:
+            db.check_writable()
+            if db.has_bookkeeping():
+                _check_not_running(config)
         if needs_bookkeeping and (report.create_v2_tables or not db.has_bookkeeping()):
             raise UsageError(
                 f"no backfill has run on {config.target.describe()}: nothing to validate",
                 hint="run `v2-backfill backfill` first",
             )
+    finally:
+        db.dispose()
+
+
+def _interactive() -> bool:
+    """Whether a person is at the terminal to approve the preview."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _check_not_running(config: BackfillConfig) -> None:
+    """Fail fast when another run holds the lock (the flow takes the lock for real)."""
+    db = open_database(config.target)
+    try:
+        with run_lock(db, mark_interrupted=False):
+            pass
     finally:
         db.dispose()
 
@@ -329,6 +449,12 @@ def format_summary(summary: dict[str, Any]) -> str:
     """The run summary as a short human-readable report."""
     if summary.get("kind") == "validate":
         return _format_validation(summary)
+    if summary.get("kind") == "preview":
+        return format_preview(summary)
+    if summary.get("kind") == "rollback":
+        return format_rollback(summary)
+    if "migration" in summary:
+        return prisma.format_next_step(summary)
     lines = [
         f"run {summary['run_id']} on {summary['database']}",
         f"  V2 tables created:        {'yes' if summary['v2_tables_created'] else 'no'}",

@@ -140,6 +140,8 @@ class BackfillConfig:
     """The data-quality gate's thresholds."""
     report_dir: Path | None = None
     """Where the run's report goes (default: reports/<run id>/)."""
+    allow_extra_indexes: bool = False
+    """Whether indexes Prisma does not generate may exist on the V2 tables."""
 
     def run_params(self) -> dict[str, object]:
         """The parameters recorded with a run (no password)."""

@@ -33,11 +33,16 @@ class Database:
     def __init__(self, target: DatabaseTarget, engine: Engine) -> None:
         self.target = target
         self.engine = engine
+        self._pinned: Connection | None = None
 
     # -- connections -----------------------------------------------------------------------
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A connection inside one transaction, committed on success."""
+        if self._pinned is not None:
+            with self._pinned.begin_nested():
+                yield self._pinned
+            return
         writer = self.engine.execution_options(begin_mode="IMMEDIATE")
         with self._open(writer) as conn, conn.begin():
             yield conn
@@ -45,8 +50,24 @@ class Database:
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         """A connection for reads; roll back whatever it leaves open."""
+        if self._pinned is not None:
+            yield self._pinned
+            return
         with self._open(self.engine) as conn:
             yield conn
+
+    @contextmanager
+    def rolled_back(self) -> Iterator[None]:
+        """Everything inside runs on one connection, in one transaction that is rolled back
+        (each `begin()` becomes a savepoint): a dry run that leaves no trace."""
+        with self._open(self.engine) as conn:
+            outer = conn.begin()
+            self._pinned = conn
+            try:
+                yield
+            finally:
+                self._pinned = None
+                outer.rollback()
 
     def _open(self, engine: Engine) -> Connection:
         """Connect, turning driver errors into errors that say what to do."""
@@ -110,6 +131,10 @@ class Database:
         """Whether the pipeline's store exists (some run has started here)."""
         raise NotImplementedError
 
+    def check_writable(self) -> None:
+        """Raise UsageError when the app's database cannot be written; writes nothing."""
+        raise NotImplementedError
+
 
 class SqliteDatabase(Database):
     """SQLite: DateTime as INTEGER epoch ms, bookkeeping in `<db file>.v2_backfill.sqlite`."""
@@ -138,6 +163,18 @@ class SqliteDatabase(Database):
     def has_bookkeeping(self) -> bool:
         sidecar = self.target.sidecar_path
         return sidecar is not None and sidecar.is_file()
+
+    def check_writable(self) -> None:
+        # A write in a transaction that is rolled back: SQLite refuses it on a read-only
+        # file (even for root, who passes every permission check) and never writes the file.
+        with self._open(self.engine) as conn:
+            probe = conn.begin()
+            try:
+                conn.exec_driver_sql('CREATE TABLE "v2_backfill_write_probe" (x INTEGER)')
+            except sa.exc.OperationalError as exc:
+                raise _explain_connect_error(self.target, exc) from exc
+            finally:
+                probe.rollback()
 
     def to_ms(self, value: Any) -> int:
         return int(value)
@@ -175,6 +212,23 @@ class PostgresDatabase(Database):
             )
             return bool(found.scalar_one())
 
+    def check_writable(self) -> None:
+        schema = self.app_schema or "public"
+        with self.connect() as conn:
+            read_only, can_create = conn.execute(
+                sa.text(
+                    "SELECT current_setting('transaction_read_only') = 'on', "
+                    "has_schema_privilege(:schema, 'CREATE')"
+                ),
+                {"schema": schema},
+            ).one()
+        if read_only or not can_create:
+            why = "the session is read-only" if read_only else f"no CREATE right on {schema!r}"
+            raise UsageError(
+                f"cannot write {self.target.describe()}: {why}",
+                hint="connect as the app's migration user, on the primary server",
+            )
+
     def to_ms(self, value: datetime) -> int:
         delta = value.replace(tzinfo=None) - _EPOCH
         return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
@@ -183,19 +237,23 @@ class PostgresDatabase(Database):
         return _EPOCH + timedelta(milliseconds=ms)
 
 
-def open_database(target: DatabaseTarget, *, bookkeeping: bool = True) -> Database:
+def open_database(
+    target: DatabaseTarget, *, bookkeeping: bool = True, dry_run: bool = False
+) -> Database:
     """Open the app's database; with `bookkeeping`, also reach the pipeline's store.
 
     Without `bookkeeping` nothing is ever created: not the SQLite sidecar file, not a schema.
+    With `dry_run` on SQLite, a missing sidecar is stood in for by an in-memory database
+    (for `Database.rolled_back`).
     """
     if target.dialect == "sqlite":
-        creator = _sqlite_creator(target, bookkeeping=bookkeeping)
+        creator = _sqlite_creator(target, bookkeeping=bookkeeping, dry_run=dry_run)
         return SqliteDatabase(target, _sqlite_engine(creator), creator)
     return PostgresDatabase(target, _postgres_engine(target))
 
 
 def _sqlite_creator(
-    target: DatabaseTarget, *, bookkeeping: bool
+    target: DatabaseTarget, *, bookkeeping: bool, dry_run: bool = False
 ) -> Callable[[], sqlite3.Connection]:
     """Opens a DB-API connection: read-write (never creating the file), SQL functions added,
     the sidecar attached as `v2_backfill` when `bookkeeping`."""
@@ -218,7 +276,10 @@ def _sqlite_creator(
         raw.create_function(SQLITE_ROW_MD5, -1, _row_md5, deterministic=True)
         raw.create_function(SQLITE_ROW_HASH32, -1, _row_hash32, deterministic=True)
         if bookkeeping:
-            raw.execute(f"ATTACH DATABASE ? AS {BOOKKEEPING_SCHEMA}", (str(target.sidecar_path),))
+            sidecar = target.sidecar_path
+            assert sidecar is not None
+            where = ":memory:" if dry_run and not sidecar.exists() else str(sidecar)
+            raw.execute(f"ATTACH DATABASE ? AS {BOOKKEEPING_SCHEMA}", (where,))
         return raw
 
     return creator

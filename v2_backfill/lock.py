@@ -25,16 +25,15 @@ ADVISORY_KEY = 0x7632_6266_696C_6C00 >> 8
 
 
 @contextmanager
-def run_lock(db: Database) -> Iterator[None]:
-    """Hold this database's run lock, or raise RunInProgress naming the run that holds it."""
-    if db.dialect == "postgresql":
-        with _advisory_lock(db):
+def run_lock(db: Database, *, mark_interrupted: bool = True) -> Iterator[None]:
+    """Hold this database's run lock, or raise RunInProgress naming the run that holds it.
+
+    Once held, runs still recorded as `running` are marked `interrupted` (unless told not to).
+    """
+    with _advisory_lock(db) if db.dialect == "postgresql" else _file_lock(db):
+        if mark_interrupted:
             _mark_interrupted(db)
-            yield
-    else:
-        with _file_lock(db):
-            _mark_interrupted(db)
-            yield
+        yield
 
 
 @contextmanager

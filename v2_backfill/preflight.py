@@ -46,7 +46,7 @@ class PreflightReport:
     create_v2_tables: bool = False
 
 
-def run_preflight(db: Database) -> PreflightReport:
+def run_preflight(db: Database, *, allow_extra_indexes: bool = False) -> PreflightReport:
     """Check the database without writing anything."""
     report = PreflightReport()
     with db.connect() as conn:
@@ -71,7 +71,12 @@ def run_preflight(db: Database) -> PreflightReport:
             )
         else:
             actual = shape(conn, db.app_schema)
-            report.problems.extend(compare_shapes(expected_shape(db), actual, report.notes))
+            report.problems.extend(
+                compare_shapes(
+                    expected_shape(db), actual, report.notes,
+                    allow_extra_indexes=allow_extra_indexes,
+                )
+            )  # fmt: skip
     return report
 
 
@@ -153,12 +158,24 @@ def _unscratch(found: dict[str, Any], scratch: str) -> dict[str, Any]:
 
 
 def compare_shapes(
-    expected: dict[str, Any], actual: dict[str, Any], notes: list[str] | None = None
+    expected: dict[str, Any],
+    actual: dict[str, Any],
+    notes: list[str] | None = None,
+    *,
+    allow_extra_indexes: bool = False,
 ) -> list[str]:
-    """One line a person understands per difference between two shapes."""
+    """One line a person understands per difference between two shapes.
+
+    With `allow_extra_indexes`, indexes Prisma does not generate are noted, not problems.
+    """
     problems: list[str] = []
     for table in V2_TABLES:
-        want, have = expected[table], actual[table]
+        want, have = expected[table], dict(actual[table])
+        if allow_extra_indexes:
+            extra = sorted(set(have["indexes"]) - set(want["indexes"]))
+            have["indexes"] = {k: v for k, v in have["indexes"].items() if k not in extra}
+            if notes is not None:
+                notes += [f"{table}: extra index {name} allowed" for name in extra]
         problems += _diff_named(
             f"{table} column", want["columns"], have["columns"], ("type", "nullable", "default")
         )

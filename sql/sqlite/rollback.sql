@@ -1,0 +1,81 @@
+-- Rolls back the selected backfill runs (run in one transaction, after rollback_counts.sql).
+-- First, for every conversation losing messages, recomputes from the messages that stay
+-- unreadAgentCount (unread CLIENT messages), unreadClientCount (unread AGENT messages) and,
+-- only when the current lastMessageAt is not later than the newest removed message,
+-- lastMessageAt = the newest remaining createdAt (NULL when none remains; a later one was
+-- stamped by the app and stays); rows already right are not touched, and the conversations
+-- deleted next are recomputed too (harmless). Then deletes the runs' messages_v2 rows (only ids
+-- in their lineage), the conversations they created that now hold no message and no
+-- notification, the created_conversations rows of the conversations gone, the runs' lineage
+-- and quarantine, and marks the runs rolled_back. DateTime cells written by hand as TEXT are
+-- compared by their instant. Binds :run_ids (JSON array of run ids), :now (epoch ms).
+WITH removed AS (
+    SELECT mv.id, mv."conversationId" AS conversation_id, mv."createdAt" AS created_at
+    FROM messages_v2 AS mv
+    JOIN v2_backfill.lineage AS l ON l.legacy_message_id = mv.id
+    WHERE l.run_id IN (SELECT value FROM json_each(:run_ids))
+),
+touched AS (
+    SELECT pc.id, pc."lastMessageAt" AS current_last, MAX(r.created_at) AS newest_removed
+    FROM property_conversations AS pc
+    JOIN removed AS r ON r.conversation_id = pc.id
+    GROUP BY pc.id, pc."lastMessageAt"
+),
+recount AS (
+    SELECT
+        t.id,
+        SUM(CASE WHEN mv."senderType" = 'CLIENT' AND NOT mv."isRead" THEN 1 ELSE 0 END)
+            AS unread_agent,
+        SUM(CASE WHEN mv."senderType" = 'AGENT' AND NOT mv."isRead" THEN 1 ELSE 0 END)
+            AS unread_client,
+        CASE WHEN t.current_last IS NULL OR CASE typeof(t.current_last)
+                WHEN 'text' THEN CAST(ROUND((julianday(t.current_last) - 2440587.5) * 86400000.0) AS INTEGER)
+                ELSE CAST(t.current_last AS INTEGER)
+            END <= t.newest_removed
+        THEN MAX(CASE typeof(mv."createdAt")
+            WHEN 'text' THEN CAST(ROUND((julianday(mv."createdAt") - 2440587.5) * 86400000.0) AS INTEGER)
+            ELSE CAST(mv."createdAt" AS INTEGER)
+        END) ELSE t.current_last END AS last_message_at
+    FROM touched AS t
+    LEFT JOIN messages_v2 AS mv ON mv."conversationId" = t.id
+        AND NOT EXISTS (SELECT 1 FROM removed AS r WHERE r.id = mv.id)
+    GROUP BY t.id, t.current_last, t.newest_removed
+)
+UPDATE property_conversations AS pc
+SET
+    "unreadAgentCount" = x.unread_agent,
+    "unreadClientCount" = x.unread_client,
+    "lastMessageAt" = x.last_message_at,
+    "updatedAt" = :now
+FROM recount AS x
+WHERE pc.id = x.id
+    AND (
+        pc."unreadAgentCount" IS NOT x.unread_agent
+        OR pc."unreadClientCount" IS NOT x.unread_client
+        OR pc."lastMessageAt" IS NOT x.last_message_at
+    );
+
+DELETE FROM messages_v2
+WHERE id IN (
+    SELECT l.legacy_message_id FROM v2_backfill.lineage AS l
+    WHERE l.run_id IN (SELECT value FROM json_each(:run_ids))
+);
+
+DELETE FROM property_conversations AS pc
+WHERE pc.id IN (
+    SELECT c.conversation_id FROM v2_backfill.created_conversations AS c
+    WHERE c.run_id IN (SELECT value FROM json_each(:run_ids))
+)
+    AND NOT EXISTS (SELECT 1 FROM messages_v2 AS mv WHERE mv."conversationId" = pc.id)
+    AND NOT EXISTS (SELECT 1 FROM notifications_v2 AS n WHERE n."conversationId" = pc.id);
+
+DELETE FROM v2_backfill.created_conversations AS c
+WHERE c.run_id IN (SELECT value FROM json_each(:run_ids))
+    AND NOT EXISTS (SELECT 1 FROM property_conversations AS pc WHERE pc.id = c.conversation_id);
+
+DELETE FROM v2_backfill.lineage WHERE run_id IN (SELECT value FROM json_each(:run_ids));
+
+DELETE FROM v2_backfill.quarantine WHERE run_id IN (SELECT value FROM json_each(:run_ids));
+
+UPDATE v2_backfill.runs SET status = 'rolled_back'
+WHERE run_id IN (SELECT value FROM json_each(:run_ids));

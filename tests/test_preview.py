@@ -1,0 +1,91 @@
+"""`preview` (= `backfill --dry-run`) on both dialects: the plan is the real run's, and
+nothing is written anywhere."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factory import AppDatabase
+from tests.test_backfill_runs import busy_timeline
+from v2_backfill.cli import main
+
+
+def footprint(app: AppDatabase) -> object:
+    """Everything a dry run could have touched: SQLite files' bytes, or PostgreSQL's schemas
+    and tables."""
+    if app.dialect == "sqlite":
+        folder = app.target.sqlite_path.parent
+        return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    with app.db.connect() as conn:
+        return sorted(
+            conn.execute(
+                sa.text(
+                    "SELECT table_schema, table_name FROM information_schema.tables "
+                    "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
+                )
+            ).all()
+        ) + [(t, app.table_dump(t)) for t in ("messages", "conversations")]
+
+
+@pytest.mark.parametrize("v2_exists", [False, True], ids=["v2-missing", "v2-present"])
+def test_preview_is_the_plan_of_the_real_run_and_writes_nothing(
+    app, run_backfill, capsys, monkeypatch, tmp_path, v2_exists
+):
+    monkeypatch.chdir(tmp_path)
+    busy_timeline(app)
+    if v2_exists:
+        app.create_v2_tables()
+    before = footprint(app)
+
+    assert main(["preview", "--db", app.url, "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert footprint(app) == before
+    assert main(["backfill", "--dry-run", "--db", app.url]) == 0
+    text = capsys.readouterr().out
+    assert "nothing was written" in text and "messages to copy: 3" in text
+    assert footprint(app) == before
+
+    assert bool(plan["ddl"]) is not v2_exists
+    summary = run_backfill(app.url)
+    steps = plan["plan"]
+    assert steps["messages_to_copy"] == summary["messages_copied"] == 3
+    assert steps["messages_to_copy_by_rule"] == summary["attribution_by_rule"]
+    assert steps["messages_to_quarantine_by_reason"] == summary["quarantined_by_reason"]
+    assert steps["conversations_to_create"] == summary["conversations_created"]
+    samples = steps["samples"]["quarantine"]["orphan_message"]
+    assert samples[0]["excerpt"] == "orphan"
+
+
+def test_drift_is_reported_line_by_line_and_extra_indexes_can_be_allowed(app, capsys):
+    busy_timeline(app)
+    app.create_v2_tables()
+    app.execute('CREATE INDEX "messages_v2_extra_idx" ON messages_v2 ("createdAt")', {})
+
+    assert main(["preview", "--db", app.url]) == 3
+    err = capsys.readouterr().err
+    assert "messages_v2 index messages_v2_extra_idx is not in Prisma's schema" in err
+
+    assert main(["preview", "--db", app.url, "--allow-extra-indexes"]) == 0
+    assert "extra index messages_v2_extra_idx allowed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("answer", "code"), [("n", 2), ("y", 0)])
+def test_backfill_on_a_terminal_asks_for_approval(
+    app, prefect_server, capsys, monkeypatch, tmp_path, answer, code
+):
+    monkeypatch.chdir(tmp_path)
+    busy_timeline(app)
+    monkeypatch.setattr("v2_backfill.cli._interactive", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: answer)
+
+    args = ["backfill", "--db", app.url, "--quarantine-fail", "100%"]
+    assert main(args) == code
+    assert "messages to copy: 3" in capsys.readouterr().out
+    with app.db.connect() as conn:
+        created = "messages_v2" in app.db.app_tables(conn)
+    assert created is (answer == "y")
+    if created:
+        assert app.scalar("SELECT COUNT(*) FROM messages_v2") == 3

@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # Prefect gets a private home before it is first imported (its temporary server's SQLite lives
@@ -61,13 +62,11 @@ def pg_database() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture
-def pg_schema(pg_database: str) -> Iterator[str]:
-    """A throwaway app schema in the session database; yields the Prisma-style URL for it.
-
-    The bookkeeping schema `v2_backfill` is dropped too, so each test starts clean.
-    """
-    schema = f"app_{uuid.uuid4().hex[:8]}"
+@contextmanager
+def throwaway_schema(pg_database: str, prefix: str = "app") -> Iterator[str]:
+    """A new schema in the session database, dropped afterwards (with `v2_backfill`, so each
+    test starts clean); yields the Prisma-style URL for it."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
     engine = sa.create_engine(pg_database.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
@@ -78,6 +77,13 @@ def pg_schema(pg_database: str) -> Iterator[str]:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             conn.execute(sa.text('DROP SCHEMA IF EXISTS "v2_backfill" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture
+def pg_schema(pg_database: str) -> Iterator[str]:
+    """A throwaway app schema in the session database; yields the Prisma-style URL for it."""
+    with throwaway_schema(pg_database) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import throwaway_schema
 from tests.factory import AppDatabase
 from tests.test_cli import _v2_other_shape
 from v2_backfill.cli import main
@@ -35,17 +35,8 @@ def fresh(app: AppDatabase, request: pytest.FixtureRequest, tmp_path: Path) -> I
         sqlite3.connect(path).close()
         yield f"file:{path}"
         return
-    pg_database = request.getfixturevalue("pg_database")
-    schema = f"fresh_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(pg_database.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{pg_database}?schema={schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+    with throwaway_schema(request.getfixturevalue("pg_database"), "fresh") as url:
+        yield url
 
 
 def apply_migration(url: str, migration: str) -> list[str]:

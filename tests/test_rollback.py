@@ -9,6 +9,7 @@ from tests.factory import MINUTE, T0, AppDatabase
 from tests.test_backfill_runs import V2, busy_timeline
 from v2_backfill.cli import main
 from v2_backfill.database import open_database
+from v2_backfill.lock import run_lock
 from v2_backfill.rollback import rollback
 
 NATIVE_CONVERSATION = "cnativeconversation000001"
@@ -235,6 +236,11 @@ def test_cli_errors_name_the_problem_and_the_fix(app, run_backfill, tmp_path, ca
     assert "no run selected" in capsys.readouterr().err
     assert main(["rollback", "--db", app.url, "--run", first, "--all"]) == 2
     assert "--run and --all exclude each other" in capsys.readouterr().err
+    holder = open_database(app.target)
+    with run_lock(holder, mark_interrupted=False):
+        assert main(["rollback", "--db", app.url, "--run", first]) == 2
+    holder.dispose()
+    assert "another v2-backfill run is in progress" in capsys.readouterr().err
 
     assert main(["rollback", "--db", app.url, "--run", first]) == 0
     assert f"runs rolled back:         1 ({first})" in capsys.readouterr().out

@@ -20,6 +20,7 @@ from v2_backfill import backfill as steps
 from v2_backfill.config import DatabaseTarget
 from v2_backfill.database import Database, open_database, utc_now_ms
 from v2_backfill.errors import UsageError
+from v2_backfill.lock import run_lock
 
 LISTED_RUNS = 5
 """How many run ids an error's hint lists at most."""
@@ -56,9 +57,10 @@ def rollback(
     """Roll back backfill run `run_id`, or with `all_runs` every backfill run with rows left.
 
     The removal, the recomputed conversations and the runs' new status `rolled_back` are
-    committed in one transaction; the rollback itself is recorded as a run of kind
-    `rollback`. With `dry_run`, nothing at all is written (no run is recorded either).
-    Raises `UsageError` for a bad selection, an unknown run or a database never backfilled.
+    committed in one transaction, under the run lock; the rollback itself is recorded as a
+    run of kind `rollback`. With `dry_run`, nothing at all is written (no run is recorded
+    either). Raises `UsageError` for a bad selection, an unknown run or a database never
+    backfilled, `RunInProgress` while another run holds the lock.
     """
     if run_id is not None and all_runs:
         raise UsageError("--run and --all exclude each other", hint="pass one of them")
@@ -78,7 +80,8 @@ def rollback(
             run_ids = select_runs(db.query(conn, "rollback_candidates"), run_id)
             if dry_run:
                 return _summary(db, conn, None, run_ids)
-        return _roll_back(db, run_ids)
+        with run_lock(db):  # no backfill publishes meanwhile
+            return _roll_back(db, run_ids)
     finally:
         db.dispose()
 

@@ -1,0 +1,35 @@
+-- The SQL floor on SQLite: a hand-written set-based migration of the deterministic part
+-- (conversations with a property only; no text rules, quarantine, lineage or checks; legacy
+-- timestamps assumed INTEGER). Run inside a transaction that is rolled back.
+INSERT INTO property_conversations (
+    id, "propertyId", "timelineId", "agentId", "clientId", status,
+    "unreadAgentCount", "unreadClientCount", "lastMessageAt", "createdAt", "updatedAt"
+)
+SELECT 'c' || substr(md5('floor:' || p.id), 1, 24), p.id, t.id, t."agentId", t."clientId",
+    'ACTIVE', 0, 0, NULL, 0, 0
+FROM properties AS p
+JOIN timelines AS t ON t.id = p."timelineId";
+
+INSERT INTO messages_v2 (
+    id, "conversationId", "senderId", "senderType", content, type,
+    "isRead", "readAt", "createdAt", "updatedAt"
+)
+SELECT m.id, pc.id, m."senderId", UPPER(m."senderType"), m.content, 'TEXT',
+    m."isRead", m."readAt", m."createdAt", m."updatedAt"
+FROM messages AS m
+JOIN conversations AS c ON c.id = m."conversationId"
+JOIN property_conversations AS pc ON pc."propertyId" = c."propertyId"
+WHERE UPPER(m."senderType") IN ('AGENT', 'CLIENT');
+
+UPDATE property_conversations AS pc
+SET "unreadAgentCount" = x.unread_agent, "unreadClientCount" = x.unread_client,
+    "lastMessageAt" = x.newest
+FROM (
+    SELECT "conversationId" AS id,
+        SUM("senderType" = 'CLIENT' AND NOT "isRead") AS unread_agent,
+        SUM("senderType" = 'AGENT' AND NOT "isRead") AS unread_client,
+        MAX("createdAt") AS newest
+    FROM messages_v2
+    GROUP BY "conversationId"
+) AS x
+WHERE pc.id = x.id;

@@ -1,0 +1,223 @@
+"""Benchmark (not a test): the backfill against the SQL floor and a naive ORM copy, one database.
+
+    .venv/bin/python bench/run.py --dialect postgresql --messages 1000000
+    .venv/bin/python bench/run.py --dialect sqlite --messages 1000000
+
+In one run on one generated database (seeded; written in a child process with bulk loads, so
+the peak RSS printed is the backfill's own): the floor — `bench/floor_<dialect>.sql`, a
+hand-written set-based copy of the deterministic part, run in a transaction rolled back; a
+naive row-by-row copy through the SQLAlchemy ORM on a sample, rolled back and extrapolated;
+the tool's backfill step by step (Prefect start-up excluded); then `validate`. Prints a
+table and writes it as JSON to bench/results/. PostgreSQL data goes to a throwaway schema
+of --admin-url; SQLite to a temporary folder. Both are removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import resource
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.automap import automap_base
+from sqlalchemy.orm import Session
+
+import sql
+from v2_backfill import backfill as steps
+from v2_backfill import gate, review
+from v2_backfill.config import BackfillConfig, DatabaseTarget, parse_database_url
+from v2_backfill.database import Database, open_database
+from v2_backfill.demo import write_postgres, write_sqlite
+
+HERE = Path(__file__).resolve().parent
+ORM_SAMPLE = 2000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dialect", choices=sql.DIALECTS, default="postgresql")
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--admin-url", default="postgresql://root@127.0.0.1:5432/test")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="v2b-bench-") as folder:
+        if args.dialect == "sqlite":
+            url = f"file:{Path(folder) / 'bench.db'}"
+        else:
+            url = f"{args.admin_url}?schema=bench_{uuid.uuid4().hex[:8]}"
+        target = parse_database_url(url)
+        try:
+            results = bench(target, url, args.messages, args.seed)
+        finally:
+            if args.dialect == "postgresql":
+                _drop_schemas(target)
+    out = HERE / "results" / f"{args.dialect}-{args.messages}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results written to {out}")
+
+
+def bench(target: DatabaseTarget, url: str, messages: int, seed: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    generator = multiprocessing.Process(
+        target=_generate, args=(target.dialect, url, messages, seed)
+    )
+    generator.start()
+    generator.join()
+    if generator.exitcode:
+        raise SystemExit("generation failed")
+    print(f"generated the legacy tables in {time.perf_counter() - started:.1f}s")
+
+    config = BackfillConfig(target=target)
+    checker = open_database(target, bookkeeping=False)
+    steps.create_v2_tables(checker, steps.preflight(checker))
+    legacy = _scalar(checker, "SELECT COUNT(*) FROM messages")
+    floor = _rolled_back(checker, lambda conn: _run_file(conn, f"floor_{target.dialect}.sql"))
+    orm_sample = _rolled_back(checker, _naive_orm_copy)
+    checker.dispose()
+    print(f"floor {floor:.1f}s; naive ORM {orm_sample:.1f}s for {ORM_SAMPLE} messages")
+
+    db = open_database(target)
+    timings = _backfill(db, config)
+    total = sum(timings.values())
+    validation = _timed(lambda: _audit(db, "validate", "bench-validate", config))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    db.dispose()
+
+    orm_total = orm_sample * legacy / ORM_SAMPLE
+    results = {
+        "dialect": target.dialect,
+        "legacy_messages": legacy,
+        "steps_seconds": {k: round(v, 2) for k, v in timings.items()},
+        "backfill_seconds": round(total, 1),
+        "messages_per_second": round(legacy / total),
+        "floor_seconds": round(floor, 1),
+        "ratio_to_floor": round(total / floor, 2),
+        "naive_orm_seconds_extrapolated": round(orm_total),
+        "naive_orm_ratio_to_floor": round(orm_total / floor, 1),
+        "validate_seconds": round(validation, 1),
+        "validate_share_of_backfill": round(validation / total, 3),
+        "peak_rss_mb": round(peak_mb),
+    }
+    for key, value in results.items():
+        print(f"  {key:<34}{value}")
+    return results
+
+
+def _generate(dialect: str, url: str, messages: int, seed: int) -> None:
+    if dialect == "sqlite":
+        write_sqlite(parse_database_url(url).sqlite_path, messages=messages, seed=seed)
+    else:
+        write_postgres(url, messages=messages, seed=seed)
+
+
+def _backfill(db: Database, config: BackfillConfig) -> dict[str, float]:
+    run_id = steps.new_run_id()
+    steps.start_run(db, run_id, "bench", config.run_params())
+    timings = {
+        "snapshot": _timed(lambda: gate.snapshot(db, run_id)),
+        "stage": _timed(lambda: steps.stage_messages(db)),
+        "text rules": _timed(lambda: steps.attribute_shared_messages(db, config)),
+        "write": _timed(lambda: steps.write_result(db)),
+    }
+    result: list[gate.GateResult] = []
+    timings["audit"] = _timed(lambda: result.append(_audit(db, "run", run_id, config)))
+    if not result[0].passed:
+        raise SystemExit(f"the gate failed: {result[0].failed}")
+    timings["publish"] = _timed(lambda: steps.publish(db, run_id))
+    return timings
+
+
+def _audit(db: Database, mode: Any, run_id: str, config: BackfillConfig) -> gate.GateResult:
+    """The gate and the report's facts, as the flows' audit task runs them."""
+    with tempfile.TemporaryDirectory() as docs:
+        result = gate.audit(
+            db, mode, run_id=run_id, tolerances=config.tolerances, docs_dir=Path(docs)
+        )
+    review.gather(db, mode)
+    return result
+
+
+def _naive_orm_copy(conn: sa.Connection) -> None:
+    """What a quick migration script does: per message, look up its conversation and the
+    property's V2 conversation (creating it when missing), then add the message."""
+    base = automap_base()
+
+    @sa.event.listens_for(base.metadata, "column_reflect")
+    def _as_stored(_inspector: Any, _table: Any, column: dict[str, Any]) -> None:
+        if isinstance(column["type"], sa.DateTime):  # SQLite: Prisma stores epoch-ms INTEGERs
+            column["type"] = sa.types.NullType()
+
+    base.prepare(autoload_with=conn)
+    legacy, conversation, v2 = (base.classes.messages, base.classes.conversations,
+                                base.classes.property_conversations)  # fmt: skip
+    timeline, message_v2 = base.classes.timelines, base.classes.messages_v2
+    session = Session(bind=conn, join_transaction_mode="create_savepoint")
+    for message in session.query(legacy).limit(ORM_SAMPLE):
+        owner = session.get(conversation, message.conversationId)
+        if owner is None or owner.propertyId is None:
+            continue
+        target = session.query(v2).filter_by(propertyId=owner.propertyId).one_or_none()
+        if target is None:
+            line = session.get(timeline, owner.timelineId)
+            target = v2(id=uuid.uuid4().hex[:25], propertyId=owner.propertyId, timelineId=line.id,
+                        agentId=line.agentId, clientId=line.clientId, status="ACTIVE",
+                        unreadAgentCount=0, unreadClientCount=0, createdAt=message.createdAt,
+                        updatedAt=message.createdAt)  # fmt: skip
+            session.add(target)
+            session.flush()
+        copy = message_v2(id=message.id, conversationId=target.id, senderId=message.senderId,
+                          senderType=str(message.senderType).upper(), content=message.content,
+                          type="TEXT", isRead=message.isRead, readAt=message.readAt,
+                          createdAt=message.createdAt, updatedAt=message.updatedAt)  # fmt: skip
+        session.add(copy)
+        session.flush()
+    session.close()
+
+
+def _rolled_back(db: Database, work: Callable[[sa.Connection], None]) -> float:
+    """Seconds `work` takes inside a transaction that is then rolled back."""
+    with db.connect() as conn:
+        transaction = conn.begin()
+        try:
+            return _timed(lambda: work(conn))
+        finally:
+            transaction.rollback()
+
+
+def _run_file(conn: sa.Connection, name: str) -> None:
+    for statement in (HERE / name).read_text().split(";\n"):
+        lines = statement.splitlines()
+        body = "\n".join(line for line in lines if not line.startswith("--")).strip()
+        if body:
+            conn.exec_driver_sql(body)
+
+
+def _timed(work: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def _scalar(db: Database, query: str) -> int:
+    with db.connect() as conn:
+        return int(conn.execute(sa.text(query)).scalar_one())
+
+
+def _drop_schemas(target: DatabaseTarget) -> None:
+    admin = sa.create_engine(target.sqlalchemy_url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{target.app_schema}" CASCADE'))
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS v2_backfill CASCADE"))
+    admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,6 +1,10 @@
 """Prefect flow `backfill`: legacy messaging -> V2, one property conversation per property.
 
 Orchestration only: every task calls one step of `v2_backfill.backfill` and logs its result.
+`run_backfill(config)` runs the flow on the task runner the config names: Prefect's default
+thread pool, or the Dask cluster at `config.dask_address` (calling the flow `backfill`
+directly keeps the thread pool). Only the text rules' bucket tasks are submitted to it; the
+other steps run in the flow's own thread.
 """
 
 from __future__ import annotations
@@ -8,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NONE
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import gate
 from v2_backfill import backfill as steps
@@ -45,14 +50,40 @@ def stage_messages(db: Database) -> int:
 
 
 @task(name="attribute-shared-messages", cache_policy=NONE)
-def attribute_shared_messages(db: Database, config: BackfillConfig) -> int:
-    """Apply the text rules to shared conversations' messages, streamed in chunks."""
+def attribute_bucket(config: BackfillConfig, bucket: int, buckets: int) -> int:
+    """Apply the text rules to one bucket of timelines, streamed in chunks, on a database
+    connection of its own (the task may run in a Dask worker: only `config` is sent there)."""
     logger = get_run_logger()
 
     def progress(done: int, total: int) -> None:
-        logger.info("text rules: %d/%d shared messages (%.0f%%)", done, total, 100 * done / total)
+        logger.info(
+            "text rules, bucket %d of %d: %d/%d shared messages (%.0f%%)",
+            bucket, buckets, done, total, 100 * done / total,
+        )  # fmt: skip
 
-    return steps.attribute_shared_messages(db, config, progress)
+    db = open_database(config.target)
+    try:
+        return steps.attribute_bucket(db, config, bucket, buckets, progress)
+    finally:
+        db.dispose()
+
+
+@task(name="apply-attribution", cache_policy=NONE)
+def apply_attribution(db: Database) -> int:
+    """Fold every bucket's text-rule results into the staged messages."""
+    return steps.apply_attribution(db)
+
+
+def attribute_shared_messages(db: Database, config: BackfillConfig) -> int:
+    """Map the text rules over `config.partitions` buckets on the flow's task runner, wait
+    for every bucket, then fold the results in once. Returns how many messages were decided."""
+    buckets = config.partitions
+    futures = attribute_bucket.map(unmapped(config), range(buckets), unmapped(buckets))
+    futures.wait()  # every bucket has finished before a failure ends the run
+    decided = sum(futures.result())
+    apply_attribution(db)
+    get_run_logger().info("text rules: %d shared messages in %d buckets", decided, buckets)
+    return decided
 
 
 @task(name="snapshot", cache_policy=NONE)
@@ -73,6 +104,20 @@ def write_result(db: Database) -> int:
 def publish(db: Database, run_id: str) -> None:
     """Publish the audited staging into the V2 tables in one transaction."""
     steps.publish(db, run_id)
+
+
+def run_backfill(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any]:
+    """Run the `backfill` flow on the task runner `config` names (see `task_runner`)."""
+    return backfill.with_options(task_runner=task_runner(config))(config, run_id)
+
+
+def task_runner(config: BackfillConfig) -> TaskRunner[Any]:
+    """Prefect's default thread pool, or the Dask scheduler at `config.dask_address`."""
+    if config.dask_address is None:
+        return ThreadPoolTaskRunner()
+    from prefect_dask import DaskTaskRunner  # imports Dask only when a cluster is named
+
+    return DaskTaskRunner(address=config.dask_address)
 
 
 @flow(name="backfill", validate_parameters=False)

@@ -145,12 +145,13 @@ def app(app_url: str) -> Iterator[AppDatabase]:
 
 @pytest.fixture
 def run_backfill(prefect_server: None, tmp_path: Path) -> Callable[..., dict]:
-    """Run the Prefect backfill flow on a database URL; returns the summary.
+    """Run the Prefect backfill flow on a database URL (on the task runner the options name,
+    e.g. `dask_address`); returns the summary.
 
     Reports go to `tmp_path/reports/<n>` unless `report_dir` is given. The quarantine
     tolerances are off unless given: rule tests quarantine large shares of tiny datasets.
     """
-    from flows.backfill import backfill
+    from flows.backfill import run_backfill as backfill
     from v2_backfill.config import BackfillConfig, Tolerances, parse_database_url
 
     runs = iter(range(1, 1000))

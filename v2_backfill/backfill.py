@@ -153,35 +153,63 @@ def stage_messages(db: Database) -> int:
 def attribute_shared_messages(
     db: Database, config: BackfillConfig, progress: Progress | None = None
 ) -> int:
-    """Apply the text rules to the pending shared-conversation messages, streamed in chunks.
+    """Apply the text rules to every pending shared-conversation message, serially (one
+    bucket of all timelines), then fold the results into the staged messages. Returns how
+    many messages were decided."""
+    done = attribute_bucket(db, config, 0, 1, progress)
+    apply_attribution(db)
+    return done
 
-    Only these rows (with their content) leave the database; results go back by bulk load and
-    one set-based UPDATE. Returns how many messages were decided.
+
+def attribute_bucket(
+    db: Database,
+    config: BackfillConfig,
+    bucket: int,
+    buckets: int,
+    progress: Progress | None = None,
+) -> int:
+    """Apply the text rules to the pending shared-conversation messages of the timelines in
+    `bucket` (of `buckets`, by a hash of the timeline id computed in SQL), streamed in chunks.
+
+    Only these rows (with their content) leave the database; the placements are bulk-loaded
+    into `stage_attribution`, and `apply_attribution` folds them in once every bucket is done.
+    Idempotent: one transaction deletes the bucket's rows of `stage_attribution` and writes
+    them anew, so running a bucket again (a retried task) leaves the same rows. Returns how
+    many messages were decided.
     """
-    with db.connect() as conn:
-        (total,) = db.query(conn, "count_pending_shared_messages")[0]
+    if not 0 <= bucket < buckets:
+        raise ValueError(f"bucket {bucket} is not one of {buckets} buckets")
+    where = {"bucket": bucket, "buckets": buckets}
+    with db.begin() as conn:
+        db.run(conn, "clear_bucket_attribution", where)
+        (total,) = db.query(conn, "count_pending_shared_messages", where)[0]
+        if not total:
+            return 0
         properties = [
             TimelineProperty(row.id, row.timeline_id, row.address or "", row.position,
                              db.to_ms(row.created_at))
-            for row in db.query(conn, "pending_timeline_properties")
+            for row in db.query(conn, "pending_timeline_properties", where)
         ]  # fmt: skip
-    if not total:
-        return 0
-    attributor = ThreadAttributor(
-        properties,
-        window_ms=config.thread_window_ms,
-        primary_fallback=config.fallback is Fallback.PRIMARY_PROPERTY,
-    )
-    done = 0
-    with db.begin() as conn:
-        for chunk in _pending_chunks(db, conn, config.chunk_size):
+        attributor = ThreadAttributor(
+            properties,
+            window_ms=config.thread_window_ms,
+            primary_fallback=config.fallback is Fallback.PRIMARY_PROPERTY,
+        )
+        done = 0
+        for chunk in _pending_chunks(db, conn, config.chunk_size, where):
             placements = attributor.place_all(chunk)
             db.bulk_insert(conn, "stage_attribution", _PLACEMENT_COLUMNS, map(_row, placements))
             done += len(placements)
             if progress:
                 progress(done, total)
-        db.run(conn, "apply_attribution")
     return done
+
+
+def apply_attribution(db: Database) -> int:
+    """Fold the text rules' results (`stage_attribution`, every bucket) into the staged
+    messages, in one transaction; return how many staged messages were updated."""
+    with db.begin() as conn:
+        return db.run(conn, "apply_attribution")
 
 
 _PLACEMENT_COLUMNS = ("message_id", "property_id", "rule", "reason", "detail")
@@ -193,14 +221,17 @@ def _row(placement: Placement) -> tuple[str | None, ...]:
 
 
 def _pending_chunks(
-    db: Database, conn: sa.Connection, page_size: int
+    db: Database, conn: sa.Connection, page_size: int, where: dict[str, int]
 ) -> Iterator[list[SharedMessage]]:
-    """Pages of pending messages in thread order, by keyset (conversation, time, id)."""
+    """Pages of one bucket's pending messages in thread order, by keyset (conversation, time,
+    id); `where` binds the bucket."""
     cursor: dict[str, Any] = {
         "after_conversation": "", "after_created": db.from_ms(0), "after_message": "",
     }  # fmt: skip
     while True:
-        rows = db.query(conn, "pending_shared_messages", {**cursor, "page_size": page_size})
+        rows = db.query(
+            conn, "pending_shared_messages", {**where, **cursor, "page_size": page_size}
+        )
         if not rows:
             return
         yield [

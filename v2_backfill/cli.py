@@ -114,6 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="rows per chunk when streaming shared conversations' messages (default 5000)",
     )
+    rules.add_argument(
+        "--partitions",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="split the text rules into N buckets of timelines, one task each, run in parallel "
+        "(default 1: serial; preview always runs them serially)",
+    )
+    rules.add_argument(
+        "--dask-address",
+        metavar="tcp://HOST:PORT",
+        help="run the text rules' tasks on this Dask scheduler (default: Prefect's thread pool)",
+    )
 
     gate = argparse.ArgumentParser(add_help=False)
     gate.add_argument(
@@ -304,7 +317,7 @@ def _dispatch(args: argparse.Namespace) -> dict[str, Any]:
 def _config(args: argparse.Namespace, target: Any) -> BackfillConfig:
     rules = {
         key: getattr(args, key)
-        for key in ("thread_window", "fallback", "chunk_size")
+        for key in ("thread_window", "fallback", "chunk_size", "partitions", "dask_address")
         if hasattr(args, key)
     }
     defaults = Tolerances()
@@ -313,6 +326,8 @@ def _config(args: argparse.Namespace, target: Any) -> BackfillConfig:
         thread_window_ms=rules.get("thread_window", BackfillConfig.thread_window_ms),
         fallback=Fallback(rules.get("fallback", BackfillConfig.fallback)),
         chunk_size=rules.get("chunk_size", BackfillConfig.chunk_size),
+        partitions=rules.get("partitions", BackfillConfig.partitions),
+        dask_address=rules.get("dask_address"),
         tolerances=Tolerances(
             getattr(args, "quarantine_warn", defaults.quarantine_warn_share),
             getattr(args, "quarantine_fail", defaults.quarantine_fail_share),
@@ -324,11 +339,11 @@ def _config(args: argparse.Namespace, target: Any) -> BackfillConfig:
 
 def _run_backfill(config: BackfillConfig, *, debug: bool = False) -> dict[str, Any]:
     _check(config, writes=True)  # bad input fails here, fast, before Prefect starts
-    from flows.backfill import backfill  # Prefect is imported only when a flow runs
+    from flows.backfill import run_backfill  # Prefect is imported only when a flow runs
 
     if not debug:
         _hide_tracebacks(("prefect.flow_runs", "prefect.task_runs"))
-    return backfill(config)
+    return run_backfill(config)
 
 
 def _run_validate(config: BackfillConfig, *, debug: bool = False) -> dict[str, Any]:

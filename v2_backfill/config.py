@@ -142,6 +142,14 @@ class BackfillConfig:
     """Where the run's report goes (default: reports/<run id>/)."""
     allow_extra_indexes: bool = False
     """Whether indexes Prisma does not generate may exist on the V2 tables."""
+    partitions: int = 1
+    """Buckets of timelines the text rules are split into, one task each (1: serial)."""
+    dask_address: str | None = None
+    """The Dask scheduler (`tcp://host:port`) the text rules' tasks run on; None: threads."""
+
+    def __post_init__(self) -> None:
+        if self.partitions < 1:
+            raise UsageError(f"partitions must be at least 1, got {self.partitions}")
 
     def run_params(self) -> dict[str, object]:
         """The parameters recorded with a run (no password)."""
@@ -150,6 +158,8 @@ class BackfillConfig:
             "thread_window_ms": self.thread_window_ms,
             "fallback": str(self.fallback),
             "chunk_size": self.chunk_size,
+            "partitions": self.partitions,
+            "dask_address": self.dask_address,
             "quarantine_warn_share": self.tolerances.quarantine_warn_share,
             "quarantine_fail_share": self.tolerances.quarantine_fail_share,
         }

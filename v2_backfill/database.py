@@ -275,6 +275,7 @@ def _sqlite_creator(
         raw.create_function("md5", 1, _md5, deterministic=True)
         raw.create_function(SQLITE_ROW_MD5, -1, _row_md5, deterministic=True)
         raw.create_function(SQLITE_ROW_HASH32, -1, _row_hash32, deterministic=True)
+        raw.create_function("v2_hash32", 1, _hash32, deterministic=True)
         if bookkeeping:
             sidecar = target.sidecar_path
             assert sidecar is not None
@@ -299,6 +300,13 @@ def _sqlite_engine(creator: Callable[[], sqlite3.Connection]) -> Engine:
 
 def _md5(value: str | None) -> str | None:
     return None if value is None else hashlib.md5(value.encode("utf-8")).hexdigest()
+
+
+def _hash32(value: str | None) -> int | None:
+    """The first 32 bits of md5(value), unsigned: PostgreSQL's
+    `CAST(CAST(('x' || substr(md5(value), 1, 8)) AS BIT(32)) AS BIGINT)`."""
+    digest = _md5(value)
+    return None if digest is None else int(digest[:8], 16)
 
 
 def _row_md5(*values: object) -> str:

@@ -162,7 +162,8 @@ def _naive_orm_copy(conn: sa.Connection) -> None:
     session = Session(bind=conn, join_transaction_mode="create_savepoint")
     for message in session.query(legacy).limit(ORM_SAMPLE):
         owner = session.get(conversation, message.conversationId)
-        if owner is None or owner.propertyId is None:
+        sender_type = str(message.senderType or "").strip().upper()
+        if owner is None or owner.propertyId is None or sender_type not in ("AGENT", "CLIENT"):
             continue
         target = session.query(v2).filter_by(propertyId=owner.propertyId).one_or_none()
         if target is None:
@@ -174,7 +175,7 @@ def _naive_orm_copy(conn: sa.Connection) -> None:
             session.add(target)
             session.flush()
         copy = message_v2(id=message.id, conversationId=target.id, senderId=message.senderId,
-                          senderType=str(message.senderType).upper(), content=message.content,
+                          senderType=sender_type, content=message.content,
                           type="TEXT", isRead=message.isRead, readAt=message.readAt,
                           createdAt=message.createdAt, updatedAt=message.updatedAt)  # fmt: skip
         session.add(copy)

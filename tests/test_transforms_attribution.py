@@ -10,7 +10,9 @@ from transforms.attribution import (
     Rule,
     SharedMessage,
     ThreadAttributor,
+    TimelineFeed,
     TimelineProperty,
+    properties_by_timeline,
 )
 
 HOUR = 3_600_000
@@ -31,7 +33,9 @@ def msg(message_id, at, content, conversation="c1", timeline="t1"):
 
 
 def attributor(properties=PROPERTIES, *, primary_fallback=False, window_ms=WINDOW):
-    return ThreadAttributor(properties, window_ms=window_ms, primary_fallback=primary_fallback)
+    return ThreadAttributor(
+        properties_by_timeline(properties), window_ms=window_ms, primary_fallback=primary_fallback
+    )
 
 
 def placed(message_id, property_id, rule):
@@ -253,3 +257,30 @@ def test_place_streams_like_place_all():
         placed("m3", "gardiner", Rule.ADDRESS_MENTION),
         placed("m4", "gardiner", Rule.THREAD_CONTEXT),
     ]
+
+
+def test_timeline_feed_hands_out_each_timeline_once_in_order():
+    feed = TimelineFeed([CECIL, FIRST, GARDINER, ESTHER])
+    assert feed("t0") == []
+    assert feed("t1") == [CECIL, FIRST]
+    assert feed("t2") == [GARDINER, ESTHER]
+    assert feed("t3") == []
+
+
+def test_timeline_feed_skips_timelines_never_asked_for():
+    feed = TimelineFeed([CECIL, FIRST, GARDINER, ESTHER])
+    assert feed("t2") == [GARDINER, ESTHER]
+
+
+def test_streamed_feed_places_like_properties_in_memory():
+    messages = [
+        msg("m1", 0, "1052 Cecil Ave?"),
+        msg("m2", HOUR, "ok"),
+        msg("m3", 0, "1800 Gardiner Ln", conversation="c2", timeline="t2"),
+        msg("m4", 1, "sure", conversation="c2", timeline="t2"),
+        msg("m5", 2, "hello", conversation="c3", timeline="t3"),
+    ]
+    streamed = ThreadAttributor(
+        TimelineFeed(PROPERTIES), window_ms=WINDOW, primary_fallback=True
+    ).place_all(messages)
+    assert streamed == attributor(primary_fallback=True).place_all(messages)

@@ -37,13 +37,16 @@ DIRECTIONS: dict[str, str] = {
 """Every spelling of a directional, mapped to its abbreviation."""
 
 _SUFFIX_FORMS = frozenset(SUFFIXES.values())
+_CANONICAL = {**DIRECTIONS, **SUFFIXES}
 _WORD = re.compile(r"[^\W_]+")
+_DIGITS = re.compile(r"\d+")
+"""Runs of digits: a house number's leading digits are one in any text that names it."""
 
 
 def tokens(text: str) -> list[str]:
     """Lower-case words of `text` with suffixes and directionals in one canonical spelling."""
-    words = _WORD.findall(text.casefold())
-    return [SUFFIXES.get(word) or DIRECTIONS.get(word) or word for word in words]
+    canonical = _CANONICAL.get
+    return [canonical(word, word) for word in _WORD.findall(text.casefold())]
 
 
 @dataclass(frozen=True)
@@ -95,9 +98,17 @@ class PropertyMatcher:
             line = street_line(address or "")
             if line is not None:
                 self._by_number.setdefault(line.number, []).append((property_id, line))
+        leading = [_DIGITS.match(number) for number in self._by_number]
+        self._digit_runs: frozenset[str] | None = (
+            frozenset(m.group() for m in leading if m) if all(leading) else None
+        )
 
     def named_properties(self, text: str) -> set[str]:
         """Ids of the properties whose street line `text` names."""
+        if not self._by_number:
+            return set()
+        if self._digit_runs is not None and self._digit_runs.isdisjoint(_DIGITS.findall(text)):
+            return set()  # no house number of these properties is in the text: skip tokenising
         words = tokens(text)
         found: set[str] = set()
         for index, word in enumerate(words):

@@ -22,7 +22,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from transforms.attribution import Placement, SharedMessage, ThreadAttributor, TimelineProperty
+from transforms.attribution import (
+    Placement,
+    SharedMessage,
+    ThreadAttributor,
+    TimelineFeed,
+    TimelineProperty,
+)
 from v2_backfill.config import BackfillConfig, Fallback
 from v2_backfill.database import Database, utc_now_ms
 from v2_backfill.errors import DataQualityError, PreflightError
@@ -169,13 +175,14 @@ def attribute_bucket(
     progress: Progress | None = None,
 ) -> int:
     """Apply the text rules to the pending shared-conversation messages of the timelines in
-    `bucket` (of `buckets`, by a hash of the timeline id computed in SQL), streamed in chunks.
+    `bucket` (of `buckets`, by a hash of the timeline id computed in SQL).
 
-    Only these rows (with their content) leave the database; the placements are bulk-loaded
-    into `stage_attribution`, and `apply_attribution` folds them in once every bucket is done.
-    Idempotent: one transaction deletes the bucket's rows of `stage_attribution` and writes
-    them anew, so running a bucket again (a retried task) leaves the same rows. Returns how
-    many messages were decided.
+    Only these rows (with their content) leave the database, streamed in thread order in
+    chunks of `config.chunk_size`, beside a stream of their timelines' properties in the same
+    order: memory holds one chunk and one timeline's properties. The placements are
+    bulk-loaded into `stage_attribution`, read by `write_result`. Idempotent: one transaction
+    deletes the bucket's rows of `stage_attribution` and writes them anew, so running a
+    bucket again (a retried task) leaves the same rows. Returns how many messages were decided.
     """
     if not 0 <= bucket < buckets:
         raise ValueError(f"bucket {bucket} is not one of {buckets} buckets")
@@ -185,18 +192,24 @@ def attribute_bucket(
         (total,) = db.query(conn, "count_pending_shared_messages", where)[0]
         if not total:
             return 0
-        properties = [
+        properties = (
             TimelineProperty(row.id, row.timeline_id, row.address or "", row.position,
                              db.to_ms(row.created_at))
-            for row in db.query(conn, "pending_timeline_properties", where)
-        ]  # fmt: skip
+            for chunk in db.stream(conn, "pending_timeline_properties", where, config.chunk_size)
+            for row in chunk
+        )  # fmt: skip
         attributor = ThreadAttributor(
-            properties,
+            TimelineFeed(properties),
             window_ms=config.thread_window_ms,
             primary_fallback=config.fallback is Fallback.PRIMARY_PROPERTY,
         )
         done = 0
-        for chunk in _pending_chunks(db, conn, config.chunk_size, where):
+        for rows in db.stream(conn, "pending_shared_messages", where, config.chunk_size):
+            chunk = [
+                SharedMessage(message_id, conversation_id, timeline_id, db.to_ms(created),
+                              content or "")
+                for message_id, conversation_id, timeline_id, created, content in rows
+            ]  # fmt: skip
             placements = attributor.place_all(chunk)
             db.bulk_insert(conn, "stage_attribution", _PLACEMENT_COLUMNS, map(_row, placements))
             done += len(placements)
@@ -218,33 +231,6 @@ _PLACEMENT_COLUMNS = ("message_id", "property_id", "rule", "reason", "detail")
 def _row(placement: Placement) -> tuple[str | None, ...]:
     return (placement.message_id, placement.property_id, placement.rule, placement.reason,
             placement.detail)  # fmt: skip
-
-
-def _pending_chunks(
-    db: Database, conn: sa.Connection, page_size: int, where: dict[str, int]
-) -> Iterator[list[SharedMessage]]:
-    """Pages of one bucket's pending messages in thread order, by keyset (conversation, time,
-    id); `where` binds the bucket."""
-    cursor: dict[str, Any] = {
-        "after_conversation": "", "after_created": db.from_ms(0), "after_message": "",
-    }  # fmt: skip
-    while True:
-        rows = db.query(
-            conn, "pending_shared_messages", {**where, **cursor, "page_size": page_size}
-        )
-        if not rows:
-            return
-        yield [
-            SharedMessage(r.message_id, r.legacy_conversation_id, r.timeline_id,
-                          db.to_ms(r.created_at), r.content or "")
-            for r in rows
-        ]  # fmt: skip
-        last = rows[-1]
-        cursor = {
-            "after_conversation": last.legacy_conversation_id,
-            "after_created": last.created_at,
-            "after_message": last.message_id,
-        }
 
 
 def write_result(db: Database) -> int:

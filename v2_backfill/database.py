@@ -99,6 +99,17 @@ class Database:
         (statement,) = self.statements(name)
         return list(conn.execute(sa.text(statement), params or {}))
 
+    def stream(
+        self, conn: Connection, name: str, params: dict[str, Any], chunk_size: int
+    ) -> Iterator[list[sa.Row]]:
+        """The rows of the single SELECT in a SQL file, in chunks of `chunk_size`, fetched as
+        they are consumed (a server-side cursor on PostgreSQL): memory stays bounded."""
+        (statement,) = self.statements(name)
+        options = {"stream_results": True, "yield_per": chunk_size}
+        result = conn.execute(sa.text(statement), params, execution_options=options)
+        for chunk in result.partitions(chunk_size):
+            yield list(chunk)
+
     # -- dialect specifics -----------------------------------------------------------------
     def ensure_bookkeeping(self, conn: Connection) -> None:
         """Create the pipeline's own tables (outside the app schema) when missing."""
@@ -318,14 +329,20 @@ def _row_hash32(*values: object) -> int:
     return int(_row_md5(*values)[:8], 16)
 
 
+SESSION_WORK_MEM = "128MB"
+"""PostgreSQL `work_mem` of the pipeline's own sessions: the set-based steps hash-join and
+sort a million staged rows, which spill to disk at the server's default of 4MB."""
+
+
 def _postgres_engine(target: DatabaseTarget) -> Engine:
     engine = sa.create_engine(target.sqlalchemy_url, pool_pre_ping=True)
     schema = (target.app_schema or "public").replace('"', '""')
 
     @sa.event.listens_for(engine, "connect")
-    def _search_path(dbapi_connection: Any, _record: Any) -> None:
+    def _session(dbapi_connection: Any, _record: Any) -> None:
         with dbapi_connection.cursor() as cursor:
             cursor.execute(f'SET search_path TO "{schema}"')
+            cursor.execute(f"SET work_mem = '{SESSION_WORK_MEM}'")
         dbapi_connection.commit()
 
     return engine

@@ -2,4 +2,4 @@
 -- text rules (bucket as in pending_shared_messages). Binds :bucket, :buckets.
 SELECT COUNT(*) FROM v2_backfill.stage_messages AS s
 WHERE s.is_shared AND s.property_id IS NULL AND s.reason IS NULL
-    AND v2_hash32(s.timeline_id) % :buckets = :bucket;
+    AND (:buckets = 1 OR v2_hash32(s.timeline_id) % :buckets = :bucket);

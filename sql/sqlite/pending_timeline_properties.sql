@@ -1,6 +1,6 @@
--- Lists the properties of every timeline of one bucket (as in pending_shared_messages) that has
--- pending shared-conversation messages, with createdAt as epoch ms (TEXT cells included), for
--- the address and primary-property rules. Binds :bucket, :buckets.
+-- Streams the properties of every timeline of one bucket (as in pending_shared_messages) that
+-- has pending shared-conversation messages, in timeline order, with createdAt as epoch ms
+-- (TEXT cells included), for the address and primary-property rules. Binds :bucket, :buckets.
 SELECT
     p.id,
     p."timelineId" AS timeline_id,
@@ -13,7 +13,8 @@ SELECT
     END AS created_at
 FROM properties AS p
 WHERE p."timelineId" IN (
-    SELECT DISTINCT s.timeline_id FROM v2_backfill.stage_messages AS s
+    SELECT s.timeline_id FROM v2_backfill.stage_messages AS s
     WHERE s.is_shared AND s.property_id IS NULL AND s.reason IS NULL
-        AND v2_hash32(s.timeline_id) % :buckets = :bucket
-);
+        AND (:buckets = 1 OR v2_hash32(s.timeline_id) % :buckets = :bucket)
+)
+ORDER BY p."timelineId", p.id;

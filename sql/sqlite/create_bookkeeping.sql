@@ -19,8 +19,6 @@ CREATE TABLE IF NOT EXISTS v2_backfill.lineage (
     run_id TEXT NOT NULL
 );
 
-CREATE INDEX IF NOT EXISTS v2_backfill.lineage_run_idx ON lineage (run_id);
-
 CREATE TABLE IF NOT EXISTS v2_backfill.quarantine (
     legacy_message_id TEXT PRIMARY KEY,
     legacy_conversation_id TEXT,
@@ -52,11 +50,6 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_messages (
     reason TEXT,
     detail TEXT
 );
-
-CREATE INDEX IF NOT EXISTS v2_backfill.stage_messages_thread_idx
-    ON stage_messages (legacy_conversation_id, created_at, message_id);
-
-CREATE INDEX IF NOT EXISTS v2_backfill.stage_messages_property_idx ON stage_messages (property_id);
 
 CREATE TABLE IF NOT EXISTS v2_backfill.stage_attribution (
     message_id TEXT PRIMARY KEY,
@@ -102,9 +95,6 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_v2_messages (
     property_id TEXT,
     rule TEXT
 );
-
-CREATE INDEX IF NOT EXISTS v2_backfill.stage_v2_messages_conversation_idx
-    ON stage_v2_messages ("conversationId");
 
 CREATE TABLE IF NOT EXISTS v2_backfill.stage_quarantine (
     legacy_message_id TEXT PRIMARY KEY,

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 from enum import StrEnum
+from typing import NamedTuple
 
 from transforms.addresses import PropertyMatcher
 

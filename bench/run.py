@@ -122,10 +122,10 @@ def _backfill(db: Database, config: BackfillConfig) -> dict[str, float]:
     run_id = steps.new_run_id()
     steps.start_run(db, run_id, "bench", config.run_params())
     timings = {
-        "snapshot": _timed(lambda: gate.snapshot(db, run_id)),
-        "stage": _timed(lambda: steps.stage_messages(db)),
+        "snapshot": _timed(lambda: gate.snapshot_legacy(db, run_id)),
+        "stage": _timed(lambda: steps.stage_messages(db, config)),
         "text rules": _timed(lambda: steps.attribute_shared_messages(db, config)),
-        "write": _timed(lambda: steps.write_result(db)),
+        "write": _timed(lambda: (steps.write_result(db), gate.snapshot_native(db, run_id))),
     }
     result: list[gate.GateResult] = []
     timings["audit"] = _timed(lambda: result.append(_audit(db, "run", run_id, config)))

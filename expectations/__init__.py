@@ -10,8 +10,9 @@ that break the rule, pushed down to the database by GX's UnexpectedRowsExpectati
 A check file starts with header comments: `severity` (`critical` fails the gate, `warning`
 only warns, `tolerance` is instantiated twice from the configured warn and fail shares),
 `description`, and optionally `modes` and `dialects` it applies to. Queries name relations
-as placeholders, so one query audits either the staged result of a run (mode `run`: the V2
-tables as they would be after publishing) or the published state alone (mode `validate`).
+as placeholders, so one query audits the staged result of a backfill (mode `run`: the V2
+tables as they would be after publishing), the staged slice of a sync (mode `sync`) or the
+published state alone (mode `validate`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any, Literal
 
-Mode = Literal["run", "validate"]
+Mode = Literal["run", "sync", "validate"]
 SUITES = ("legacy_reconciliation", "v2_messages", "v2_conversations")
 
 MESSAGE_COLUMNS = (
@@ -54,7 +55,7 @@ class Check:
     severity: str
     description: str
     query: str
-    modes: tuple[str, ...] = ("run", "validate")
+    modes: tuple[str, ...] = ("run", "sync", "validate")
     dialects: tuple[str, ...] = ("sqlite", "postgresql")
 
     def applies(self, mode: Mode, dialect: str) -> bool:
@@ -93,43 +94,93 @@ def _parse(suite: str, name: str, text: str) -> Check:
     )  # fmt: skip
 
 
-def relations(mode: Mode) -> dict[str, str]:
+_STAGED = "(SELECT id FROM v2_backfill.stage_v2_messages)"
+_STAGED_QUARANTINE = "(SELECT legacy_message_id FROM v2_backfill.stage_quarantine)"
+_SLICE = "(SELECT message_id FROM v2_backfill.stage_messages)"
+
+
+def relations(mode: Mode, run_id: str = "") -> dict[str, str]:
     """The relations check queries name, as SQL for the FROM clause.
 
-    In mode `run` they show the V2 state as it would be after publishing the staged result;
-    in mode `validate` the published state.
+    Mode `validate`: the published state. Mode `run` (a backfill): the whole state as it would
+    be after publishing the staged result. Mode `sync`: the slice a sync staged, as it would be
+    after publishing: its legacy messages as read in the run's snapshot (`legacy_messages`, so
+    that the live app writing meanwhile cannot fail the audit), their lineage and quarantine,
+    and every conversation holding one of them with all its messages; the quarantine share
+    (`quarantine_all`) is always the whole state's. `copied_content`: the rows whose content
+    the pipeline wrote from legacy; `native_rows`: the native rows snapshotted for the audit
+    (in mode sync, by run `run_id`).
     """
     if mode == "validate":
+        written = (
+            "(SELECT * FROM messages_v2 WHERE id IN "
+            "(SELECT legacy_message_id FROM v2_backfill.lineage))"
+        )
         return {
+            "legacy_messages": "messages",
             "lineage": "v2_backfill.lineage",
             "quarantine": "v2_backfill.quarantine",
+            "quarantine_all": "v2_backfill.quarantine",
             "messages": "messages_v2",
             "conversations": "property_conversations",
-            "written_messages": "(SELECT * FROM messages_v2 WHERE id IN "
-            "(SELECT legacy_message_id FROM v2_backfill.lineage))",
+            "written_messages": written,
             "written_conversations": "(SELECT * FROM property_conversations WHERE id IN "
             "(SELECT conversation_id FROM v2_backfill.lineage))",
+            "copied_content": written,
+            "native_rows": "v2_backfill.native_rows",
         }
-    return {
-        "lineage": "(SELECT legacy_message_id, legacy_conversation_id, conversation_id, "
-        "property_id, rule FROM v2_backfill.lineage UNION ALL "
+    in_slice = f" AND legacy_message_id IN {_SLICE}" if mode == "sync" else ""
+    lineage = (
+        "(SELECT legacy_message_id, legacy_conversation_id, conversation_id, property_id, rule "
+        f"FROM v2_backfill.lineage WHERE legacy_message_id NOT IN {_STAGED} "
+        f"AND legacy_message_id NOT IN {_STAGED_QUARANTINE}{in_slice} UNION ALL "
         'SELECT id, legacy_conversation_id, "conversationId", property_id, rule '
-        "FROM v2_backfill.stage_v2_messages)",
-        "quarantine": "(SELECT legacy_message_id, legacy_conversation_id, reason, detail "
-        "FROM v2_backfill.quarantine AS q0 WHERE NOT EXISTS (SELECT 1 FROM "
-        "v2_backfill.stage_quarantine AS sq WHERE sq.legacy_message_id = q0.legacy_message_id) "
-        "AND NOT EXISTS (SELECT 1 FROM v2_backfill.stage_v2_messages AS sm "
-        "WHERE sm.id = q0.legacy_message_id) UNION ALL "
+        "FROM v2_backfill.stage_v2_messages)"
+    )
+    quarantine = (
+        "(SELECT legacy_message_id, legacy_conversation_id, reason, detail "
+        f"FROM v2_backfill.quarantine WHERE legacy_message_id NOT IN {_STAGED_QUARANTINE} "
+        f"AND legacy_message_id NOT IN {_STAGED}{{in_slice}} UNION ALL "
         "SELECT legacy_message_id, legacy_conversation_id, reason, detail "
-        "FROM v2_backfill.stage_quarantine)",
-        "messages": _text_enums(MESSAGE_COLUMNS, ("senderType", "type"), "messages_v2", "")
-        + f" UNION ALL SELECT {MESSAGE_COLUMNS} FROM v2_backfill.stage_v2_messages)",
-        "conversations": _text_enums(
+        "FROM v2_backfill.stage_quarantine)"
+    )
+    staged_conversations = f"SELECT {CONVERSATION_COLUMNS} FROM v2_backfill.stage_conversations"
+    if mode == "sync":
+        messages_where = (
+            ' WHERE "conversationId" IN (SELECT id FROM v2_backfill.stage_conversations)'
+            f" AND id NOT IN {_STAGED}"
+        )
+        conversations = f"({staged_conversations})"
+        legacy = (
+            '(SELECT message_id AS id, legacy_conversation_id AS "conversationId", content '
+            "FROM v2_backfill.stage_messages)"
+        )
+        native = (
+            "(SELECT * FROM v2_backfill.native_rows WHERE run_id = '"
+            + run_id.replace("'", "''")
+            + "')"
+        )
+    else:
+        messages_where = f" WHERE id NOT IN {_STAGED}"
+        conversations = _text_enums(
             CONVERSATION_COLUMNS, ("status",), "property_conversations",
             " WHERE id NOT IN (SELECT id FROM v2_backfill.stage_conversations)",
-        ) + f" UNION ALL SELECT {CONVERSATION_COLUMNS} FROM v2_backfill.stage_conversations)",
+        ) + f" UNION ALL {staged_conversations})"  # fmt: skip
+        legacy = "messages"
+        native = "v2_backfill.native_rows"
+    return {
+        "legacy_messages": legacy,
+        "lineage": lineage,
+        "quarantine": quarantine.format(in_slice=in_slice),
+        "quarantine_all": quarantine.format(in_slice=""),
+        "messages": _text_enums(MESSAGE_COLUMNS, ("senderType", "type"), "messages_v2",
+                                messages_where)
+        + f" UNION ALL SELECT {MESSAGE_COLUMNS} FROM v2_backfill.stage_v2_messages)",
+        "conversations": conversations,
         "written_messages": "v2_backfill.stage_v2_messages",
         "written_conversations": "v2_backfill.stage_conversations",
+        "copied_content": "(SELECT * FROM v2_backfill.stage_v2_messages WHERE content_changed)",
+        "native_rows": native,
     }  # fmt: skip
 
 
@@ -142,14 +193,16 @@ def _text_enums(columns: str, enums: tuple[str, ...], table: str, where: str) ->
     return f"(SELECT {selected} FROM {table}{where}"
 
 
-def render(check: Check, mode: Mode, params: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+def render(
+    check: Check, mode: Mode, params: dict[str, Any], run_id: str = ""
+) -> list[tuple[str, str, str, str]]:
     """The (name, severity, description, SQL) of the expectations a check becomes in a mode.
 
     `params` fills the placeholders besides the relations: `run_id` (SQL literal),
     `legacy_checksums` (a SELECT), `native_message_hash` and `native_conversation_hash`
     (expressions over alias `t`), `quarantine_warn_share` and `quarantine_fail_share`.
     """
-    values = {**relations(mode), **params}
+    values = {**relations(mode, run_id), **params}
     if check.severity != "tolerance":
         return [(check.name, check.severity, check.description, check.query.format(**values))]
     return [

@@ -18,10 +18,10 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import gate
 from v2_backfill import backfill as steps
+from v2_backfill import gate as gate_steps
 from v2_backfill.config import BackfillConfig
 from v2_backfill.database import Database, open_database
 from v2_backfill.errors import DataQualityError
-from v2_backfill.gate import snapshot as take_snapshot
 from v2_backfill.lock import run_lock
 from v2_backfill.preflight import PreflightReport
 
@@ -42,9 +42,9 @@ def create_v2_tables(db: Database, report: PreflightReport) -> bool:
 
 
 @task(name="stage-messages", cache_policy=NONE)
-def stage_messages(db: Database) -> int:
+def stage_messages(db: Database, config: BackfillConfig) -> int:
     """Stage every legacy message with the set-based rules applied."""
-    staged = steps.stage_messages(db)
+    staged = steps.stage_messages(db, config)
     get_run_logger().info("staged %d legacy messages", staged)
     return staged
 
@@ -86,10 +86,16 @@ def attribute_shared_messages(db: Database, config: BackfillConfig) -> int:
     return decided
 
 
-@task(name="snapshot", cache_policy=NONE)
-def snapshot(db: Database, run_id: str) -> None:
-    """Record the legacy tables' checksums and the native V2 rows, to prove them unchanged."""
-    take_snapshot(db, run_id)
+@task(name="snapshot-legacy", cache_policy=NONE)
+def snapshot_legacy(db: Database, run_id: str) -> None:
+    """Record the legacy tables' checksums, to prove them unchanged at the audit."""
+    gate_steps.snapshot_legacy(db, run_id)
+
+
+@task(name="snapshot-native", cache_policy=NONE)
+def snapshot_native(db: Database, run_id: str) -> None:
+    """Record the native V2 rows, to prove the state to publish keeps them unchanged."""
+    gate_steps.snapshot_native(db, run_id)
 
 
 @task(name="write-result", cache_policy=NONE)
@@ -158,13 +164,14 @@ def _locked_run(
     steps.start_run(db, run_id, "backfill", config.run_params())
     try:
         with timer.step("snapshot"):
-            snapshot(db, run_id)
+            snapshot_legacy(db, run_id)
         with timer.step("stage"):
-            stage_messages(db)
+            stage_messages(db, config)
         with timer.step("attribute"):
             attribute_shared_messages(db, config)
         with timer.step("write"):
             write_result(db)
+            snapshot_native(db, run_id)
         with timer.step("audit"):
             result, facts = gate.audit(db, "run", run_id, config.tolerances, report_dir)
         if result.passed:

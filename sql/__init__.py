@@ -20,13 +20,15 @@ def load(dialect: str, name: str) -> str:
     return source.read_text(encoding="utf-8")
 
 
-def statements(dialect: str, name: str) -> list[str]:
+def statements(dialect: str, name: str, fills: dict[str, str] | None = None) -> list[str]:
     """Split a multi-statement file into its statements (comment lines dropped).
 
     Statements end with `;` at the end of a line; the files hold no string literal that does.
+    A file whose header names placeholders (`{legacy_messages}`) gets them from `fills`.
     """
-    body = "\n".join(
-        line for line in load(dialect, name).splitlines() if not line.lstrip().startswith("--")
-    )
+    text = load(dialect, name)
+    if fills is not None:
+        text = text.format(**fills)
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
     parts = (part.strip().rstrip(";").strip() for part in body.split(";\n"))
     return [part for part in parts if part]

@@ -94,7 +94,7 @@ def test_app_creates_the_conversation_during_the_run(app):
     db = open_database(app.target)
     run_id = steps.new_run_id()
     steps.start_run(db, run_id, "backfill", {})
-    steps.stage_messages(db)
+    steps.stage_messages(db, BackfillConfig(target=app.target))
     steps.attribute_shared_messages(db, BackfillConfig(target=app.target))
     steps.write_result(db)  # the plan is staged (and would be audited) before the app acts
 
@@ -124,7 +124,7 @@ def test_publish_waits_for_the_apps_open_transaction(pg_schema):
     db = open_database(app.target)
     run_id = steps.new_run_id()
     steps.start_run(db, run_id, "backfill", {})
-    steps.stage_messages(db)
+    steps.stage_messages(db, BackfillConfig(target=app.target))
     steps.attribute_shared_messages(db, BackfillConfig(target=app.target))
     steps.write_result(db)  # the plan is staged (and would be audited) before the app acts
 

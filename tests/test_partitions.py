@@ -95,7 +95,7 @@ def test_a_bucket_run_twice_leaves_the_same_rows(app):
     try:
         with db.begin() as conn:
             db.ensure_bookkeeping(conn)
-        steps.stage_messages(db)
+        steps.stage_messages(db, config)
         serial = steps.attribute_bucket(db, config, 0, 1)
         whole = stage_attribution(app)
 

@@ -67,14 +67,16 @@ def tables_checksum_sql(dialect: str, tables: dict[str, Sequence[str]]) -> str:
     )
 
 
-def native_rows_sql(dialect: str, table: str, pipeline_ids: str) -> str:
+def native_rows_sql(dialect: str, table: str, pipeline_ids: str, where: str | None = None) -> str:
     """SELECT table_name, row_id, row_hash of the rows of a V2 table the pipeline did not write.
 
-    `pipeline_ids` is a subquery of the ids the pipeline wrote to that table.
+    `pipeline_ids` is a subquery of the ids the pipeline wrote to that table; `where`, a
+    condition on the rows (alias `t`), keeps only some.
     """
     columns = NATIVE_COLUMNS[table]
+    keep = f" AND {where}" if where else ""
     return (
         f"SELECT '{table}' AS table_name, t.id AS row_id, "
         f"{row_md5_sql(dialect, 't', columns)} AS row_hash "
-        f"FROM {quote_identifier(table)} AS t WHERE t.id NOT IN ({pipeline_ids})"
+        f"FROM {quote_identifier(table)} AS t WHERE t.id NOT IN ({pipeline_ids}){keep}"
     )

@@ -149,11 +149,63 @@ def finish_run(db: Database, run_id: str, status: str, summary: dict[str, Any]) 
         )  # fmt: skip
 
 
-def stage_messages(db: Database) -> int:
-    """Stage every legacy message with the set-based rules applied; return the count."""
-    with db.begin() as conn:
-        db.run(conn, "stage_messages")
+@dataclass(frozen=True)
+class Cursor:
+    """Where a legacy table's changes start: the (updatedAt, id) of the newest row read."""
+
+    updated_ms: int
+    """updatedAt, epoch milliseconds UTC."""
+    row_id: str
+
+
+SYNCED_TABLES = ("messages", "conversations", "properties")
+"""The legacy tables whose changes a sync reads, each from its own cursor."""
+
+_SLICE = (
+    "(SELECT m.* FROM messages AS m WHERE m.id IN "
+    "(SELECT sc.message_id FROM v2_backfill.stage_scope AS sc))"
+)
+
+
+def stage_messages(
+    db: Database,
+    config: BackfillConfig,
+    since: dict[str, Cursor] | None = None,
+    lookback_ms: int = 0,
+) -> int:
+    """Stage legacy messages with the set-based rules applied, in one snapshot of the legacy
+    tables, with the cursors and facts the run will store: every message (`since` None), or
+    a sync's slice of what changed after the cursors of `since` (each moved back by
+    `lookback_ms`; with 0 the cursor is exact). Returns how many messages were staged."""
+    with db.begin(snapshot=True) as conn:
+        if since is None:
+            db.run(conn, "scope_all", {"replace": config.replace})
+            source = "messages"
+        else:
+            db.run(conn, "scope_changes", {"replace": config.replace,
+                                           **_cursor_params(db, since, lookback_ms)})  # fmt: skip
+            source = _SLICE
+        db.run(conn, "stage_messages", fills={"legacy_messages": source})
+        db.run(conn, "stage_watermarks")
         return conn.execute(sa.text("SELECT COUNT(*) FROM v2_backfill.stage_messages")).scalar_one()
+
+
+def _cursor_params(db: Database, since: dict[str, Cursor], lookback_ms: int) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for table in SYNCED_TABLES:
+        cursor = since.get(table, Cursor(0, ""))
+        params[f"since_{table}"] = db.from_ms(cursor.updated_ms - lookback_ms)
+        params[f"since_{table}_id"] = cursor.row_id if lookback_ms == 0 else ""
+    return params
+
+
+def stored_cursors(db: Database) -> dict[str, Cursor]:
+    """The cursors the latest successful run stored, per legacy table (empty: none yet)."""
+    with db.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT table_name, updated_at, row_id FROM v2_backfill.watermarks")
+        )
+        return {row.table_name: Cursor(db.to_ms(row.updated_at), row.row_id) for row in rows}
 
 
 def attribute_shared_messages(
@@ -239,24 +291,26 @@ def write_result(db: Database) -> int:
     with db.begin() as conn:
         db.run(conn, "write_result", {"now": db.from_ms(utc_now_ms())})
         return conn.execute(
-            sa.text("SELECT COUNT(*) FROM v2_backfill.stage_v2_messages")
+            sa.text("SELECT COUNT(*) FROM v2_backfill.stage_v2_messages WHERE action = 'insert'")
         ).scalar_one()
 
 
 def publish(db: Database, run_id: str) -> None:
-    """Publish the audited staging into the V2 tables and the lineage, in one transaction."""
+    """Publish the audited staging into the V2 tables and the bookkeeping (lineage, quarantine,
+    replacement findings, watermarks) in one transaction; every conversation of the run is
+    recounted from its live messages before the commit."""
     params = {"run_id": run_id, "now": db.from_ms(utc_now_ms())}
     with db.begin() as conn:
         unplaced = conn.execute(
             sa.text(
-                "SELECT COUNT(*) FROM v2_backfill.stage_messages "
-                "WHERE property_id IS NULL AND reason IS NULL"
+                "SELECT COUNT(*) FROM v2_backfill.outcomes "
+                "WHERE target_property_id IS NULL AND reason IS NULL"
             )
         ).scalar_one()
         if unplaced:
             raise RuntimeError(f"{unplaced} staged messages have neither a property nor a reason")
         db.run(conn, "publish_staged", params)
-        db.run(conn, "recompute_conversations", params)  # a no-op unless the app raced us
+        db.run(conn, "recount_conversations", params)
         _reconcile(db.query(conn, "reconcile_staged")[0])
         failpoint("publish-uncommitted")
 

@@ -146,6 +146,9 @@ class BackfillConfig:
     """Buckets of timelines the text rules are split into, one task each (1: serial)."""
     dask_address: str | None = None
     """The Dask scheduler (`tcp://host:port`) the text rules' tasks run on; None: threads."""
+    replace: bool = False
+    """Whether a run moves a migrated message that the rules now place in another property's
+    conversation (otherwise such a re-placement is only reported)."""
 
     def __post_init__(self) -> None:
         if self.partitions < 1:
@@ -160,6 +163,7 @@ class BackfillConfig:
             "chunk_size": self.chunk_size,
             "partitions": self.partitions,
             "dask_address": self.dask_address,
+            "replace": self.replace,
             "quarantine_warn_share": self.tolerances.quarantine_warn_share,
             "quarantine_fail_share": self.tolerances.quarantine_fail_share,
         }

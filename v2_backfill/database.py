@@ -29,6 +29,8 @@ class Database:
     """The app's database, seen through one dialect's adapter."""
 
     dialect: str = ""
+    snapshot_options: dict[str, Any] = {}
+    """Execution options that make one transaction read a single snapshot of the database."""
 
     def __init__(self, target: DatabaseTarget, engine: Engine) -> None:
         self.target = target
@@ -37,13 +39,15 @@ class Database:
 
     # -- connections -----------------------------------------------------------------------
     @contextmanager
-    def begin(self) -> Iterator[Connection]:
-        """A connection inside one transaction, committed on success."""
+    def begin(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A connection inside one transaction, committed on success; with `snapshot`, every
+        statement in it reads the same snapshot of the database."""
         if self._pinned is not None:
             with self._pinned.begin_nested():
                 yield self._pinned
             return
-        writer = self.engine.execution_options(begin_mode="IMMEDIATE")
+        options = self.snapshot_options if snapshot else {}
+        writer = self.engine.execution_options(begin_mode="IMMEDIATE", **options)
         with self._open(writer) as conn, conn.begin():
             yield conn
 
@@ -81,14 +85,20 @@ class Database:
         self.engine.dispose()
 
     # -- SQL files -------------------------------------------------------------------------
-    def statements(self, name: str) -> list[str]:
-        """The statements of `sql/<dialect>/<name>.sql`."""
-        return sql.statements(self.dialect, name)
+    def statements(self, name: str, fills: dict[str, str] | None = None) -> list[str]:
+        """The statements of `sql/<dialect>/<name>.sql`, placeholders filled from `fills`."""
+        return sql.statements(self.dialect, name, fills)
 
-    def run(self, conn: Connection, name: str, params: dict[str, Any] | None = None) -> int:
+    def run(
+        self,
+        conn: Connection,
+        name: str,
+        params: dict[str, Any] | None = None,
+        fills: dict[str, str] | None = None,
+    ) -> int:
         """Execute every statement of a SQL file; return the rows the last one touched."""
         rowcount = 0
-        for statement in self.statements(name):
+        for statement in self.statements(name, fills):
             rowcount = conn.execute(sa.text(statement), params or {}).rowcount
         return rowcount
 
@@ -112,7 +122,13 @@ class Database:
 
     # -- dialect specifics -----------------------------------------------------------------
     def ensure_bookkeeping(self, conn: Connection) -> None:
-        """Create the pipeline's own tables (outside the app schema) when missing."""
+        """Create the pipeline's own tables (outside the app schema) when missing, first
+        bringing a store of the first layout (its lineage without `content_md5`) up to date."""
+        inspector = sa.inspect(conn)
+        if inspector.has_table("lineage", schema=BOOKKEEPING_SCHEMA):
+            columns = {c["name"] for c in inspector.get_columns("lineage", BOOKKEEPING_SCHEMA)}
+            if "content_md5" not in columns:
+                self.run(conn, "upgrade_bookkeeping")
         self.run(conn, "create_bookkeeping")
 
     def bulk_insert(
@@ -148,7 +164,9 @@ class Database:
 
 
 class SqliteDatabase(Database):
-    """SQLite: DateTime as INTEGER epoch ms, bookkeeping in `<db file>.v2_backfill.sqlite`."""
+    """SQLite: DateTime as INTEGER epoch ms, bookkeeping in `<db file>.v2_backfill.sqlite`.
+    A writing transaction holds the write lock from its start (BEGIN IMMEDIATE), so it reads
+    one snapshot as it is."""
 
     dialect = "sqlite"
 
@@ -198,6 +216,7 @@ class PostgresDatabase(Database):
     """PostgreSQL: `TIMESTAMP(3)` UTC, bookkeeping in schema `v2_backfill`, loads by COPY."""
 
     dialect = "postgresql"
+    snapshot_options = {"isolation_level": "REPEATABLE READ"}
 
     @property
     def app_schema(self) -> str | None:

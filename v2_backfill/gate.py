@@ -84,17 +84,8 @@ def legacy_checksums_sql(db: Database, conn: sa.Connection) -> str:
     return tables_checksum_sql(db.dialect, tables)
 
 
-def snapshot(db: Database, run_id: str) -> None:
-    """Record the legacy tables' checksums for this run, and the native V2 rows' hashes."""
-    pipeline_ids = {
-        "messages_v2": f"SELECT legacy_message_id FROM {BOOKKEEPING_SCHEMA}.lineage",
-        "property_conversations": (
-            f"SELECT conversation_id FROM {BOOKKEEPING_SCHEMA}.created_conversations"
-        ),
-    }
-    native = "\nUNION ALL\n".join(
-        native_rows_sql(db.dialect, table, ids) for table, ids in pipeline_ids.items()
-    )
+def snapshot_legacy(db: Database, run_id: str) -> None:
+    """Record the legacy tables' row counts and checksums at this run's start."""
     with db.begin() as conn:
         checksums = legacy_checksums_sql(db, conn)
         conn.execute(
@@ -104,7 +95,39 @@ def snapshot(db: Database, run_id: str) -> None:
             ),
             {"run_id": run_id},
         )
-        conn.execute(sa.text(f"DELETE FROM {BOOKKEEPING_SCHEMA}.native_rows"))
+
+
+_PIPELINE_IDS = {
+    "messages_v2": f"SELECT legacy_message_id FROM {BOOKKEEPING_SCHEMA}.lineage",
+    "property_conversations": (
+        f"SELECT conversation_id FROM {BOOKKEEPING_SCHEMA}.created_conversations"
+    ),
+}
+_STAGED_CONVERSATIONS = f"(SELECT id FROM {BOOKKEEPING_SCHEMA}.stage_conversations)"
+_SLICE_ROWS = {
+    "messages_v2": f't."conversationId" IN {_STAGED_CONVERSATIONS}',
+    "property_conversations": f"t.id IN {_STAGED_CONVERSATIONS}",
+}
+
+
+def snapshot_native(db: Database, run_id: str, *, slice_only: bool = False) -> None:
+    """Record the native V2 rows (those the pipeline did not write) with a hash of the columns
+    it must never change, for the audit that follows: all of them (replacing the last record),
+    or with `slice_only` those of the staged conversations (refreshing theirs)."""
+    native = "\nUNION ALL\n".join(
+        native_rows_sql(db.dialect, table, ids, _SLICE_ROWS[table] if slice_only else None)
+        for table, ids in _PIPELINE_IDS.items()
+    )
+    with db.begin() as conn:
+        if slice_only:
+            conn.execute(
+                sa.text(
+                    f"DELETE FROM {BOOKKEEPING_SCHEMA}.native_rows WHERE row_id IN "
+                    f"(SELECT row_id FROM ({native}) AS n)"
+                )
+            )
+        else:
+            conn.execute(sa.text(f"DELETE FROM {BOOKKEEPING_SCHEMA}.native_rows"))
         conn.execute(
             sa.text(
                 f"INSERT INTO {BOOKKEEPING_SCHEMA}.native_rows (table_name, row_id, row_hash, "
@@ -150,11 +173,11 @@ def audit(
     # GX prints a notice to stdout for queries without its {batch} placeholder; our queries
     # span several tables by design, and stdout belongs to the CLI's summary.
     with contextlib.redirect_stdout(io.StringIO()):
-        return _run_checkpoint(db, mode, params, docs_dir)
+        return _run_checkpoint(db, mode, run_id, params, docs_dir)
 
 
 def _run_checkpoint(
-    db: Database, mode: Mode, params: dict[str, Any], docs_dir: Path | None
+    db: Database, mode: Mode, run_id: str, params: dict[str, Any], docs_dir: Path | None
 ) -> GateResult:
     gx = _import_gx()
     context = gx.get_context(mode="ephemeral")
@@ -162,7 +185,7 @@ def _run_checkpoint(
 
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = _datasource(context, db)
-    suites = _suites(gx, db.dialect, mode, params)
+    suites = _suites(gx, db.dialect, mode, run_id, params)
     definitions = []
     for suite_name, suite in suites.items():
         table, schema = _asset_table(suite_name, mode)
@@ -229,7 +252,7 @@ def _asset_table(suite_name: str, mode: Mode) -> tuple[str, str | None]:
     """The table whose rows a suite's column expectations check."""
     if suite_name == "legacy_reconciliation":
         return "messages", None
-    if mode == "run":
+    if mode != "validate":
         staged = {"v2_messages": "stage_v2_messages", "v2_conversations": "stage_conversations"}
         return staged[suite_name], BOOKKEEPING_SCHEMA
     return {"v2_messages": "messages_v2", "v2_conversations": "property_conversations"}[
@@ -237,12 +260,14 @@ def _asset_table(suite_name: str, mode: Mode) -> tuple[str, str | None]:
     ], None
 
 
-def _suites(gx: Any, dialect: str, mode: Mode, params: dict[str, Any]) -> dict[str, Any]:
+def _suites(
+    gx: Any, dialect: str, mode: Mode, run_id: str, params: dict[str, Any]
+) -> dict[str, Any]:
     suites = {name: gx.ExpectationSuite(name=name) for name in expectations.SUITES}
     for check in expectations.load_checks():
         if not check.applies(mode, dialect):
             continue
-        for name, severity, description, query in expectations.render(check, mode, params):
+        for name, severity, description, query in expectations.render(check, mode, params, run_id):
             suites[check.suite].add_expectation(
                 gx.expectations.UnexpectedRowsExpectation(
                     unexpected_rows_query=query,

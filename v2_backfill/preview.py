@@ -34,7 +34,7 @@ def preview(config: BackfillConfig) -> dict[str, Any]:
             steps.create_v2_tables(sandbox, report)
             with sandbox.begin() as conn:
                 sandbox.ensure_bookkeeping(conn)
-            steps.stage_messages(sandbox)
+            steps.stage_messages(sandbox, config)
             steps.attribute_shared_messages(sandbox, config)
             steps.write_result(sandbox)
             with sandbox.connect() as conn:
@@ -68,6 +68,9 @@ def _plan(counts: list[Any], samples: list[Any]) -> dict[str, Any]:
         "messages_to_quarantine": sum(by_kind.get("quarantine", {}).values()),
         "messages_to_quarantine_by_reason": by_kind.get("quarantine", {}),
         "messages_already_migrated": by_kind.get("already_migrated", {}).get("all", 0),
+        "messages_to_update": sum(by_kind.get("update", {}).values()),
+        "replacements_found": sum(by_kind.get("replacement", {}).values()),
+        "replacements_to_apply": by_kind.get("replacement", {}).get("applied", 0),
         "samples": examples,
     }
 
@@ -92,6 +95,9 @@ def format_preview(result: dict[str, Any]) -> str:
     lines += [
         f"conversations to reuse:  {plan['conversations_to_reuse']}",
         f"messages already migrated: {plan['messages_already_migrated']}",
+        f"messages to update (read state, legacy edits, moves): {plan['messages_to_update']}",
+        f"re-placements found: {plan['replacements_found']} "
+        f"({plan['replacements_to_apply']} to apply)",
         f"messages to copy: {plan['messages_to_copy']}",
         *_group_lines(plan["messages_to_copy_by_rule"], plan["samples"].get("copy", {})),
         f"messages to quarantine: {plan['messages_to_quarantine']}",

@@ -29,7 +29,7 @@ def gather(db: Database, mode: Mode) -> dict[str, Any]:
     """The report's facts about the state `mode` describes."""
     with db.connect() as conn:
         figures = dict(_rows(db, conn, "report_figures", mode)[0]._mapping)
-        if mode == "run":
+        if mode != "validate":
             figures |= dict(_rows(db, conn, "report_staged_figures", mode)[0]._mapping)
         quarantined = [
             {**row._mapping, "created_at": _iso(row.created_at)}
@@ -43,7 +43,7 @@ def gather(db: Database, mode: Mode) -> dict[str, Any]:
             "quarantined_messages": quarantined,
             "quarantined_messages_total": int(figures["messages_quarantined"]),
             "splits": splits,
-            "splits_total": int(db.query(conn, "count_shared_conversations")[0][0]),
+            "splits_total": int(_rows(db, conn, "count_shared_conversations", mode)[0][0]),
         }
 
 

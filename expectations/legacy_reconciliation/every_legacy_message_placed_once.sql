@@ -3,7 +3,7 @@
 SELECT m.id AS legacy_message_id, m."conversationId" AS legacy_conversation_id,
     CASE WHEN l.legacy_message_id IS NULL THEN 'neither migrated nor quarantined'
         ELSE 'both migrated and quarantined' END AS problem
-FROM messages AS m
+FROM {legacy_messages} AS m
 LEFT JOIN {lineage} AS l ON l.legacy_message_id = m.id
 LEFT JOIN {quarantine} AS q ON q.legacy_message_id = m.id
 WHERE (l.legacy_message_id IS NULL AND q.legacy_message_id IS NULL)
@@ -15,7 +15,7 @@ FROM (
     UNION ALL
     SELECT legacy_message_id, legacy_conversation_id FROM {quarantine} AS qx
 ) AS x
-WHERE NOT EXISTS (SELECT 1 FROM messages AS m WHERE m.id = x.legacy_message_id)
+WHERE NOT EXISTS (SELECT 1 FROM {legacy_messages} AS m WHERE m.id = x.legacy_message_id)
 UNION ALL
 SELECT l.legacy_message_id, MIN(l.legacy_conversation_id), 'migrated more than once'
 FROM {lineage} AS l

@@ -4,7 +4,7 @@ SELECT c.legacy_conversation_id, c.legacy_messages,
     COALESCE(l.migrated, 0) AS migrated, COALESCE(q.quarantined, 0) AS quarantined
 FROM (
     SELECT "conversationId" AS legacy_conversation_id, COUNT(*) AS legacy_messages
-    FROM messages
+    FROM {legacy_messages} AS m
     GROUP BY "conversationId"
 ) AS c
 LEFT JOIN (

@@ -1,12 +1,12 @@
 -- severity: critical
--- description: Every native V2 row (not written by the pipeline) seen at the latest run's start still exists with the same id, conversation, sender, type, content and createdAt.
+-- description: Every native V2 row (not written by the pipeline) seen just before the audit is still there, with the same id, conversation, sender, type, content and createdAt, in the state to publish.
 SELECT n.table_name, n.row_id, CASE WHEN t.id IS NULL THEN 'missing' ELSE 'changed' END AS problem
-FROM v2_backfill.native_rows AS n
-LEFT JOIN messages_v2 AS t ON t.id = n.row_id
+FROM {native_rows} AS n
+LEFT JOIN {messages} AS t ON t.id = n.row_id
 WHERE n.table_name = 'messages_v2' AND (t.id IS NULL OR {native_message_hash} <> n.row_hash)
 UNION ALL
 SELECT n.table_name, n.row_id, CASE WHEN t.id IS NULL THEN 'missing' ELSE 'changed' END
-FROM v2_backfill.native_rows AS n
-LEFT JOIN property_conversations AS t ON t.id = n.row_id
+FROM {native_rows} AS n
+LEFT JOIN {conversations} AS t ON t.id = n.row_id
 WHERE n.table_name = 'property_conversations'
     AND (t.id IS NULL OR {native_conversation_hash} <> n.row_hash)

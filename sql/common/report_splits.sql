@@ -1,8 +1,12 @@
--- How the shared legacy conversations (no propertyId) of the first :limit ids were split:
--- messages per receiving property, and the quarantined ones (property NULL).
--- Binds :limit.
+-- How the shared legacy conversations (no propertyId) of the audited messages (relation
+-- legacy_messages), the first :limit by id, were split: messages per receiving property, and
+-- the quarantined ones (property NULL). Binds :limit.
 WITH shared AS (
-    SELECT c.id FROM conversations AS c WHERE c."propertyId" IS NULL ORDER BY c.id LIMIT :limit
+    SELECT c.id FROM conversations AS c
+    WHERE c."propertyId" IS NULL
+        AND c.id IN (SELECT m."conversationId" FROM {legacy_messages} AS m)
+    ORDER BY c.id
+    LIMIT :limit
 )
 SELECT l.legacy_conversation_id, l.property_id, p.address, l.conversation_id,
     COUNT(*) AS messages

@@ -1,8 +1,6 @@
--- Staged legacy messages in quarantine, by reason (migrated messages are never quarantined).
--- Binds nothing.
-SELECT s.reason, COUNT(*) AS messages
+-- The run's legacy messages in quarantine after publishing, by reason. Binds nothing.
+SELECT q.reason, COUNT(*) AS messages
 FROM v2_backfill.stage_messages AS s
-WHERE s.reason IS NOT NULL
-    AND NOT EXISTS (SELECT 1 FROM v2_backfill.lineage AS l WHERE l.legacy_message_id = s.message_id)
-GROUP BY s.reason
-ORDER BY s.reason;
+JOIN v2_backfill.quarantine AS q ON q.legacy_message_id = s.message_id
+GROUP BY q.reason
+ORDER BY q.reason;

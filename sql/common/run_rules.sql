@@ -1,6 +1,7 @@
--- Staged legacy messages by the rule that placed them. Binds nothing.
-SELECT s.rule, COUNT(*) AS messages
+-- The run's legacy messages in V2 after publishing, by the rule that placed them (the lineage's).
+-- Binds nothing.
+SELECT l.rule, COUNT(*) AS messages
 FROM v2_backfill.stage_messages AS s
-WHERE s.property_id IS NOT NULL
-GROUP BY s.rule
-ORDER BY s.rule;
+JOIN v2_backfill.lineage AS l ON l.legacy_message_id = s.message_id
+GROUP BY l.rule
+ORDER BY l.rule;

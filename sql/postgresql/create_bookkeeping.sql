@@ -12,13 +12,16 @@ CREATE TABLE IF NOT EXISTS v2_backfill.runs (
     summary TEXT
 );
 
+-- Per migrated legacy message: where it went, by which rule and run (the run that created its
+-- messages_v2 row), and the MD5 of the legacy content it carries (a later legacy edit shows).
 CREATE TABLE IF NOT EXISTS v2_backfill.lineage (
     legacy_message_id TEXT PRIMARY KEY,
     legacy_conversation_id TEXT NOT NULL,
     conversation_id TEXT NOT NULL,
     property_id TEXT NOT NULL,
     rule TEXT NOT NULL,
-    run_id TEXT NOT NULL
+    run_id TEXT NOT NULL,
+    content_md5 TEXT
 );
 
 CREATE TABLE IF NOT EXISTS v2_backfill.quarantine (
@@ -35,8 +38,83 @@ CREATE TABLE IF NOT EXISTS v2_backfill.created_conversations (
     run_id TEXT NOT NULL
 );
 
+-- Migrated messages the rules would now place elsewhere (or nowhere): reported, and moved only
+-- by a run with --replace. The latest finding per message.
+CREATE TABLE IF NOT EXISTS v2_backfill.replacements (
+    legacy_message_id TEXT PRIMARY KEY,
+    legacy_conversation_id TEXT NOT NULL,
+    from_property_id TEXT NOT NULL,
+    to_property_id TEXT,
+    rule TEXT,
+    reason TEXT,
+    detail TEXT,
+    run_id TEXT NOT NULL
+);
+
+-- Per legacy table, the (updatedAt, id) cursor of the newest row the latest successful run
+-- read, in the snapshot it read the rows in; a sync reads from there minus its lookback.
+CREATE TABLE IF NOT EXISTS v2_backfill.watermarks (
+    table_name TEXT PRIMARY KEY,
+    updated_at TIMESTAMP(3),
+    row_id TEXT,
+    run_id TEXT NOT NULL
+);
+
+-- The facts of the legacy properties and conversations that the rules read, as the latest
+-- successful run saw them: a sync compares them with the live rows to find the conversations
+-- whose messages it must place again (a property added, moved or readdressed; a conversation
+-- given another property, timeline or parties).
+CREATE TABLE IF NOT EXISTS v2_backfill.seen_properties (
+    property_id TEXT PRIMARY KEY,
+    timeline_id TEXT,
+    address TEXT,
+    position INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS v2_backfill.seen_conversations (
+    conversation_id TEXT PRIMARY KEY,
+    timeline_id TEXT,
+    property_id TEXT,
+    agent_id TEXT,
+    client_id TEXT
+);
+
+-- Row counts and order-independent checksums of the legacy tables at a run's start.
+CREATE TABLE IF NOT EXISTS v2_backfill.snapshots (
+    run_id TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    row_count BIGINT NOT NULL,
+    checksum BIGINT NOT NULL,
+    PRIMARY KEY (run_id, table_name)
+);
+
+-- The native V2 rows (not written by the pipeline) as a run saw them before its audit: id and
+-- a hash of the columns the pipeline must never change.
+CREATE TABLE IF NOT EXISTS v2_backfill.native_rows (
+    table_name TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    row_hash TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    PRIMARY KEY (table_name, row_id)
+);
+
+-- Staging, rebuilt by every run (unlogged: a crash loses nothing that a re-run would not redo).
+-- The run's options that the staged outcome depends on (one row).
+CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_options (
+    replace BOOLEAN NOT NULL,
+    full_context BOOLEAN NOT NULL
+);
+
+-- A sync's slice: the legacy messages it re-examines.
+CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_scope (
+    message_id TEXT PRIMARY KEY
+);
+
+-- The legacy messages of the run, as read in one snapshot (content included), with what the
+-- bookkeeping knew of them (prior_*: the lineage; v2_conversation_id: their messages_v2 row's)
+-- and their placement: property and rule, or a quarantine reason.
 CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_messages (
-    message_id TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
     legacy_conversation_id TEXT NOT NULL,
     timeline_id TEXT,
     is_shared BOOLEAN NOT NULL,
@@ -47,6 +125,11 @@ CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_messages (
     read_at TIMESTAMP(3),
     created_at TIMESTAMP(3),
     updated_at TIMESTAMP(3),
+    content TEXT,
+    content_md5 TEXT,
+    prior_property_id TEXT,
+    prior_content_md5 TEXT,
+    v2_conversation_id TEXT,
     property_id TEXT,
     rule TEXT,
     reason TEXT,
@@ -64,6 +147,8 @@ CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_attribution (
 -- The run's result, written here first and audited before anything reaches the app's tables
 -- (write - audit - publish). Columns named and ordered as in the V2 tables (enums as TEXT);
 -- no NOT NULL or UNIQUE beyond the primary key, so that the gate, not a constraint, judges.
+-- stage_conversations: every conversation holding or receiving a message of the run, as it
+-- will be.
 CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_conversations (
     id TEXT PRIMARY KEY,
     "propertyId" TEXT,
@@ -79,9 +164,8 @@ CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_conversations (
     is_new BOOLEAN NOT NULL
 );
 
-CREATE INDEX IF NOT EXISTS stage_conversations_property_idx
-    ON v2_backfill.stage_conversations ("propertyId");
-
+-- stage_v2_messages: the messages_v2 rows the run inserts (action 'insert') or changes
+-- (action 'update': read state, a legacy content edit, a move), as they will be.
 CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_v2_messages (
     id TEXT PRIMARY KEY,
     "conversationId" TEXT,
@@ -95,7 +179,10 @@ CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_v2_messages (
     "updatedAt" TIMESTAMP(3),
     legacy_conversation_id TEXT,
     property_id TEXT,
-    rule TEXT
+    rule TEXT,
+    content_md5 TEXT,
+    action TEXT NOT NULL,
+    content_changed BOOLEAN NOT NULL
 );
 
 CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_quarantine (
@@ -105,21 +192,62 @@ CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_quarantine (
     detail TEXT
 );
 
--- Row counts and order-independent checksums of the legacy tables at a run's start.
-CREATE TABLE IF NOT EXISTS v2_backfill.snapshots (
-    run_id TEXT NOT NULL,
-    table_name TEXT NOT NULL,
-    row_count BIGINT NOT NULL,
-    checksum BIGINT NOT NULL,
-    PRIMARY KEY (run_id, table_name)
+CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_replacements (
+    legacy_message_id TEXT PRIMARY KEY,
+    legacy_conversation_id TEXT NOT NULL,
+    from_property_id TEXT NOT NULL,
+    from_conversation_id TEXT NOT NULL,
+    to_property_id TEXT,
+    rule TEXT,
+    reason TEXT,
+    detail TEXT,
+    applied BOOLEAN NOT NULL
 );
 
--- The native V2 rows (not written by the pipeline) as of the latest run's start: id and a
--- hash of the columns the pipeline must never change.
-CREATE TABLE IF NOT EXISTS v2_backfill.native_rows (
-    table_name TEXT NOT NULL,
-    row_id TEXT NOT NULL,
-    row_hash TEXT NOT NULL,
-    run_id TEXT NOT NULL,
-    PRIMARY KEY (table_name, row_id)
+-- The property and conversation facts to store when the run publishes (all of them, with
+-- stage_options.full_context; else the changed and, with deleted, the vanished ones);
+-- old_timeline_id: the timeline a changed property was seen in.
+CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_context (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    timeline_id TEXT,
+    old_timeline_id TEXT,
+    property_id TEXT,
+    agent_id TEXT,
+    client_id TEXT,
+    address TEXT,
+    position INTEGER,
+    deleted BOOLEAN NOT NULL,
+    PRIMARY KEY (kind, id)
 );
+
+-- The cursors to store when the run publishes, read in the run's snapshot.
+CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_watermarks (
+    table_name TEXT PRIMARY KEY,
+    updated_at TIMESTAMP(3),
+    row_id TEXT
+);
+
+-- A reconciling sync's findings: migrated or quarantined messages whose legacy row is gone.
+CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_deletions (
+    legacy_message_id TEXT PRIMARY KEY,
+    legacy_conversation_id TEXT,
+    conversation_id TEXT,
+    kind TEXT NOT NULL
+);
+
+-- Each staged message's outcome: the property whose conversation it will be in (NULL: in
+-- quarantine). A migrated message stays where it is unless the rules now name another
+-- property and the run may replace; one whose messages_v2 row is gone is quarantined.
+CREATE OR REPLACE VIEW v2_backfill.outcomes AS
+SELECT
+    s.*,
+    s.prior_property_id IS NOT NULL AND s.v2_conversation_id IS NOT NULL AS migrated,
+    CASE
+        WHEN s.prior_property_id IS NULL THEN s.property_id
+        WHEN s.v2_conversation_id IS NULL THEN NULL
+        WHEN s.property_id IS NOT NULL AND o.replace THEN s.property_id
+        ELSE s.prior_property_id
+    END AS target_property_id
+FROM v2_backfill.stage_messages AS s
+CROSS JOIN v2_backfill.stage_options AS o;

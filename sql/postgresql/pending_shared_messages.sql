@@ -1,11 +1,10 @@
 -- Streams the staged shared-conversation messages of one timeline bucket that still need the
 -- text rules (address_mention, thread_context), in thread order (timeline, conversation,
--- time, id; ids in byte order), with their content. With :buckets = 1 every timeline is in
+-- time, id; ids in byte order), with their staged content. With :buckets = 1 every timeline is in
 -- the one bucket; otherwise a timeline's bucket is the first 32 bits of md5(timeline_id), as
 -- an unsigned integer, modulo :buckets. Binds :bucket, :buckets.
-SELECT s.message_id, s.legacy_conversation_id, s.timeline_id, s.created_at, m.content
+SELECT s.message_id, s.legacy_conversation_id, s.timeline_id, s.created_at, s.content
 FROM v2_backfill.stage_messages AS s
-JOIN messages AS m ON m.id = s.message_id
 WHERE s.is_shared AND s.property_id IS NULL AND s.reason IS NULL
     AND (CAST(:buckets AS INTEGER) = 1
         OR CAST(CAST(('x' || substr(md5(s.timeline_id), 1, 8)) AS BIT(32)) AS BIGINT) % :buckets

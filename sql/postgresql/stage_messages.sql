@@ -1,13 +1,16 @@
--- Stages every legacy message with normalised fields and the set-based attribution rules
--- (conversation_property, single_property_timeline) or a quarantine reason; shared messages
--- of multi-property timelines stay pending (property_id, rule and reason NULL) for the text
--- rules. Binds nothing. Reads legacy tables only; analyses the fresh staging table at the end.
+-- Stages the legacy messages that placeholder legacy_messages names (all, or a sync's slice), as
+-- read in one snapshot: normalised fields, the content and its MD5, what the bookkeeping knows of each
+-- (prior_*: the lineage; v2_conversation_id: its messages_v2 row's conversation) and the
+-- set-based attribution rules (conversation_property, single_property_timeline) or a
+-- quarantine reason; shared messages of multi-property timelines stay pending (property_id,
+-- rule and reason NULL) for the text rules. Binds nothing. Reads legacy tables only; analyses
+-- the fresh staging table at the end.
 TRUNCATE v2_backfill.stage_attribution, v2_backfill.stage_messages;
 
 INSERT INTO v2_backfill.stage_messages (
     message_id, legacy_conversation_id, timeline_id, is_shared, conversation_active,
-    sender_id, sender_type, is_read, read_at, created_at, updated_at,
-    property_id, rule, reason, detail
+    sender_id, sender_type, is_read, read_at, created_at, updated_at, content, content_md5,
+    prior_property_id, prior_content_md5, v2_conversation_id, property_id, rule, reason, detail
 )
 WITH timeline_properties AS (
     SELECT "timelineId" AS timeline_id, COUNT(*) AS property_count, MIN(id) AS any_property_id
@@ -29,6 +32,11 @@ facts AS (
         tp.property_count,
         tp.any_property_id,
         mv.id IS NOT NULL AND l.legacy_message_id IS NULL AS id_taken,
+        l.legacy_message_id IS NOT NULL AND mv.id IS NULL AS removed_from_v2,
+        l.property_id AS prior_property_id,
+        l.content_md5 AS prior_content_md5,
+        CASE WHEN l.legacy_message_id IS NOT NULL THEN mv."conversationId" END
+            AS v2_conversation_id,
         m."senderId" AS sender_id,
         m."senderType" AS raw_sender_type,
         CASE
@@ -39,8 +47,10 @@ facts AS (
         m."isRead" AS is_read,
         m."readAt" AS read_at,
         m."createdAt" AS created_at,
-        m."updatedAt" AS updated_at
-    FROM messages AS m
+        m."updatedAt" AS updated_at,
+        m.content,
+        md5(m.content) AS content_md5
+    FROM {legacy_messages} AS m
     LEFT JOIN conversations AS c ON c.id = m."conversationId"
     LEFT JOIN timelines AS t ON t.id = c."timelineId"
     LEFT JOIN users AS u ON u.id = t."agentId"
@@ -55,6 +65,7 @@ judged AS (
         f.*,
         CASE
             WHEN NOT f.has_conversation THEN 'orphan_message'
+            WHEN f.removed_from_v2 THEN 'removed_from_v2'
             WHEN f.id_taken THEN 'id_taken_by_native_message'
             WHEN f.sender_type IS NULL THEN 'unknown_sender'
             WHEN f.conversation_property_id IS NOT NULL AND NOT f.has_property
@@ -81,6 +92,11 @@ SELECT
     read_at,
     created_at,
     updated_at,
+    content,
+    content_md5,
+    prior_property_id,
+    prior_content_md5,
+    v2_conversation_id,
     CASE
         WHEN reason IS NOT NULL THEN NULL
         WHEN conversation_property_id IS NOT NULL THEN conversation_property_id
@@ -94,6 +110,8 @@ SELECT
     reason,
     CASE reason
         WHEN 'orphan_message' THEN 'legacy conversation ' || legacy_conversation_id || ' does not exist'
+        WHEN 'removed_from_v2' THEN 'migrated to the conversation of property '
+            || prior_property_id || ', then removed from messages_v2; not copied again'
         WHEN 'id_taken_by_native_message' THEN 'messages_v2 already holds a native row with this id'
         WHEN 'unknown_sender' THEN 'senderType ' || quote_nullable(raw_sender_type)
             || ' and senderId ' || sender_id || ' match neither the agent nor the client'

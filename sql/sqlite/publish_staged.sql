@@ -1,16 +1,22 @@
--- Publishes the audited staging into the V2 tables (the "publish" of write - audit - publish;
--- run in one transaction). A conversation the live app inserted meanwhile wins (ON CONFLICT
--- DO NOTHING) and messages follow their property's actual conversation; the ids of the
--- conversations this run created are recorded, then the messages, their lineage, the
--- quarantine, and the staged counts. Binds :run_id.
+-- Publishes the audited staging into the V2 tables and the bookkeeping (the "publish" of
+-- write - audit - publish; run in one transaction). A conversation the live app inserted
+-- meanwhile wins (ON CONFLICT DO NOTHING)
+-- and messages follow their property's actual conversation; the conversations this run created
+-- are recorded; messages are inserted, or changed with their read state merged once more with
+-- the live row (a read message stays read, readAt keeps its earliest value; content changes
+-- only where legacy edited it); then the lineage, the quarantine, the open replacement
+-- findings of the run's messages, the property and conversation facts the run saw (all of
+-- them, or the changed ones) and the watermarks (never moved backwards). Every
+-- conversation of the run is recounted from its live messages last (recount_conversations).
+-- Binds :run_id.
 INSERT INTO property_conversations (
     id, "propertyId", "timelineId", "agentId", "clientId", status,
     "unreadAgentCount", "unreadClientCount", "lastMessageAt", "createdAt", "updatedAt"
 )
 SELECT
-    sc.id, sc."propertyId", sc."timelineId", sc."agentId", sc."clientId", sc.status,
-    sc."unreadAgentCount", sc."unreadClientCount", sc."lastMessageAt", sc."createdAt",
-    sc."updatedAt"
+    sc.id, sc."propertyId", sc."timelineId", sc."agentId", sc."clientId",
+    sc.status, sc."unreadAgentCount", sc."unreadClientCount",
+    sc."lastMessageAt", sc."createdAt", sc."updatedAt"
 FROM v2_backfill.stage_conversations AS sc
 WHERE sc.is_new
 ON CONFLICT ("propertyId") DO NOTHING;
@@ -22,41 +28,53 @@ JOIN property_conversations AS pc ON pc.id = sc.id
 WHERE sc.is_new
 ON CONFLICT (conversation_id) DO NOTHING;
 
-UPDATE property_conversations AS pc
-SET
-    "unreadAgentCount" = sc."unreadAgentCount",
-    "unreadClientCount" = sc."unreadClientCount",
-    "lastMessageAt" = sc."lastMessageAt",
-    "updatedAt" = sc."updatedAt"
-FROM v2_backfill.stage_conversations AS sc
-WHERE sc.id = pc.id
-    AND NOT sc.is_new
-    AND (
-        pc."unreadAgentCount" IS NOT sc."unreadAgentCount"
-        OR pc."unreadClientCount" IS NOT sc."unreadClientCount"
-        OR pc."lastMessageAt" IS NOT sc."lastMessageAt"
-    );
-
 INSERT INTO messages_v2 (
     id, "conversationId", "senderId", "senderType", content, type,
     "isRead", "readAt", "createdAt", "updatedAt"
 )
 SELECT
-    sm.id, pc.id, sm."senderId", sm."senderType", sm.content, sm.type,
-    sm."isRead", sm."readAt", sm."createdAt", sm."updatedAt"
+    sm.id, pc.id, sm."senderId", sm."senderType", sm.content, sm.type, sm."isRead",
+    sm."readAt", sm."createdAt", sm."updatedAt"
 FROM v2_backfill.stage_v2_messages AS sm
 JOIN property_conversations AS pc ON pc."propertyId" = sm.property_id
-WHERE TRUE
+WHERE sm.action = 'insert'
 ON CONFLICT (id) DO NOTHING;
 
-INSERT INTO v2_backfill.lineage (
-    legacy_message_id, legacy_conversation_id, conversation_id, property_id, rule, run_id
-)
-SELECT sm.id, sm.legacy_conversation_id, pc.id, sm.property_id, sm.rule, :run_id
+UPDATE messages_v2 AS mv
+SET
+    "conversationId" = CASE WHEN sm.action = 'move' THEN pc.id ELSE mv."conversationId" END,
+    content = CASE WHEN sm.content_changed THEN sm.content ELSE mv.content END,
+    "isRead" = CASE WHEN mv."isRead" OR sm."isRead" THEN 1 ELSE 0 END,
+    "readAt" = CASE WHEN mv."readAt" IS NULL OR sm."readAt" < mv."readAt"
+        THEN sm."readAt" ELSE mv."readAt" END,
+    "updatedAt" = CASE WHEN sm."updatedAt" > mv."updatedAt" THEN sm."updatedAt"
+        ELSE mv."updatedAt" END
 FROM v2_backfill.stage_v2_messages AS sm
 JOIN property_conversations AS pc ON pc."propertyId" = sm.property_id
-WHERE TRUE
+WHERE sm.action <> 'insert' AND mv.id = sm.id;
+
+INSERT INTO v2_backfill.lineage (
+    legacy_message_id, legacy_conversation_id, conversation_id, property_id, rule, run_id,
+    content_md5
+)
+SELECT sm.id, sm.legacy_conversation_id, pc.id, sm.property_id, sm.rule, :run_id, sm.content_md5
+FROM v2_backfill.stage_v2_messages AS sm
+JOIN property_conversations AS pc ON pc."propertyId" = sm.property_id
+WHERE sm.action = 'insert'
 ON CONFLICT (legacy_message_id) DO NOTHING;
+
+UPDATE v2_backfill.lineage AS l
+SET conversation_id = mv."conversationId", property_id = sm.property_id, rule = sm.rule,
+    content_md5 = sm.content_md5
+FROM v2_backfill.stage_v2_messages AS sm
+JOIN messages_v2 AS mv ON mv.id = sm.id
+WHERE sm.action <> 'insert' AND l.legacy_message_id = sm.id
+    AND (l.conversation_id IS NOT mv."conversationId"
+        OR l.property_id IS NOT sm.property_id OR l.rule IS NOT sm.rule
+        OR l.content_md5 IS NOT sm.content_md5);
+
+DELETE FROM v2_backfill.lineage
+WHERE legacy_message_id IN (SELECT sq.legacy_message_id FROM v2_backfill.stage_quarantine AS sq);
 
 INSERT INTO v2_backfill.quarantine (legacy_message_id, legacy_conversation_id, reason, detail, run_id)
 SELECT sq.legacy_message_id, sq.legacy_conversation_id, sq.reason, sq.detail, :run_id
@@ -64,9 +82,52 @@ FROM v2_backfill.stage_quarantine AS sq
 WHERE TRUE
 ON CONFLICT (legacy_message_id) DO UPDATE
 SET reason = excluded.reason, detail = excluded.detail, run_id = excluded.run_id
-WHERE quarantine.reason IS NOT excluded.reason OR quarantine.detail IS NOT excluded.detail;
+WHERE quarantine.reason IS NOT excluded.reason
+    OR quarantine.detail IS NOT excluded.detail;
 
 DELETE FROM v2_backfill.quarantine
 WHERE legacy_message_id IN (
     SELECT l.legacy_message_id FROM v2_backfill.lineage AS l WHERE l.run_id = :run_id
 );
+
+DELETE FROM v2_backfill.replacements
+WHERE legacy_message_id IN (SELECT s.message_id FROM v2_backfill.stage_messages AS s);
+
+INSERT INTO v2_backfill.replacements (
+    legacy_message_id, legacy_conversation_id, from_property_id, to_property_id, rule, reason,
+    detail, run_id
+)
+SELECT r.legacy_message_id, r.legacy_conversation_id, r.from_property_id, r.to_property_id,
+    r.rule, r.reason, r.detail, :run_id
+FROM v2_backfill.stage_replacements AS r
+WHERE NOT r.applied;
+
+INSERT INTO v2_backfill.watermarks (table_name, updated_at, row_id, run_id)
+SELECT w.table_name, w.updated_at, w.row_id, :run_id
+FROM v2_backfill.stage_watermarks AS w
+WHERE w.updated_at IS NOT NULL
+ON CONFLICT (table_name) DO UPDATE
+SET updated_at = excluded.updated_at, row_id = excluded.row_id, run_id = excluded.run_id
+WHERE (watermarks.updated_at, watermarks.row_id) < (excluded.updated_at, excluded.row_id);
+
+DELETE FROM v2_backfill.seen_properties
+WHERE (SELECT o.full_context FROM v2_backfill.stage_options AS o)
+    OR property_id IN (SELECT c.id FROM v2_backfill.stage_context AS c WHERE c.kind = 'property');
+
+INSERT INTO v2_backfill.seen_properties (property_id, timeline_id, address, position)
+SELECT c.id, c.timeline_id, c.address, c.position
+FROM v2_backfill.stage_context AS c
+WHERE c.kind = 'property' AND NOT c.deleted;
+
+DELETE FROM v2_backfill.seen_conversations
+WHERE (SELECT o.full_context FROM v2_backfill.stage_options AS o)
+    OR conversation_id IN (
+        SELECT c.id FROM v2_backfill.stage_context AS c WHERE c.kind = 'conversation'
+    );
+
+INSERT INTO v2_backfill.seen_conversations (
+    conversation_id, timeline_id, property_id, agent_id, client_id
+)
+SELECT c.id, c.timeline_id, c.property_id, c.agent_id, c.client_id
+FROM v2_backfill.stage_context AS c
+WHERE c.kind = 'conversation' AND NOT c.deleted;

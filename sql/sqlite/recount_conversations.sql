@@ -1,8 +1,9 @@
--- Recomputes unreadAgentCount (unread CLIENT messages), unreadClientCount (unread AGENT
--- messages) and lastMessageAt = max(current, newest createdAt) from all messages, native ones
--- included, of every conversation this run delivered messages to; rows already right are not
--- touched. DateTime cells written by hand as TEXT are compared by their instant.
--- Binds :run_id, :now (epoch ms).
+-- Recounts, from the live messages (native ones included), every conversation of the run:
+-- each staged one, and the actual conversation of each staged message's property (the live
+-- app's, where it won the race): unreadAgentCount (unread CLIENT messages), unreadClientCount
+-- (unread AGENT messages), lastMessageAt = max(current, newest createdAt), DateTime cells
+-- written by hand as TEXT compared by their instant. Rows already right are not touched. Run in
+-- the publishing transaction. Binds :now (epoch ms).
 UPDATE property_conversations AS pc
 SET
     "unreadAgentCount" = x.unread_agent,
@@ -12,7 +13,7 @@ SET
     "updatedAt" = :now
 FROM (
     SELECT
-        mv."conversationId" AS conversation_id,
+        c.id,
         SUM(CASE WHEN mv."senderType" = 'CLIENT' AND NOT mv."isRead" THEN 1 ELSE 0 END)
             AS unread_agent,
         SUM(CASE WHEN mv."senderType" = 'AGENT' AND NOT mv."isRead" THEN 1 ELSE 0 END)
@@ -21,20 +22,20 @@ FROM (
             WHEN 'text' THEN CAST(ROUND((julianday(mv."createdAt") - 2440587.5) * 86400000.0) AS INTEGER)
             ELSE CAST(mv."createdAt" AS INTEGER)
         END) AS newest,
-        (SELECT CASE typeof(c."lastMessageAt")
+        CASE typeof(c."lastMessageAt")
             WHEN 'text' THEN CAST(ROUND((julianday(c."lastMessageAt") - 2440587.5) * 86400000.0) AS INTEGER)
-            ELSE CAST(c."lastMessageAt" AS INTEGER)
-        END FROM property_conversations AS c WHERE c.id = mv."conversationId") AS current_last
-    FROM messages_v2 AS mv
-    WHERE mv."conversationId" IN (
-        SELECT l.conversation_id FROM v2_backfill.lineage AS l WHERE l.run_id = :run_id
-    )
-    GROUP BY mv."conversationId"
+            ELSE c."lastMessageAt"
+        END AS current_last
+    FROM property_conversations AS c
+    LEFT JOIN messages_v2 AS mv ON mv."conversationId" = c.id
+    WHERE c.id IN (SELECT sc.id FROM v2_backfill.stage_conversations AS sc)
+        OR c."propertyId" IN (SELECT sm.property_id FROM v2_backfill.stage_v2_messages AS sm)
+    GROUP BY c.id
 ) AS x
-WHERE pc.id = x.conversation_id
+WHERE pc.id = x.id
     AND (
         pc."unreadAgentCount" <> x.unread_agent
         OR pc."unreadClientCount" <> x.unread_client
-        OR x.current_last IS NULL
+        OR (x.current_last IS NULL AND x.newest IS NOT NULL)
         OR x.current_last < x.newest
     );

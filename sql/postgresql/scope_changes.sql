@@ -1,0 +1,72 @@
+-- The scope of a sync: the legacy messages to re-examine since the stored cursors. A table's
+-- changed rows are those after its cursor (:since_<table>, :since_<table>_id: updatedAt, then id
+-- in byte order; the caller has already subtracted the lookback, with id '' then). In scope:
+-- every changed message; every message of a shared conversation holding one (the text rules
+-- read a thread whole); every message of a conversation whose facts changed (property,
+-- timeline, agent, client) or whose property's did; every message of the shared conversations
+-- of a timeline that gained, lost or changed a property (old and new timeline). The changed
+-- facts go to stage_context, for publish to store. Run in the staging snapshot. Binds the
+-- cursors and :replace.
+DELETE FROM v2_backfill.stage_options;
+
+DELETE FROM v2_backfill.stage_scope;
+
+DELETE FROM v2_backfill.stage_context;
+
+INSERT INTO v2_backfill.stage_options (replace, full_context) VALUES (:replace, FALSE);
+
+INSERT INTO v2_backfill.stage_context (
+    kind, id, timeline_id, old_timeline_id, property_id, agent_id, client_id, address, position,
+    deleted
+)
+SELECT 'property', p.id, p."timelineId", sp.timeline_id, NULL, NULL, NULL, p.address, p.position,
+    FALSE
+FROM properties AS p
+LEFT JOIN v2_backfill.seen_properties AS sp ON sp.property_id = p.id
+WHERE (p."updatedAt" > :since_properties
+        OR (p."updatedAt" = :since_properties AND p.id COLLATE "C" > :since_properties_id))
+    AND (sp.property_id IS NULL OR sp.timeline_id IS DISTINCT FROM p."timelineId"
+        OR sp.address IS DISTINCT FROM p.address OR sp.position IS DISTINCT FROM p.position)
+UNION ALL
+SELECT 'property', sp.property_id, NULL, sp.timeline_id, NULL, NULL, NULL, NULL, NULL, TRUE
+FROM v2_backfill.seen_properties AS sp
+WHERE NOT EXISTS (SELECT 1 FROM properties AS p WHERE p.id = sp.property_id)
+UNION ALL
+SELECT 'conversation', c.id, c."timelineId", sc.timeline_id, c."propertyId", c."agentId",
+    c."clientId", NULL, NULL, FALSE
+FROM conversations AS c
+LEFT JOIN v2_backfill.seen_conversations AS sc ON sc.conversation_id = c.id
+WHERE (c."updatedAt" > :since_conversations
+        OR (c."updatedAt" = :since_conversations AND c.id COLLATE "C" > :since_conversations_id))
+    AND (sc.conversation_id IS NULL OR sc.timeline_id IS DISTINCT FROM c."timelineId"
+        OR sc.property_id IS DISTINCT FROM c."propertyId"
+        OR sc.agent_id IS DISTINCT FROM c."agentId" OR sc.client_id IS DISTINCT FROM c."clientId");
+
+INSERT INTO v2_backfill.stage_scope (message_id)
+WITH changed AS (
+    SELECT m.id, m."conversationId" AS conversation_id
+    FROM messages AS m
+    WHERE m."updatedAt" > :since_messages
+        OR (m."updatedAt" = :since_messages AND m.id COLLATE "C" > :since_messages_id)
+),
+changed_timelines AS (
+    SELECT timeline_id AS id FROM v2_backfill.stage_context
+    WHERE kind = 'property' AND timeline_id IS NOT NULL
+    UNION
+    SELECT old_timeline_id FROM v2_backfill.stage_context
+    WHERE kind = 'property' AND old_timeline_id IS NOT NULL
+),
+touched AS (
+    SELECT c.id FROM conversations AS c
+    WHERE c."propertyId" IS NULL
+        AND (c.id IN (SELECT conversation_id FROM changed)
+            OR c."timelineId" IN (SELECT id FROM changed_timelines))
+    UNION
+    SELECT c.id FROM conversations AS c
+    WHERE c."propertyId" IN (SELECT id FROM v2_backfill.stage_context WHERE kind = 'property')
+    UNION
+    SELECT id FROM v2_backfill.stage_context WHERE kind = 'conversation'
+)
+SELECT id FROM changed
+UNION
+SELECT m.id FROM messages AS m WHERE m."conversationId" IN (SELECT id FROM touched);

@@ -199,7 +199,7 @@ def render(
     """The (name, severity, description, SQL) of the expectations a check becomes in a mode.
 
     `params` fills the placeholders besides the relations: `run_id` (SQL literal),
-    `legacy_checksums` (a SELECT), `native_message_hash` and `native_conversation_hash`
+    `native_message_hash` and `native_conversation_hash`
     (expressions over alias `t`), `quarantine_warn_share` and `quarantine_fail_share`.
     """
     values = {**relations(mode, run_id), **params}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -345,7 +346,8 @@ def _row_md5(*values: object) -> str:
 
 
 def _row_hash32(*values: object) -> int:
-    return int(_row_md5(*values)[:8], 16)
+    """A 32-bit checksum of a row's values, typed (for the order-independent table sums)."""
+    return zlib.crc32(repr(values).encode("utf-8"))
 
 
 SESSION_WORK_MEM = "128MB"

@@ -86,12 +86,26 @@ def legacy_checksums_sql(db: Database, conn: sa.Connection) -> str:
 
 def snapshot_legacy(db: Database, run_id: str) -> None:
     """Record the legacy tables' row counts and checksums at this run's start."""
+    _record_legacy_checksums(db, "snapshots", run_id)
+
+
+def measure_legacy(db: Database) -> None:
+    """Measure the legacy tables' row counts and checksums again, for a backfill's audit to
+    compare with the run's snapshot (`legacy_tables_unchanged`)."""
+    _record_legacy_checksums(db, "stage_legacy_checksums")
+
+
+def _record_legacy_checksums(db: Database, table: str, run_id: str | None = None) -> None:
+    run_column, run_value = (", run_id", ", :run_id") if run_id else ("", "")
     with db.begin() as conn:
         checksums = legacy_checksums_sql(db, conn)
+        if run_id is None:
+            conn.execute(sa.text(f"DELETE FROM {BOOKKEEPING_SCHEMA}.{table}"))
         conn.execute(
             sa.text(
-                f"INSERT INTO {BOOKKEEPING_SCHEMA}.snapshots (run_id, table_name, row_count, "
-                f"checksum) SELECT :run_id, table_name, row_count, checksum FROM ({checksums}) AS c"
+                f"INSERT INTO {BOOKKEEPING_SCHEMA}.{table} (table_name, row_count, checksum"
+                f"{run_column}) SELECT table_name, row_count, checksum{run_value} "
+                f"FROM ({checksums}) AS c"
             ),
             {"run_id": run_id},
         )
@@ -158,18 +172,19 @@ def audit(
     tolerances: Tolerances,
     docs_dir: Path | None = None,
 ) -> GateResult:
-    """Run every suite that applies to `mode` through one GX checkpoint on the database."""
-    with db.connect() as conn:
-        params = {
-            "run_id": "'" + run_id.replace("'", "''") + "'",
-            "legacy_checksums": legacy_checksums_sql(db, conn),
-            "native_message_hash": row_md5_sql(db.dialect, "t", NATIVE_COLUMNS["messages_v2"]),
-            "native_conversation_hash": row_md5_sql(
-                db.dialect, "t", NATIVE_COLUMNS["property_conversations"]
-            ),
-            "quarantine_warn_share": repr(float(tolerances.quarantine_warn_share)),
-            "quarantine_fail_share": repr(float(tolerances.quarantine_fail_share)),
-        }
+    """Run every suite that applies to `mode` through one GX checkpoint on the database (in
+    mode `run`, after measuring the legacy tables again for `legacy_tables_unchanged`)."""
+    if mode == "run":
+        measure_legacy(db)
+    params = {
+        "run_id": "'" + run_id.replace("'", "''") + "'",
+        "native_message_hash": row_md5_sql(db.dialect, "t", NATIVE_COLUMNS["messages_v2"]),
+        "native_conversation_hash": row_md5_sql(
+            db.dialect, "t", NATIVE_COLUMNS["property_conversations"]
+        ),
+        "quarantine_warn_share": repr(float(tolerances.quarantine_warn_share)),
+        "quarantine_fail_share": repr(float(tolerances.quarantine_fail_share)),
+    }
     # GX prints a notice to stdout for queries without its {batch} placeholder; our queries
     # span several tables by design, and stdout belongs to the CLI's summary.
     with contextlib.redirect_stdout(io.StringIO()):
@@ -179,13 +194,13 @@ def audit(
 def _run_checkpoint(
     db: Database, mode: Mode, run_id: str, params: dict[str, Any], docs_dir: Path | None
 ) -> GateResult:
-    gx = _import_gx()
+    gx, expect_no_rows = _import_gx()
     context = gx.get_context(mode="ephemeral")
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = _datasource(context, db)
-    suites = _suites(gx, db.dialect, mode, run_id, params)
+    suites = _suites(gx, expect_no_rows, db.dialect, mode, run_id, params)
     definitions = []
     for suite_name, suite in suites.items():
         table, schema = _asset_table(suite_name, mode)
@@ -227,12 +242,15 @@ def _run_checkpoint(
     return GateResult(checks, index if index is not None and index.exists() else None)
 
 
-def _import_gx() -> Any:
+def _import_gx() -> tuple[Any, Any]:
+    """GX itself, and our expectation class (`v2_backfill.gx_checks`)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
+    from v2_backfill import gx_checks
+
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    return gx
+    return gx, gx_checks.ExpectNoUnexpectedRows
 
 
 def _datasource(context: Any, db: Database) -> Any:
@@ -261,7 +279,7 @@ def _asset_table(suite_name: str, mode: Mode) -> tuple[str, str | None]:
 
 
 def _suites(
-    gx: Any, dialect: str, mode: Mode, run_id: str, params: dict[str, Any]
+    gx: Any, expect_no_rows: Any, dialect: str, mode: Mode, run_id: str, params: dict[str, Any]
 ) -> dict[str, Any]:
     suites = {name: gx.ExpectationSuite(name=name) for name in expectations.SUITES}
     for check in expectations.load_checks():
@@ -269,7 +287,7 @@ def _suites(
             continue
         for name, severity, description, query in expectations.render(check, mode, params, run_id):
             suites[check.suite].add_expectation(
-                gx.expectations.UnexpectedRowsExpectation(
+                expect_no_rows(
                     unexpected_rows_query=query,
                     description=description,
                     meta={"check": name, "severity": severity},

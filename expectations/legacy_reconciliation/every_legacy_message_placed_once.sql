@@ -1,26 +1,24 @@
 -- severity: critical
 -- description: Every legacy message id is migrated (with its messages_v2 row) or quarantined, never both, never neither, never twice; nothing migrated or quarantined is unknown to legacy.
-SELECT m.id AS legacy_message_id, m."conversationId" AS legacy_conversation_id,
-    CASE WHEN l.legacy_message_id IS NULL THEN 'neither migrated nor quarantined'
-        ELSE 'both migrated and quarantined' END AS problem
-FROM {legacy_messages} AS m
-LEFT JOIN {lineage} AS l ON l.legacy_message_id = m.id
-LEFT JOIN {quarantine} AS q ON q.legacy_message_id = m.id
-WHERE (l.legacy_message_id IS NULL AND q.legacy_message_id IS NULL)
-    OR (l.legacy_message_id IS NOT NULL AND q.legacy_message_id IS NOT NULL)
-UNION ALL
-SELECT x.legacy_message_id, x.legacy_conversation_id, 'not a legacy message'
+SELECT x.legacy_message_id, MIN(x.legacy_conversation_id) AS legacy_conversation_id,
+    CASE
+        WHEN SUM(x.in_legacy) = 0 THEN 'not a legacy message'
+        WHEN SUM(x.in_lineage) > 1 THEN 'migrated more than once'
+        WHEN SUM(x.in_lineage) = 1 AND SUM(x.in_quarantine) = 1 THEN 'both migrated and quarantined'
+        WHEN SUM(x.in_quarantine) > 1 THEN 'quarantined more than once'
+        ELSE 'neither migrated nor quarantined'
+    END AS problem
 FROM (
-    SELECT legacy_message_id, legacy_conversation_id FROM {lineage} AS lx
+    SELECT m.id AS legacy_message_id, m."conversationId" AS legacy_conversation_id,
+        1 AS in_legacy, 0 AS in_lineage, 0 AS in_quarantine
+    FROM {legacy_messages} AS m
     UNION ALL
-    SELECT legacy_message_id, legacy_conversation_id FROM {quarantine} AS qx
+    SELECT l.legacy_message_id, l.legacy_conversation_id, 0, 1, 0 FROM {lineage} AS l
+    UNION ALL
+    SELECT q.legacy_message_id, q.legacy_conversation_id, 0, 0, 1 FROM {quarantine} AS q
 ) AS x
-WHERE NOT EXISTS (SELECT 1 FROM {legacy_messages} AS m WHERE m.id = x.legacy_message_id)
-UNION ALL
-SELECT l.legacy_message_id, MIN(l.legacy_conversation_id), 'migrated more than once'
-FROM {lineage} AS l
-GROUP BY l.legacy_message_id
-HAVING COUNT(*) > 1
+GROUP BY x.legacy_message_id
+HAVING SUM(x.in_legacy) <> 1 OR SUM(x.in_lineage) + SUM(x.in_quarantine) <> 1
 UNION ALL
 SELECT l.legacy_message_id, l.legacy_conversation_id, 'migrated without its messages_v2 row'
 FROM {lineage} AS l

@@ -228,6 +228,14 @@ CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_watermarks (
     row_id TEXT
 );
 
+-- The legacy tables' row counts and checksums measured again just before a backfill's audit,
+-- to compare with its snapshot from the run's start.
+CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_legacy_checksums (
+    table_name TEXT PRIMARY KEY,
+    row_count BIGINT NOT NULL,
+    checksum BIGINT NOT NULL
+);
+
 -- A reconciling sync's findings: migrated or quarantined messages whose legacy row is gone.
 CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_deletions (
     legacy_message_id TEXT PRIMARY KEY,

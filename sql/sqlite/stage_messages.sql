@@ -4,7 +4,9 @@
 -- set-based attribution rules (conversation_property, single_property_timeline) or a
 -- quarantine reason; shared messages of multi-property timelines stay pending (property_id,
 -- rule and reason NULL) for the text rules. Timestamps become INTEGER epoch ms (TEXT
--- 'YYYY-MM-DD HH:MM:SS' cells included). Binds nothing. Reads legacy tables only.
+-- 'YYYY-MM-DD HH:MM:SS' cells included). The judged rows are materialized once: inlined, SQLite
+-- would evaluate the reason's expression again for every column that reads it. Binds nothing.
+-- Reads legacy tables only.
 DELETE FROM v2_backfill.stage_attribution;
 
 DELETE FROM v2_backfill.stage_messages;
@@ -75,7 +77,7 @@ facts AS (
     LEFT JOIN messages_v2 AS mv ON mv.id = m.id
     LEFT JOIN v2_backfill.lineage AS l ON l.legacy_message_id = m.id
 ),
-judged AS (
+judged AS MATERIALIZED (
     SELECT
         f.*,
         CASE

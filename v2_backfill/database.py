@@ -355,18 +355,19 @@ SESSION_WORK_MEM = "128MB"
 sort a million staged rows, which spill to disk at the server's default of 4MB."""
 
 
-def _postgres_engine(target: DatabaseTarget) -> Engine:
-    engine = sa.create_engine(target.sqlalchemy_url, pool_pre_ping=True)
+def postgres_session_options(target: DatabaseTarget) -> str:
+    """libpq `options` for every session of the pipeline (its own, and GX's): the app schema
+    first on the search path, and the pipeline's `work_mem`."""
     schema = (target.app_schema or "public").replace('"', '""')
+    return f'-csearch_path="{schema}" -cwork_mem={SESSION_WORK_MEM}'
 
-    @sa.event.listens_for(engine, "connect")
-    def _session(dbapi_connection: Any, _record: Any) -> None:
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute(f'SET search_path TO "{schema}"')
-            cursor.execute(f"SET work_mem = '{SESSION_WORK_MEM}'")
-        dbapi_connection.commit()
 
-    return engine
+def _postgres_engine(target: DatabaseTarget) -> Engine:
+    return sa.create_engine(
+        target.sqlalchemy_url,
+        pool_pre_ping=True,
+        connect_args={"options": postgres_session_options(target)},
+    )
 
 
 def _explain_connect_error(target: DatabaseTarget, exc: sa.exc.DatabaseError) -> Exception:

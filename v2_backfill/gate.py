@@ -23,7 +23,7 @@ import expectations
 from expectations import Mode
 from transforms.checksums import NATIVE_COLUMNS, native_rows_sql, row_md5_sql, tables_checksum_sql
 from v2_backfill.config import BOOKKEEPING_SCHEMA, Tolerances
-from v2_backfill.database import Database
+from v2_backfill.database import Database, postgres_session_options
 from v2_backfill.preflight import LEGACY_COLUMNS
 
 log = logging.getLogger("v2_backfill")
@@ -258,11 +258,10 @@ def _datasource(context: Any, db: Database) -> Any:
         return context.data_sources.add_sqlite(
             "app", connection_string="sqlite://", kwargs={"creator": db.creator}
         )
-    schema = (db.app_schema or "public").replace('"', '""')
     return context.data_sources.add_postgres(
         "app",
         connection_string=db.target.sqlalchemy_url,
-        kwargs={"connect_args": {"options": f'-csearch_path="{schema}"'}},
+        kwargs={"connect_args": {"options": postgres_session_options(db.target)}},
     )
 
 

@@ -1,18 +1,15 @@
 -- severity: critical
 -- description: For every legacy conversation, its message count equals the messages migrated from it plus those quarantined.
-SELECT c.legacy_conversation_id, c.legacy_messages,
-    COALESCE(l.migrated, 0) AS migrated, COALESCE(q.quarantined, 0) AS quarantined
+SELECT x.legacy_conversation_id, SUM(x.in_legacy) AS legacy_messages,
+    SUM(x.in_lineage) AS migrated, SUM(x.in_quarantine) AS quarantined
 FROM (
-    SELECT "conversationId" AS legacy_conversation_id, COUNT(*) AS legacy_messages
+    SELECT m."conversationId" AS legacy_conversation_id, 1 AS in_legacy, 0 AS in_lineage,
+        0 AS in_quarantine
     FROM {legacy_messages} AS m
-    GROUP BY "conversationId"
-) AS c
-LEFT JOIN (
-    SELECT legacy_conversation_id, COUNT(*) AS migrated FROM {lineage} AS lx
-    GROUP BY legacy_conversation_id
-) AS l ON l.legacy_conversation_id = c.legacy_conversation_id
-LEFT JOIN (
-    SELECT legacy_conversation_id, COUNT(*) AS quarantined FROM {quarantine} AS qx
-    GROUP BY legacy_conversation_id
-) AS q ON q.legacy_conversation_id = c.legacy_conversation_id
-WHERE c.legacy_messages <> COALESCE(l.migrated, 0) + COALESCE(q.quarantined, 0)
+    UNION ALL
+    SELECT l.legacy_conversation_id, 0, 1, 0 FROM {lineage} AS l
+    UNION ALL
+    SELECT q.legacy_conversation_id, 0, 0, 1 FROM {quarantine} AS q
+) AS x
+GROUP BY x.legacy_conversation_id
+HAVING SUM(x.in_legacy) <> SUM(x.in_lineage) + SUM(x.in_quarantine)

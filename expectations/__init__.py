@@ -97,6 +97,7 @@ def _parse(suite: str, name: str, text: str) -> Check:
 _STAGED = "(SELECT id FROM v2_backfill.stage_v2_messages)"
 _STAGED_QUARANTINE = "(SELECT legacy_message_id FROM v2_backfill.stage_quarantine)"
 _SLICE = "(SELECT message_id FROM v2_backfill.stage_messages)"
+_REMOVED = "(SELECT legacy_message_id FROM v2_backfill.stage_deletions WHERE removed)"
 
 
 def relations(mode: Mode, run_id: str = "") -> dict[str, str]:
@@ -106,7 +107,8 @@ def relations(mode: Mode, run_id: str = "") -> dict[str, str]:
     be after publishing the staged result. Mode `sync`: the slice a sync staged, as it would be
     after publishing: its legacy messages as read in the run's snapshot (`legacy_messages`, so
     that the live app writing meanwhile cannot fail the audit), their lineage and quarantine,
-    and every conversation holding one of them with all its messages; the quarantine share
+    and every conversation holding one of them with all its messages (less the rows of legacy
+    deletions a reconciling sync removes); the quarantine share
     (`quarantine_all`) is always the whole state's. `copied_content`: the rows whose content
     the pipeline wrote from legacy; `native_rows`: the native rows snapshotted for the audit
     (in mode sync, by run `run_id`).
@@ -148,7 +150,7 @@ def relations(mode: Mode, run_id: str = "") -> dict[str, str]:
     if mode == "sync":
         messages_where = (
             ' WHERE "conversationId" IN (SELECT id FROM v2_backfill.stage_conversations)'
-            f" AND id NOT IN {_STAGED}"
+            f" AND id NOT IN {_STAGED} AND id NOT IN {_REMOVED}"
         )
         conversations = f"({staged_conversations})"
         legacy = (

@@ -21,7 +21,6 @@ from v2_backfill import backfill as steps
 from v2_backfill import gate as gate_steps
 from v2_backfill.config import BackfillConfig
 from v2_backfill.database import Database, open_database
-from v2_backfill.errors import DataQualityError
 from v2_backfill.lock import run_lock
 from v2_backfill.preflight import PreflightReport
 
@@ -181,18 +180,4 @@ def _locked_run(
     except Exception as exc:
         steps.finish_run(db, run_id, "failed", {"error": str(exc), **summary.to_dict()})
         raise
-    summary.finished_at = steps.utc_now_iso()
-    status = "succeeded" if result.passed else "failed"
-    run = steps.report_run_info(summary, "backfill", status, config.run_params(), timer)
-    index = gate.write_report(run, result, facts, report_dir)
-    summary.gate_passed = result.passed
-    summary.checks_failed = result.failed
-    summary.checks_warned = result.warnings
-    summary.report = str(index)
-    steps.finish_run(db, run_id, status, summary.to_dict())
-    if not result.passed:
-        raise DataQualityError(
-            f"the data-quality gate failed ({', '.join(result.failed)}); nothing was "
-            f"published; report: {index}"
-        )
-    return summary.to_dict()
+    return gate.conclude(db, summary, config.run_params(), timer, result, facts, report_dir)

@@ -14,9 +14,11 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
 from expectations import Mode
+from v2_backfill import backfill as steps
 from v2_backfill import gate, report, review
 from v2_backfill.config import Tolerances
 from v2_backfill.database import Database
+from v2_backfill.errors import DataQualityError
 
 DATA_DOCS = "gx"
 """The GX Data Docs' folder inside a report folder."""
@@ -63,3 +65,32 @@ def write_report(
                           description="data-quality checks")  # fmt: skip
     get_run_logger().info("report written: %s", index)
     return index
+
+
+def conclude(
+    db: Database,
+    summary: steps.RunSummary,
+    params: dict[str, Any],
+    timer: steps.StepTimer,
+    result: gate.GateResult,
+    facts: dict[str, Any],
+    report_dir: Path,
+) -> dict[str, Any]:
+    """End a run that was audited (published or not): write its report, record how it ended
+    with its summary, and raise DataQualityError (the flow run ends Failed) when the gate
+    failed. Returns the summary."""
+    summary.finished_at = steps.utc_now_iso()
+    status = "succeeded" if result.passed else "failed"
+    run = steps.report_run_info(summary, summary.kind, status, params, timer)
+    index = write_report(run, result, facts, report_dir)
+    summary.gate_passed = result.passed
+    summary.checks_failed = result.failed
+    summary.checks_warned = result.warnings
+    summary.report = str(index)
+    steps.finish_run(db, summary.run_id, status, summary.to_dict())
+    if not result.passed:
+        raise DataQualityError(
+            f"the data-quality gate failed ({', '.join(result.failed)}); nothing was "
+            f"published; report: {index}"
+        )
+    return summary.to_dict()

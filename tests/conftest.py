@@ -162,3 +162,21 @@ def run_backfill(prefect_server: None, tmp_path: Path) -> Callable[..., dict]:
         return backfill(BackfillConfig(target=parse_database_url(url), **options))
 
     return run
+
+
+@pytest.fixture
+def run_sync(prefect_server: None, tmp_path: Path) -> Callable[..., dict]:
+    """Run the Prefect flow `incremental_sync` on a database URL with the given parameters;
+    returns the summary. Reports go to `tmp_path/sync-reports/<n>`; the quarantine tolerances
+    are off unless given."""
+    from flows.sync import incremental_sync
+
+    runs = iter(range(1, 1000))
+
+    def run(url: str, **options: object) -> dict:
+        options.setdefault("report_dir", str(tmp_path / "sync-reports" / str(next(runs))))
+        options.setdefault("quarantine_warn", "100%")
+        options.setdefault("quarantine_fail", "100%")
+        return incremental_sync(db=url, **options)
+
+    return run

@@ -46,12 +46,16 @@ class RunSummary:
 
     run_id: str
     database: str
+    kind: str = "backfill"
     v2_tables_created: bool = False
     legacy_messages: int = 0
     messages_copied: int = 0
     messages_already_migrated: int = 0
+    messages_updated: int = 0
     conversations_created: int = 0
     conversations_reused: int = 0
+    replacements_found: int = 0
+    replacements_applied: int = 0
     attribution_by_rule: dict[str, int] = field(default_factory=dict)
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -89,13 +93,20 @@ FAILPOINT_ENV = "V2_BACKFILL_FAILPOINT"
 
 
 def failpoint(name: str) -> None:
-    """For crash-safety tests: SIGKILL this process at the point `$V2_BACKFILL_FAILPOINT` names.
+    """For crash-safety and concurrency tests: act at the point `$V2_BACKFILL_FAILPOINT` names.
 
     Points: `after-<step>` for every timed step, and `publish-uncommitted` inside the
-    publishing transaction, after every row is written, before the commit.
+    publishing transaction, after every row is written, before the commit. `<point>` SIGKILLs
+    this process there; `<point>:sleep=<seconds>` holds it there that long (the run lock
+    held). Unset, as in production, this does nothing.
     """
-    if os.environ.get(FAILPOINT_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
+    point, _, action = os.environ.get(FAILPOINT_ENV, "").partition(":")
+    if point != name:
+        return
+    if action.startswith("sleep="):
+        time.sleep(float(action.removeprefix("sleep=")))
+        return
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def utc_now_iso() -> str:
@@ -161,30 +172,42 @@ class Cursor:
 SYNCED_TABLES = ("messages", "conversations", "properties")
 """The legacy tables whose changes a sync reads, each from its own cursor."""
 
+
+@dataclass(frozen=True)
+class Scope:
+    """Which legacy messages a run stages."""
+
+    since: dict[str, Cursor] | None = None
+    """None: every legacy message; else what changed after these cursors (a sync)."""
+    lookback_ms: int = 0
+    """How far each cursor of `since` is moved back (0: the cursor is exact)."""
+    deletions: bool = False
+    """Whether to find the migrated and quarantined messages deleted in legacy (a reconcile)."""
+    remove_deleted: bool = False
+    """Whether the run removes what the pipeline made of those messages."""
+
+
 _SLICE = (
     "(SELECT m.* FROM messages AS m WHERE m.id IN "
     "(SELECT sc.message_id FROM v2_backfill.stage_scope AS sc))"
 )
 
 
-def stage_messages(
-    db: Database,
-    config: BackfillConfig,
-    since: dict[str, Cursor] | None = None,
-    lookback_ms: int = 0,
-) -> int:
-    """Stage legacy messages with the set-based rules applied, in one snapshot of the legacy
-    tables, with the cursors and facts the run will store: every message (`since` None), or
-    a sync's slice of what changed after the cursors of `since` (each moved back by
-    `lookback_ms`; with 0 the cursor is exact). Returns how many messages were staged."""
+def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = None) -> int:
+    """Stage the legacy messages of `scope` (default: all) with the set-based rules applied,
+    with the cursors and facts the run will store and, for a reconcile, the hard deletes,
+    all in one snapshot of the legacy tables. Returns how many messages were staged."""
+    scope = scope or Scope()
     with db.begin(snapshot=True) as conn:
-        if since is None:
+        if scope.since is None:
             db.run(conn, "scope_all", {"replace": config.replace})
             source = "messages"
         else:
-            db.run(conn, "scope_changes", {"replace": config.replace,
-                                           **_cursor_params(db, since, lookback_ms)})  # fmt: skip
+            cursors = _cursor_params(db, scope.since, scope.lookback_ms)
+            db.run(conn, "scope_changes", {"replace": config.replace, **cursors})
             source = _SLICE
+        if scope.deletions:
+            db.run(conn, "find_deletions", {"remove": scope.remove_deleted})
         db.run(conn, "stage_messages", fills={"legacy_messages": source})
         db.run(conn, "stage_watermarks")
         return conn.execute(sa.text("SELECT COUNT(*) FROM v2_backfill.stage_messages")).scalar_one()
@@ -310,6 +333,7 @@ def publish(db: Database, run_id: str) -> None:
         if unplaced:
             raise RuntimeError(f"{unplaced} staged messages have neither a property nor a reason")
         db.run(conn, "publish_staged", params)
+        db.run(conn, "publish_deletions")
         db.run(conn, "recount_conversations", params)
         _reconcile(db.query(conn, "reconcile_staged")[0])
         failpoint("publish-uncommitted")
@@ -338,8 +362,11 @@ def summarize(db: Database, summary: RunSummary) -> RunSummary:
         summary.legacy_messages = counts.legacy_messages
         summary.messages_copied = counts.messages_copied
         summary.messages_already_migrated = counts.already_migrated
+        summary.messages_updated = counts.messages_updated
         summary.conversations_created = counts.conversations_created
         summary.conversations_reused = counts.conversations_receiving - counts.conversations_created
+        summary.replacements_found = counts.replacements_found
+        summary.replacements_applied = counts.replacements_applied
         summary.attribution_by_rule = {r.rule: r.messages for r in db.query(conn, "run_rules")}
         summary.quarantined_by_reason = {
             r.reason: r.messages for r in db.query(conn, "run_reasons")

@@ -11,15 +11,15 @@ import argparse
 import json
 import logging
 import os
-import re
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from v2_backfill import backfill as steps
-from v2_backfill import prisma
+from v2_backfill import config, prisma, sync
 from v2_backfill.config import (
     BackfillConfig,
     Fallback,
@@ -43,28 +43,23 @@ EXIT_CODES = """exit codes:
      nothing was written
 """
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$")
-_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "min": 60_000, "h": 3_600_000}
+T = TypeVar("T")
 
 
-def parse_duration_ms(text: str) -> int:
-    """`2h`, `90m`, `30s`, `1500ms` or a bare number of minutes, as milliseconds."""
-    match = _DURATION.match(text)
-    if not match:
-        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (examples: 2h, 90m, 30s)")
-    value, unit = float(match.group(1)), match.group(2) or "m"
-    return int(value * _UNIT_MS[unit])
+def _argument(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse type from a parser of the core: its UsageError becomes argparse's error."""
+
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except UsageError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
 
 
-def parse_share(text: str) -> float:
-    """`5%` or `0.05` as the fraction 0.05."""
-    try:
-        value = float(text[:-1]) / 100 if text.strip().endswith("%") else float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a share such as 5% or 0.05, got {text!r}")
-    return value
+parse_duration_ms = _argument(config.parse_duration_ms)
+parse_share = _argument(config.parse_share)
 
 
 def _positive_int(text: str) -> int:
@@ -207,6 +202,82 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
+    changes = argparse.ArgumentParser(add_help=False)
+    changes.add_argument(
+        "--lookback",
+        default=sync.DEFAULT_LOOKBACK,
+        metavar="DURATION",
+        help="read legacy changes from this long before the stored cursors, for rows committed "
+        f"late with an older updatedAt and clock skew (default {sync.DEFAULT_LOOKBACK}; 0: "
+        "exactly from the cursors)",
+    )
+    changes.add_argument(
+        "--replace",
+        action="store_true",
+        help="move migrated messages that the rules now place in another property's "
+        "conversation (default: report them only)",
+    )
+    run_sync = sub.add_parser(
+        "sync",
+        parents=[common, database, changes, gate, shape],
+        help="bring V2 up to date with the legacy changes since the last run",
+        description="Read the legacy rows created or updated since the last successful run "
+        "(a cursor per table, minus --lookback), place them with the backfill's rules, "
+        "upsert them (read state only ever turns read; legacy edits carry over), recount the "
+        "conversations touched, audit that slice with the data-quality gate and publish it "
+        "with the new cursors in one transaction. --reconcile re-examines every legacy message "
+        "and reports hard deletes (removed from V2 only with --propagate-deletes). Needs a "
+        "backfill first.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run_sync.add_argument(
+        "--reconcile",
+        action="store_true",
+        help="re-examine every legacy message and find hard deletes (the daily pass)",
+    )
+    run_sync.add_argument(
+        "--propagate-deletes",
+        action="store_true",
+        help="with --reconcile: remove from V2 the rows the pipeline created for messages "
+        "deleted in legacy (never any other row)",
+    )
+    run_sync.add_argument(
+        "--chunk-size",
+        type=_positive_int,
+        default=5000,
+        metavar="N",
+        help="rows per chunk when streaming shared conversations' messages (default 5000)",
+    )
+    serve = sub.add_parser(
+        "serve",
+        parents=[common, database, changes],
+        help="serve the sync and the daily reconcile as Prefect deployments on schedules",
+        description="Register two Prefect deployments of the incremental_sync flow, `sync` "
+        "(every --cron) and `reconcile` (every --reconcile-cron), each with a concurrency "
+        "limit of 1, and run their flow runs in this process until interrupted. Runs show "
+        "in the Prefect UI of $PREFECT_API_URL. The database URL stays in this process's "
+        "environment, not in the deployments' parameters.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--cron",
+        default=sync.SYNC_CRON,
+        help=f"the sync's schedule (default {sync.SYNC_CRON!r}: every 15 minutes)",
+    )
+    serve.add_argument(
+        "--reconcile-cron",
+        default=sync.RECONCILE_CRON,
+        help=f"the reconcile's schedule (default {sync.RECONCILE_CRON!r}: daily at 03:00)",
+    )
+    serve.add_argument(
+        "--propagate-deletes",
+        action="store_true",
+        help="the scheduled reconcile removes from V2 what the pipeline made of legacy "
+        "messages deleted since (default: report them only)",
+    )
+
     demo = sub.add_parser(
         "demo",
         parents=[common, rules, gate],
@@ -302,6 +373,10 @@ def _dispatch(args: argparse.Namespace) -> dict[str, Any]:
     if args.command == "rollback":
         target = parse_database_url(database_url_from(args.db))
         return rollback(target, args.run, all_runs=args.all_runs, dry_run=args.dry_run).to_dict()
+    if args.command == "sync":
+        return _run_sync(_sync_request(args), debug=args.debug)
+    if args.command == "serve":
+        return _serve(args)
     config = _config(args, parse_database_url(database_url_from(args.db)))
     if args.command == "validate":
         return _run_validate(config, debug=args.debug)
@@ -347,7 +422,7 @@ def _run_backfill(config: BackfillConfig, *, debug: bool = False) -> dict[str, A
 
 
 def _run_validate(config: BackfillConfig, *, debug: bool = False) -> dict[str, Any]:
-    _check(config, needs_bookkeeping=True)
+    _check(config, after_backfill="validate")
     from flows.validate import validate
 
     if not debug:
@@ -356,24 +431,67 @@ def _run_validate(config: BackfillConfig, *, debug: bool = False) -> dict[str, A
 
 
 def _check(
-    config: BackfillConfig, *, needs_bookkeeping: bool = False, writes: bool = False
+    config: BackfillConfig, *, after_backfill: str | None = None, writes: bool = False
 ) -> None:
     """Connect and run the preflight checks without writing anything; for a run that
-    `writes`, also check that the database is writable and that no other run holds it."""
+    `writes`, also check that the database is writable and that no other run holds it; for
+    a command that comes `after_backfill` (its name), that a backfill has run."""
     db = open_database(config.target, bookkeeping=False)
     try:
         report = steps.preflight(db, allow_extra_indexes=config.allow_extra_indexes)
+        if after_backfill and (report.create_v2_tables or not db.has_bookkeeping()):
+            raise UsageError(
+                f"no backfill has run on {config.target.describe()}: nothing to {after_backfill}",
+                hint="run `v2-backfill backfill` first",
+            )
         if writes:
             db.check_writable()
             if db.has_bookkeeping():
                 _check_not_running(config)
-        if needs_bookkeeping and (report.create_v2_tables or not db.has_bookkeeping()):
-            raise UsageError(
-                f"no backfill has run on {config.target.describe()}: nothing to validate",
-                hint="run `v2-backfill backfill` first",
-            )
     finally:
         db.dispose()
+
+
+def _sync_request(args: argparse.Namespace) -> sync.SyncRequest:
+    return sync.SyncRequest(
+        db=args.db, lookback=args.lookback, reconcile=args.reconcile,
+        propagate_deletes=args.propagate_deletes, replace=args.replace,
+        report_dir=str(args.report_dir) if args.report_dir else None,
+        quarantine_warn=str(args.quarantine_warn), quarantine_fail=str(args.quarantine_fail),
+        allow_extra_indexes=args.allow_extra_indexes, chunk_size=args.chunk_size,
+    )  # fmt: skip
+
+
+def _run_sync(request: sync.SyncRequest, *, debug: bool = False) -> dict[str, Any]:
+    target, _ = request.resolve()  # bad values fail here, before Prefect starts
+    _check(
+        BackfillConfig(target=target, allow_extra_indexes=request.allow_extra_indexes),
+        after_backfill="sync",
+        writes=True,
+    )
+    from flows.sync import incremental_sync
+
+    if not debug:
+        _hide_tracebacks(("prefect.flow_runs", "prefect.task_runs"))
+    return incremental_sync(**asdict(request))
+
+
+def _serve(args: argparse.Namespace) -> dict[str, Any]:
+    url = database_url_from(args.db)
+    request = sync.SyncRequest(db=url, lookback=args.lookback, replace=args.replace)
+    target, _ = request.resolve()
+    _check(BackfillConfig(target=target), after_backfill="sync")
+    from flows.deployments import serve_deployments
+
+    os.environ["DATABASE_URL"] = url  # for the flow runs; never in the deployments
+    serve_deployments(
+        sync_cron=args.cron,
+        reconcile_cron=args.reconcile_cron,
+        lookback=args.lookback,
+        replace=args.replace,
+        propagate_deletes=args.propagate_deletes,
+    )
+    return {"kind": "serve", "database": target.describe(), "stopped": True}
 
 
 def _interactive() -> bool:
@@ -470,14 +588,37 @@ def format_summary(summary: dict[str, Any]) -> str:
         return format_rollback(summary)
     if "migration" in summary:
         return prisma.format_next_step(summary)
-    lines = [
-        f"run {summary['run_id']} on {summary['database']}",
-        f"  V2 tables created:        {'yes' if summary['v2_tables_created'] else 'no'}",
+    if summary.get("kind") == "serve":
+        return f"served the sync deployments of {summary['database']}: stopped"
+    sync_kind = summary.get("kind") == "sync"
+    title = ("reconciling sync" if summary.get("reconcile") else "sync") if sync_kind else "run"
+    lines = [f"{title} {summary['run_id']} on {summary['database']}"]
+    if sync_kind:
+        since = summary["read_since"]
+        lines.append(
+            "  read changes since:       " + (", ".join(f"{t} {at}" for t, at in since.items())
+                                              if since else "the beginning (every message)")
+        )  # fmt: skip
+    else:
+        lines.append(
+            f"  V2 tables created:        {'yes' if summary['v2_tables_created'] else 'no'}"
+        )
+    lines += [
         f"  legacy messages:          {summary['legacy_messages']}",
         f"  messages copied:          {summary['messages_copied']}",
+        f"  messages updated:         {summary['messages_updated']}",
         f"  already migrated:         {summary['messages_already_migrated']}",
         f"  conversations created:    {summary['conversations_created']}",
         f"  conversations reused:     {summary['conversations_reused']}",
+        f"  re-placements found:      {summary['replacements_found']}"
+        f" ({summary['replacements_applied']} applied)",
+    ]
+    if sync_kind and summary.get("reconcile"):
+        lines.append(
+            f"  deleted in legacy:        {summary['deletions_found']}"
+            f" ({summary['deletions_removed']} removed from V2)"
+        )
+    lines += [
         "  attribution by rule:",
         *_counts(summary["attribution_by_rule"]),
         "  quarantined by reason:",

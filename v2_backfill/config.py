@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -167,6 +168,30 @@ class BackfillConfig:
             "quarantine_warn_share": self.tolerances.quarantine_warn_share,
             "quarantine_fail_share": self.tolerances.quarantine_fail_share,
         }
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$")
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "min": 60_000, "h": 3_600_000}
+
+
+def parse_duration_ms(text: str) -> int:
+    """`2h`, `90m`, `30s`, `1500ms` or a bare number of minutes, as milliseconds."""
+    match = _DURATION.match(text)
+    if not match:
+        raise UsageError(f"not a duration: {text!r} (examples: 2h, 90m, 30s)")
+    value, unit = float(match.group(1)), match.group(2) or "m"
+    return int(value * _UNIT_MS[unit])
+
+
+def parse_share(text: str) -> float:
+    """`5%` or `0.05` as the fraction 0.05."""
+    try:
+        value = float(text[:-1]) / 100 if text.strip().endswith("%") else float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise UsageError(f"expected a share such as 5% or 0.05, got {text!r}")
+    return value
 
 
 def database_url_from(cli_value: str | None, environ: dict[str, str] | None = None) -> str:

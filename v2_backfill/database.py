@@ -357,9 +357,11 @@ sort a million staged rows, which spill to disk at the server's default of 4MB."
 
 def postgres_session_options(target: DatabaseTarget) -> str:
     """libpq `options` for every session of the pipeline (its own, and GX's): the app schema
-    first on the search path, and the pipeline's `work_mem`."""
+    first on the search path, the pipeline's `work_mem`, then any `options` of the URL."""
     schema = (target.app_schema or "public").replace('"', '""')
-    return f'-csearch_path="{schema}" -cwork_mem={SESSION_WORK_MEM}'
+    ours = f'-csearch_path="{schema}" -cwork_mem={SESSION_WORK_MEM}'
+    given = sa.engine.make_url(target.sqlalchemy_url).query.get("options")
+    return " ".join([ours, *([given] if isinstance(given, str) else given or ())])
 
 
 def _postgres_engine(target: DatabaseTarget) -> Engine:

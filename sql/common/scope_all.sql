@@ -8,6 +8,8 @@ DELETE FROM v2_backfill.stage_scope;
 
 DELETE FROM v2_backfill.stage_context;
 
+DELETE FROM v2_backfill.stage_deletions;
+
 INSERT INTO v2_backfill.stage_options (replace, full_context) VALUES (:replace, TRUE);
 
 INSERT INTO v2_backfill.stage_context (

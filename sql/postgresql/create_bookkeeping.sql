@@ -236,12 +236,15 @@ CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_legacy_checksums (
     checksum BIGINT NOT NULL
 );
 
--- A reconciling sync's findings: migrated or quarantined messages whose legacy row is gone.
+-- A reconciling sync's findings: migrated or quarantined messages whose legacy row is gone
+-- (kind 'migrated' with the conversation holding its messages_v2 row, or 'quarantined'), and
+-- whether the run removes what the pipeline made of them (--propagate-deletes).
 CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_deletions (
     legacy_message_id TEXT PRIMARY KEY,
     legacy_conversation_id TEXT,
     conversation_id TEXT,
-    kind TEXT NOT NULL
+    kind TEXT NOT NULL,
+    removed BOOLEAN NOT NULL
 );
 
 -- Each staged message's outcome: the property whose conversation it will be in (NULL: in

@@ -4,7 +4,8 @@
 -- every changed message; every message of a shared conversation holding one (the text rules
 -- read a thread whole); every message of a conversation whose facts changed (property,
 -- timeline, agent, client) or whose property's did; every message of the shared conversations
--- of a timeline that gained, lost or changed a property (old and new timeline). The changed
+-- of a timeline that gained, lost or changed a property (old and new timeline); and, when the
+-- run may replace, every message of a conversation with a reported re-placement. The changed
 -- facts go to stage_context, for publish to store. Run in the staging snapshot. Binds the
 -- cursors and :replace.
 DELETE FROM v2_backfill.stage_options;
@@ -12,6 +13,8 @@ DELETE FROM v2_backfill.stage_options;
 DELETE FROM v2_backfill.stage_scope;
 
 DELETE FROM v2_backfill.stage_context;
+
+DELETE FROM v2_backfill.stage_deletions;
 
 INSERT INTO v2_backfill.stage_options (replace, full_context) VALUES (:replace, FALSE);
 
@@ -66,6 +69,9 @@ touched AS (
     WHERE c."propertyId" IN (SELECT id FROM v2_backfill.stage_context WHERE kind = 'property')
     UNION
     SELECT id FROM v2_backfill.stage_context WHERE kind = 'conversation'
+    UNION
+    SELECT r.legacy_conversation_id FROM v2_backfill.replacements AS r
+    WHERE CAST(:replace AS BOOLEAN)
 )
 SELECT id FROM changed
 UNION

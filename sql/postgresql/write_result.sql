@@ -2,8 +2,9 @@
 -- write - audit - publish), from each staged message's outcome (view v2_backfill.outcomes):
 -- the migrated messages the rules would now place elsewhere or nowhere (stage_replacements;
 -- moved only where the run may replace); every conversation holding or receiving a message of
--- the run (existing ones as they are; missing ones with the deterministic id
--- 'c' || md5('v2-backfill:' || propertyId)[:24] and the property's timeline's agent and client,
+-- the run, or losing one to a removed legacy deletion (existing ones as they are; missing ones
+-- with the deterministic id 'c' || md5('v2-backfill:' || propertyId)[:24] and the property's
+-- timeline's agent and client,
 -- ARCHIVED when every contributing legacy conversation is inactive); the messages_v2 rows to
 -- insert (content from the staged legacy row) and those to change (read state merged so that
 -- a read message stays read with its earliest readAt, a legacy content edit, a move); the
@@ -31,7 +32,8 @@ SELECT
     pc."updatedAt", FALSE
 FROM property_conversations AS pc
 WHERE pc.id IN (SELECT o.v2_conversation_id FROM v2_backfill.outcomes AS o WHERE o.migrated)
-    OR pc."propertyId" IN (SELECT o.target_property_id FROM v2_backfill.outcomes AS o);
+    OR pc."propertyId" IN (SELECT o.target_property_id FROM v2_backfill.outcomes AS o)
+    OR pc.id IN (SELECT d.conversation_id FROM v2_backfill.stage_deletions AS d WHERE d.removed);
 
 INSERT INTO v2_backfill.stage_conversations (
     id, "propertyId", "timelineId", "agentId", "clientId", status,
@@ -122,6 +124,10 @@ WITH delivered AS (
     FROM messages_v2 AS mv
     WHERE mv."conversationId" IN (SELECT sc.id FROM v2_backfill.stage_conversations AS sc)
         AND NOT EXISTS (SELECT 1 FROM v2_backfill.stage_v2_messages AS sm WHERE sm.id = mv.id)
+        AND NOT EXISTS (
+            SELECT 1 FROM v2_backfill.stage_deletions AS d
+            WHERE d.removed AND d.legacy_message_id = mv.id
+        )
     UNION ALL
     SELECT sm."conversationId", sm."senderType", sm."isRead", sm."createdAt"
     FROM v2_backfill.stage_v2_messages AS sm

@@ -1,0 +1,123 @@
+"""Prefect flow `incremental_sync`: keeps V2 current while the old app keeps running.
+
+Orchestration only: the steps are those of `v2_backfill.backfill` over the slice that
+`v2_backfill.sync` chooses. The flow takes plain parameters, so that a deployment
+(`v2-backfill serve`, or `prefect.yaml` for a work pool) runs it on a schedule; the database
+comes from `db` or, where that is left out, from the worker's $DATABASE_URL (which keeps a
+password out of the deployment's parameters).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE
+
+from flows import gate
+from flows.backfill import attribute_shared_messages, preflight, publish, write_result
+from v2_backfill import backfill as steps
+from v2_backfill import gate as gate_steps
+from v2_backfill import sync
+from v2_backfill.config import BackfillConfig
+from v2_backfill.database import Database, open_database
+from v2_backfill.lock import run_lock
+
+
+@task(name="stage-changes", cache_policy=NONE)
+def stage_changes(db: Database, config: BackfillConfig, scope: steps.Scope) -> int:
+    """Stage the slice: what changed since the stored cursors (or, reconciling, everything,
+    with the hard deletes)."""
+    staged = steps.stage_messages(db, config, scope)
+    get_run_logger().info("staged %d legacy messages", staged)
+    return staged
+
+
+@task(name="snapshot-native-slice", cache_policy=NONE)
+def snapshot_native(db: Database, run_id: str) -> None:
+    """Record the native V2 rows of the slice's conversations, for the audit."""
+    gate_steps.snapshot_native(db, run_id, slice_only=True)
+
+
+@flow(name="incremental_sync")
+def incremental_sync(
+    db: str | None = None,
+    lookback: str = sync.DEFAULT_LOOKBACK,
+    reconcile: bool = False,
+    propagate_deletes: bool = False,
+    replace: bool = False,
+    report_dir: str | None = None,
+    quarantine_warn: str = "5%",
+    quarantine_fail: str = "25%",
+    allow_extra_indexes: bool = False,
+    chunk_size: int = 5000,
+) -> dict[str, Any]:
+    """Bring V2 up to date with the legacy changes since the last successful run: the same
+    split rules as the backfill (its thread window and fallback), read state that only ever
+    moves to read, legacy edits carried over, re-placements reported (applied with `replace`),
+    the slice audited by the gate, and the cursors advanced in the publishing transaction.
+    With `reconcile`, every legacy message is re-examined and hard deletes are reported
+    (removed from V2 with `propagate_deletes`). Returns the summary; raises DataQualityError
+    (the flow run ends Failed) when the gate fails, UsageError before any backfill."""
+    request = sync.SyncRequest(
+        db=db, lookback=lookback, reconcile=reconcile, propagate_deletes=propagate_deletes,
+        replace=replace, report_dir=report_dir, quarantine_warn=quarantine_warn,
+        quarantine_fail=quarantine_fail, allow_extra_indexes=allow_extra_indexes,
+        chunk_size=chunk_size,
+    )  # fmt: skip
+    target, options = request.resolve()
+    run_id = steps.new_run_id()
+    summary = sync.SyncSummary(run_id=run_id, database=target.describe())
+    summary.started_at = steps.utc_now_iso()
+    timer = steps.StepTimer()
+    checker = open_database(target, bookkeeping=False)
+    try:
+        with timer.step("preflight"):
+            report = preflight(checker, allow_extra_indexes)
+        if report.create_v2_tables or not checker.has_bookkeeping():
+            raise sync.no_backfill(target)
+        summary.notes = report.notes
+    finally:
+        checker.dispose()
+    database = open_database(target)
+    try:
+        with run_lock(database):
+            cursors = sync.require_backfill(database)
+            config = request.config(target, sync.backfill_rules(database))
+            return _locked_sync(database, config, options, cursors, summary, timer)
+    finally:
+        database.dispose()
+
+
+def _locked_sync(
+    db: Database,
+    config: BackfillConfig,
+    options: sync.SyncOptions,
+    cursors: dict[str, steps.Cursor],
+    summary: sync.SyncSummary,
+    timer: steps.StepTimer,
+) -> dict[str, Any]:
+    """The sync proper, under the database's run lock."""
+    run_id = summary.run_id
+    report_dir = config.report_dir or Path("reports") / run_id
+    params = {**config.run_params(), **options.run_params()}
+    steps.start_run(db, run_id, "sync", params)
+    try:
+        with timer.step("stage"):
+            stage_changes(db, config, options.scope(cursors))
+        with timer.step("attribute"):
+            attribute_shared_messages(db, config)
+        with timer.step("write"):
+            write_result(db)
+            snapshot_native(db, run_id)
+        with timer.step("audit"):
+            result, facts = gate.audit(db, "sync", run_id, config.tolerances, report_dir)
+        if result.passed:
+            with timer.step("publish"):
+                publish(db, run_id)
+            summary = sync.summarize(db, summary, options, cursors)
+    except Exception as exc:
+        steps.finish_run(db, run_id, "failed", {"error": str(exc), **summary.to_dict()})
+        raise
+    return gate.conclude(db, summary, params, timer, result, facts, report_dir)

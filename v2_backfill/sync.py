@@ -1,0 +1,196 @@
+"""The incremental sync: what it reads, how it is configured, what it reports.
+
+A sync is a backfill of a slice: the legacy messages that changed since the cursors the
+latest successful run stored (`backfill.Scope.since`, moved back by the lookback), plus
+whatever their placement depends on (whole shared threads; the conversations of properties
+and conversations whose facts changed). It stages, places, writes, audits (gate mode `sync`)
+and publishes that slice with the same steps as a backfill; the cursors advance in the
+publishing transaction. A reconciling sync (`--reconcile`) re-examines every legacy message
+and finds the hard deletes; it removes what the pipeline made of them only with
+`--propagate-deletes`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from v2_backfill import backfill as steps
+from v2_backfill.config import (
+    BackfillConfig,
+    DatabaseTarget,
+    Fallback,
+    Tolerances,
+    database_url_from,
+    parse_database_url,
+    parse_duration_ms,
+    parse_share,
+)
+from v2_backfill.database import Database
+from v2_backfill.errors import UsageError
+
+DEFAULT_LOOKBACK = "5m"
+SYNC_CRON = "*/15 * * * *"
+"""The scheduled sync's default cron: every 15 minutes."""
+RECONCILE_CRON = "0 3 * * *"
+"""The scheduled reconcile's default cron: daily at 03:00."""
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """What a sync reads and what it may remove."""
+
+    lookback_ms: int = 5 * 60_000
+    """How far before each stored cursor a sync starts reading, for rows committed late with an
+    older updatedAt and for clock skew (rows read twice are harmless)."""
+    reconcile: bool = False
+    """Re-examine every legacy message and find the hard deletes (the daily pass)."""
+    propagate_deletes: bool = False
+    """With `reconcile`: remove the V2 rows the pipeline created for messages deleted in legacy."""
+
+    def __post_init__(self) -> None:
+        if self.propagate_deletes and not self.reconcile:
+            raise UsageError(
+                "--propagate-deletes needs --reconcile: hard deletes are found by the "
+                "reconciliation pass",
+                hint="run `v2-backfill sync --reconcile --propagate-deletes`",
+            )
+        if self.lookback_ms < 0:
+            raise UsageError(f"the lookback cannot be negative, got {self.lookback_ms} ms")
+
+    def run_params(self) -> dict[str, object]:
+        """The options recorded with a run."""
+        return {"lookback_ms": self.lookback_ms, "reconcile": self.reconcile,
+                "propagate_deletes": self.propagate_deletes}  # fmt: skip
+
+    def scope(self, cursors: dict[str, steps.Cursor]) -> steps.Scope:
+        """The legacy messages a sync from `cursors` stages."""
+        if self.reconcile:
+            return steps.Scope(deletions=True, remove_deleted=self.propagate_deletes)
+        return steps.Scope(since=cursors, lookback_ms=self.lookback_ms)
+
+
+@dataclass
+class SyncSummary(steps.RunSummary):
+    """What a sync did: a backfill's figures over its slice, and the sync's own."""
+
+    kind: str = "sync"
+    reconcile: bool = False
+    lookback_seconds: float = 0.0
+    read_since: dict[str, str] = field(default_factory=dict)
+    """Per legacy table, the updatedAt from which changes were read (ISO 8601 UTC)."""
+    watermarks: dict[str, str] = field(default_factory=dict)
+    """Per legacy table, the updatedAt of the stored cursor after the run (ISO 8601 UTC)."""
+    deletions_found: int = 0
+    """Migrated or quarantined messages whose legacy row is gone (reconcile only)."""
+    deletions_removed: int = 0
+    """Of those, how many the run removed from V2 and the bookkeeping (--propagate-deletes)."""
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """A sync as asked for, in plain values (CLI flags, or a Prefect deployment's
+    parameters); `resolve` checks them and builds the typed configuration."""
+
+    db: str | None = None
+    """The app's database URL; None: $DATABASE_URL."""
+    lookback: str = DEFAULT_LOOKBACK
+    reconcile: bool = False
+    propagate_deletes: bool = False
+    replace: bool = False
+    report_dir: str | None = None
+    quarantine_warn: str = "5%"
+    quarantine_fail: str = "25%"
+    allow_extra_indexes: bool = False
+    chunk_size: int = 5000
+
+    def resolve(self, environ: dict[str, str] | None = None) -> tuple[DatabaseTarget, SyncOptions]:
+        """The database and the sync's options; raises UsageError naming a bad value."""
+        options = SyncOptions(
+            lookback_ms=parse_duration_ms(self.lookback),
+            reconcile=self.reconcile,
+            propagate_deletes=self.propagate_deletes,
+        )
+        if self.chunk_size <= 0:
+            raise UsageError(f"expected a positive chunk size, got {self.chunk_size}")
+        self.tolerances()
+        return parse_database_url(database_url_from(self.db, environ)), options
+
+    def tolerances(self) -> Tolerances:
+        """The gate's thresholds."""
+        return Tolerances(parse_share(self.quarantine_warn), parse_share(self.quarantine_fail))
+
+    def config(self, target: DatabaseTarget, rules: dict[str, Any]) -> BackfillConfig:
+        """The run's configuration, with the split rules' settings `rules` (those of the latest
+        backfill, see `backfill_rules`)."""
+        return BackfillConfig(
+            target=target,
+            thread_window_ms=int(rules.get("thread_window_ms", BackfillConfig.thread_window_ms)),
+            fallback=Fallback(rules.get("fallback", BackfillConfig.fallback)),
+            chunk_size=self.chunk_size,
+            tolerances=self.tolerances(),
+            report_dir=Path(self.report_dir) if self.report_dir else None,
+            allow_extra_indexes=self.allow_extra_indexes,
+            replace=self.replace,
+        )
+
+
+def backfill_rules(db: Database) -> dict[str, Any]:
+    """The split rules' settings (thread window, fallback) of the latest successful backfill, so
+    that a sync places messages as the backfill did; empty when none is recorded."""
+    with db.connect() as conn:
+        params = conn.execute(
+            sa.text(
+                "SELECT params FROM v2_backfill.runs WHERE kind = 'backfill' "
+                "AND status = 'succeeded' ORDER BY started_at DESC, run_id DESC LIMIT 1"
+            )
+        ).scalar_one_or_none()
+    recorded = json.loads(params) if params else {}
+    return {k: recorded[k] for k in ("thread_window_ms", "fallback") if k in recorded}
+
+
+def require_backfill(db: Database) -> dict[str, steps.Cursor]:
+    """The stored cursors; raises UsageError when no backfill has published yet."""
+    cursors = steps.stored_cursors(db)
+    if not cursors:
+        raise no_backfill(db.target)
+    return cursors
+
+
+def no_backfill(target: DatabaseTarget) -> UsageError:
+    """The error of a sync on a database no backfill has published to."""
+    return UsageError(
+        f"no backfill has published on {target.describe()}: a sync continues from one",
+        hint="run `v2-backfill backfill` first",
+    )
+
+
+def summarize(db: Database, summary: SyncSummary, options: SyncOptions,
+              cursors: dict[str, steps.Cursor]) -> SyncSummary:  # fmt: skip
+    """Fill a published sync's figures: the backfill's over its slice, and its own."""
+    steps.summarize(db, summary)
+    with db.connect() as conn:
+        deletions = db.query(conn, "deletion_counts")[0]
+    summary.reconcile = options.reconcile
+    summary.lookback_seconds = options.lookback_ms / 1000
+    summary.deletions_found = deletions.found
+    summary.deletions_removed = deletions.removed
+    if not options.reconcile:
+        summary.read_since = {
+            table: _iso(cursor.updated_ms - options.lookback_ms)
+            for table, cursor in sorted(cursors.items())
+        }
+    summary.watermarks = {
+        table: _iso(cursor.updated_ms) for table, cursor in sorted(steps.stored_cursors(db).items())
+    }
+    return summary
+
+
+def _iso(ms: int) -> str:
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -265,3 +265,21 @@ def test_propagate_deletes_needs_reconcile(app, run_backfill, run_sync):
     run_backfill(app.url)
     with pytest.raises(UsageError, match="--propagate-deletes needs --reconcile"):
         run_sync(app.url, propagate_deletes=True)
+
+
+def test_rollback_of_every_run_undoes_the_syncs_too(app, run_backfill, run_sync):
+    from v2_backfill.rollback import rollback
+
+    ids = rollout(app)
+    app.create_v2_tables()
+    before = dumps(app, V2)
+    run_backfill(app.url)
+    old_app_writes(app, ids)
+    run_sync(app.url)
+
+    undone = rollback(app.target, all_runs=True)
+
+    assert len(undone.runs_rolled_back) == 2  # the backfill and the sync
+    assert dumps(app, V2) == before
+    with pytest.raises(UsageError, match="no backfill has published"):
+        run_sync(app.url)

@@ -1,4 +1,4 @@
--- The backfill runs, newest first, each with its status and whether it still has rows to roll
+-- The backfill and sync runs, newest first, each with its status and whether it still has rows to roll
 -- back (lineage, quarantine or created conversations). Binds nothing.
 SELECT
     r.run_id,
@@ -9,5 +9,5 @@ SELECT
         OR EXISTS (SELECT 1 FROM v2_backfill.created_conversations AS c WHERE c.run_id = r.run_id)
     ) AS has_rows
 FROM v2_backfill.runs AS r
-WHERE r.kind = 'backfill'
+WHERE r.kind IN ('backfill', 'sync')
 ORDER BY r.started_at DESC, r.run_id DESC;

@@ -7,7 +7,9 @@
 -- deleted next are recomputed too (harmless). Then deletes the runs' messages_v2 rows (only ids
 -- in their lineage), the conversations they created that now hold no message and no
 -- notification, the created_conversations rows of the conversations gone, the runs' lineage
--- and quarantine, and marks the runs rolled_back.
+-- and quarantine, and marks the runs rolled_back; then the replacement findings of messages no
+-- longer migrated and, once nothing is migrated or quarantined any more, the sync's cursors and
+-- seen facts (a sync then asks for a backfill first).
 -- Binds :run_ids (JSON array of run ids), :now (timestamp).
 WITH removed AS (
     SELECT mv.id, mv."conversationId" AS conversation_id, mv."createdAt" AS created_at
@@ -73,3 +75,18 @@ WHERE run_id IN (SELECT jsonb_array_elements_text(CAST(:run_ids AS jsonb)));
 
 UPDATE v2_backfill.runs SET status = 'rolled_back'
 WHERE run_id IN (SELECT jsonb_array_elements_text(CAST(:run_ids AS jsonb)));
+
+DELETE FROM v2_backfill.replacements
+WHERE legacy_message_id NOT IN (SELECT l.legacy_message_id FROM v2_backfill.lineage AS l);
+
+DELETE FROM v2_backfill.watermarks
+WHERE NOT EXISTS (SELECT 1 FROM v2_backfill.lineage)
+    AND NOT EXISTS (SELECT 1 FROM v2_backfill.quarantine);
+
+DELETE FROM v2_backfill.seen_properties
+WHERE NOT EXISTS (SELECT 1 FROM v2_backfill.lineage)
+    AND NOT EXISTS (SELECT 1 FROM v2_backfill.quarantine);
+
+DELETE FROM v2_backfill.seen_conversations
+WHERE NOT EXISTS (SELECT 1 FROM v2_backfill.lineage)
+    AND NOT EXISTS (SELECT 1 FROM v2_backfill.quarantine);

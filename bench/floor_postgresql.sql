@@ -1,5 +1,6 @@
 -- The SQL floor: what a hand-written set-based migration of the deterministic part costs on
--- PostgreSQL (conversations with a property only; no shared-conversation text rules, no
+-- PostgreSQL (the messages of conversations with a property and of shared conversations of
+-- single-property timelines: the two set-based rules; no shared-conversation text rules, no
 -- quarantine, no lineage, no checks). Run inside a transaction that is rolled back.
 INSERT INTO property_conversations (
     id, "propertyId", "timelineId", "agentId", "clientId", status,
@@ -18,7 +19,13 @@ SELECT m.id, pc.id, m."senderId", CAST(UPPER(m."senderType") AS "UserType"), m.c
     m."isRead", m."readAt", m."createdAt", m."updatedAt"
 FROM messages AS m
 JOIN conversations AS c ON c.id = m."conversationId"
-JOIN property_conversations AS pc ON pc."propertyId" = c."propertyId"
+LEFT JOIN (
+    SELECT "timelineId" AS timeline_id, MIN(id) AS property_id
+    FROM properties
+    GROUP BY "timelineId"
+    HAVING COUNT(*) = 1
+) AS single ON c."propertyId" IS NULL AND single.timeline_id = c."timelineId"
+JOIN property_conversations AS pc ON pc."propertyId" = COALESCE(c."propertyId", single.property_id)
 WHERE UPPER(m."senderType") IN ('AGENT', 'CLIENT');
 
 UPDATE property_conversations AS pc

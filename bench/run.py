@@ -7,7 +7,8 @@ In one run on one generated database (seeded; written in a child process with bu
 the peak RSS printed is the backfill's own): the floor — `bench/floor_<dialect>.sql`, a
 hand-written set-based copy of the deterministic part, run in a transaction rolled back; a
 naive row-by-row copy through the SQLAlchemy ORM on a sample, rolled back and extrapolated;
-the tool's backfill step by step (Prefect start-up excluded); then `validate`. Prints a
+the tool's backfill step by step (Prefect start-up excluded); then `validate`; then a sync of
+`SYNC_CHANGES` legacy changes, step by step. Prints a
 table and writes it as JSON to bench/results/. PostgreSQL data goes to a throwaway schema
 of --admin-url; SQLite to a temporary folder. Both are removed afterwards.
 """
@@ -33,8 +34,9 @@ import sql
 from v2_backfill import backfill as steps
 from v2_backfill import gate, review
 from v2_backfill.config import BackfillConfig, DatabaseTarget, parse_database_url
-from v2_backfill.database import Database, open_database
+from v2_backfill.database import Database, open_database, utc_now_ms
 from v2_backfill.demo import write_postgres, write_sqlite
+from v2_backfill.sync import SyncOptions
 
 HERE = Path(__file__).resolve().parent
 ORM_SAMPLE = 2000
@@ -89,6 +91,8 @@ def bench(target: DatabaseTarget, url: str, messages: int, seed: int) -> dict[st
     total = sum(timings.values())
     validation = _timed(lambda: _audit(db, "validate", "bench-validate", config))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    _legacy_changes(db, seed)
+    sync_timings, sliced = _sync(db, config)
     db.dispose()
 
     orm_total = orm_sample * legacy / ORM_SAMPLE
@@ -105,6 +109,10 @@ def bench(target: DatabaseTarget, url: str, messages: int, seed: int) -> dict[st
         "validate_seconds": round(validation, 1),
         "validate_share_of_backfill": round(validation / total, 3),
         "peak_rss_mb": round(peak_mb),
+        "sync_changes": SYNC_CHANGES,
+        "sync_slice_messages": sliced,
+        "sync_steps_seconds": {k: round(v, 2) for k, v in sync_timings.items()},
+        "sync_seconds": round(sum(sync_timings.values()), 2),
     }
     for key, value in results.items():
         print(f"  {key:<34}{value}")
@@ -133,6 +141,67 @@ def _backfill(db: Database, config: BackfillConfig) -> dict[str, float]:
         raise SystemExit(f"the gate failed: {result[0].failed}")
     timings["publish"] = _timed(lambda: steps.publish(db, run_id))
     return timings
+
+
+SYNC_CHANGES = 1000
+"""Legacy changes the old app makes before the timed sync: half new messages, 40% read
+receipts, 10% content edits, on random conversations."""
+
+
+def _legacy_changes(db: Database, seed: int) -> None:
+    """What the old app writes between the backfill and the sync: `SYNC_CHANGES` changes."""
+    now = db.from_ms(utc_now_ms())
+    new, read, edited = SYNC_CHANGES // 2, SYNC_CHANGES * 2 // 5, SYNC_CHANGES // 10
+    with db.begin() as conn:
+        picks = conn.execute(
+            sa.text(
+                'SELECT id, "conversationId", "senderId", "senderType", "isRead" FROM messages '
+                f"ORDER BY md5(id || :seed) LIMIT {new + read + edited}"
+            ),
+            {"seed": str(seed)},
+        ).all()
+        conn.execute(
+            sa.text(
+                'INSERT INTO messages (id, "conversationId", "senderId", "senderType", content, '
+                '"isRead", "readAt", "createdAt", "updatedAt") VALUES (:id, :c, :s, :t, :content, '
+                ":r, NULL, :now, :now)"
+            ),
+            [{"id": f"cbenchsync{n:015d}", "c": row[1], "s": row[2], "t": row[3],
+              "content": f"and one more thing ({n})", "r": False, "now": now}
+             for n, row in enumerate(picks[:new])],
+        )  # fmt: skip
+        conn.execute(
+            sa.text('UPDATE messages SET "isRead" = :r, "readAt" = :now, "updatedAt" = :now '
+                    "WHERE id = :id"),
+            [{"id": row[0], "r": True, "now": now} for row in picks[new:new + read]],
+        )  # fmt: skip
+        conn.execute(
+            sa.text("UPDATE messages SET content = content || ' (edited)', \"updatedAt\" = :now "
+                    "WHERE id = :id"),
+            [{"id": row[0], "now": now} for row in picks[new + read:]],
+        )  # fmt: skip
+
+
+def _sync(db: Database, config: BackfillConfig) -> tuple[dict[str, float], int]:
+    """A sync's own steps after the changes (Prefect start-up and GX's import excluded: this
+    process has run the backfill's audit); returns the timings and the slice's size."""
+    run_id = steps.new_run_id()
+    steps.start_run(db, run_id, "bench-sync", config.run_params())
+    scope = SyncOptions().scope(steps.stored_cursors(db))
+    sliced: list[int] = []
+    timings = {
+        "stage": _timed(lambda: sliced.append(steps.stage_messages(db, config, scope))),
+        "text rules": _timed(lambda: steps.attribute_shared_messages(db, config)),
+        "write": _timed(
+            lambda: (steps.write_result(db), gate.snapshot_native(db, run_id, slice_only=True))
+        ),  # fmt: skip
+    }
+    result: list[gate.GateResult] = []
+    timings["audit"] = _timed(lambda: result.append(_audit(db, "sync", run_id, config)))
+    if not result[0].passed:
+        raise SystemExit(f"the sync's gate failed: {result[0].failed}")
+    timings["publish"] = _timed(lambda: steps.publish(db, run_id))
+    return timings, sliced[0]
 
 
 def _audit(db: Database, mode: Any, run_id: str, config: BackfillConfig) -> gate.GateResult:

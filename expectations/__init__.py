@@ -96,7 +96,7 @@ def _parse(suite: str, name: str, text: str) -> Check:
 
 _STAGED = "(SELECT id FROM v2_backfill.stage_v2_messages)"
 _STAGED_QUARANTINE = "(SELECT legacy_message_id FROM v2_backfill.stage_quarantine)"
-_SLICE = "(SELECT message_id FROM v2_backfill.stage_messages)"
+_SLICE = "(SELECT message_id FROM v2_backfill.slice_messages)"
 _REMOVED = "(SELECT legacy_message_id FROM v2_backfill.stage_deletions WHERE removed)"
 
 
@@ -155,7 +155,7 @@ def relations(mode: Mode, run_id: str = "") -> dict[str, str]:
         conversations = f"({staged_conversations})"
         legacy = (
             '(SELECT message_id AS id, legacy_conversation_id AS "conversationId", content '
-            "FROM v2_backfill.stage_messages)"
+            "FROM v2_backfill.slice_messages)"
         )
         native = (
             "(SELECT * FROM v2_backfill.native_rows WHERE run_id = '"

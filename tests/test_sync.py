@@ -92,22 +92,28 @@ def old_app_writes(app: AppDatabase, ids: dict[str, str]) -> dict[str, str]:
 
 
 def v2_app_writes(app: AppDatabase, ids: dict[str, str]) -> str:
-    """The V2 app meanwhile: a native message in Oak's conversation; the client reads the Oak
-    question in V2 (still unread in legacy) and, later than legacy says, the welcome."""
+    """The V2 app meanwhile, keeping its counts as it goes: a native message in Cecil's
+    conversation; the client reads the Oak question in V2 (still unread in legacy) and, later
+    than legacy says, the welcome."""
+    cecil_conversation = conversation_of(app, ids["cecil"])[0]
     oak_conversation = conversation_of(app, ids["oak"])[0]
     native = app.insert(
         "messages_v2",
-        {"id": "cnativev2message000000001", "conversationId": oak_conversation,
+        {"id": "cnativev2message000000001", "conversationId": cecil_conversation,
          "senderId": ids["client"], "senderType": "CLIENT", "content": "typed in V2",
          "type": "TEXT", "isRead": False, "createdAt": app.ts(T1 + 5),
          "updatedAt": app.ts(T1 + 5)},
     )  # fmt: skip
+    bump = 'UPDATE property_conversations SET "{counter}" = "{counter}" + :by WHERE id = :id'
+    app.execute(bump.format(counter="unreadAgentCount"), {"by": 1, "id": cecil_conversation})
     for message_id, at in ((ids["oak_question"], T1 + 6), (ids["welcome"], T1 + 7)):
         app.execute(
             'UPDATE messages_v2 SET "isRead" = :r, "readAt" = :at, "updatedAt" = :at '
             "WHERE id = :id",
             {"r": True, "at": app.ts(at), "id": message_id},
         )
+    app.execute(bump.format(counter="unreadAgentCount"), {"by": -1, "id": oak_conversation})
+    app.execute(bump.format(counter="unreadClientCount"), {"by": -1, "id": cecil_conversation})
     return native
 
 
@@ -125,12 +131,12 @@ def assert_synced(app: AppDatabase, ids: dict[str, str], new: dict[str, str], na
     assert v2_message(app, ids["oak_question"])[2:] == (True, app.ts(T1 + 6))
     # a plain sync does not see the hard delete: the copy stays until the reconcile
     assert v2_message(app, ids["follow_up"])[0] == oak[0]
-    assert v2_message(app, native) == (oak[0], "typed in V2", False, None)
-    # counts from every message, native ones included: (unread CLIENT, unread AGENT)
-    assert cecil[1:3] == (2, 1)  # roof + see you; about cecil
-    assert oak[1:3] == (1, 1)  # the native one; the follow-up
+    assert v2_message(app, native) == (cecil[0], "typed in V2", False, None)
+    # recounted from every message, native ones included: (unread CLIENT, unread AGENT)
+    assert cecil[1:3] == (3, 1)  # roof, see you, the native one; about cecil
+    assert oak[1:3] == (0, 1)  # the follow-up (the app counted its own read receipt)
     assert pine[1:3] == (1, 0)
-    assert cecil[3] == app.ts(T1 + 1)
+    assert cecil[3] == app.ts(T1 + 5)
 
 
 def test_sync_brings_v2_to_the_expected_state_and_a_second_changes_nothing(
@@ -163,7 +169,7 @@ def test_sync_brings_v2_to_the_expected_state_and_a_second_changes_nothing(
     removed = run_sync(app.url, reconcile=True, propagate_deletes=True)
     assert removed["deletions_removed"] == 1
     assert v2_message(app, ids["follow_up"]) == ()
-    assert conversation_of(app, ids["oak"])[1:3] == (1, 0)
+    assert conversation_of(app, ids["oak"])[1:3] == (0, 0)
     assert not app.rows(
         "SELECT 1 FROM v2_backfill.lineage WHERE legacy_message_id = :id", id=ids["follow_up"]
     )
@@ -283,3 +289,30 @@ def test_rollback_of_every_run_undoes_the_syncs_too(app, run_backfill, run_sync)
     assert dumps(app, V2) == before
     with pytest.raises(UsageError, match="no backfill has published"):
         run_sync(app.url)
+
+
+def test_a_change_in_a_long_shared_thread_places_its_window_again_only(app, run_backfill, run_sync):
+    agent, client, timeline = app.household()
+    cecil = app.property(timeline, "1052 Cecil Ave", position=1)
+    app.property(timeline, "426 E Oak St", position=2)
+    shared = app.conversation(timeline, agent, client)
+    earlier = [app.message(shared, agent, f"news {n}", created=T0 - n * DAY) for n in range(1, 6)]
+    mention = app.message(shared, agent, "1052 Cecil Ave?", created=T0)
+    follow = app.message(shared, client, "nice", sender_type="client", created=T0 + 30 * MINUTE)
+    run_backfill(app.url)
+    assert app.placement(follow) == (cecil, "thread_context")
+
+    # committed late: sent between the two, named another house; it now leads the thread
+    switch = app.message(shared, client, "what about 426 E Oak St?", sender_type="client",
+                         created=T0 + 20 * MINUTE, updated=T1)  # fmt: skip
+    summary = run_sync(app.url)
+
+    assert summary["legacy_messages"] == 2  # the new one and the one after it, in its window
+    oak = app.rows("SELECT id FROM properties WHERE address = '426 E Oak St'")[0][0]
+    assert app.placement(switch) == (oak, "address_mention")
+    assert app.placement(mention) == (cecil, "address_mention")  # context, not placed again
+    assert app.placement(follow) == (cecil, "thread_context")  # reported, not moved
+    assert [tuple(r) for r in app.rows(
+        "SELECT legacy_message_id, to_property_id, rule FROM v2_backfill.replacements"
+    )] == [(follow, oak, "thread_context")]  # fmt: skip
+    assert all(app.placement(m)[0] is None for m in earlier)  # no evidence, untouched

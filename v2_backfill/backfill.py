@@ -187,9 +187,10 @@ class Scope:
     """Whether the run removes what the pipeline made of those messages."""
 
 
+_ALL = "(SELECT m.*, FALSE AS context_only FROM messages AS m)"
 _SLICE = (
-    "(SELECT m.* FROM messages AS m WHERE m.id IN "
-    "(SELECT sc.message_id FROM v2_backfill.stage_scope AS sc))"
+    "(SELECT m.*, sc.context_only FROM messages AS m "
+    "JOIN v2_backfill.stage_scope AS sc ON sc.message_id = m.id)"
 )
 
 
@@ -201,16 +202,17 @@ def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = N
     with db.begin(snapshot=True) as conn:
         if scope.since is None:
             db.run(conn, "scope_all", {"replace": config.replace})
-            source = "messages"
+            source = _ALL
         else:
-            cursors = _cursor_params(db, scope.since, scope.lookback_ms)
-            db.run(conn, "scope_changes", {"replace": config.replace, **cursors})
+            params = _cursor_params(db, scope.since, scope.lookback_ms)
+            params |= {"replace": config.replace, "window_ms": config.thread_window_ms}
+            db.run(conn, "scope_changes", params)
             source = _SLICE
         if scope.deletions:
             db.run(conn, "find_deletions", {"remove": scope.remove_deleted})
         db.run(conn, "stage_messages", fills={"legacy_messages": source})
         db.run(conn, "stage_watermarks")
-        return conn.execute(sa.text("SELECT COUNT(*) FROM v2_backfill.stage_messages")).scalar_one()
+        return conn.execute(sa.text("SELECT COUNT(*) FROM v2_backfill.slice_messages")).scalar_one()
 
 
 def _cursor_params(db: Database, since: dict[str, Cursor], lookback_ms: int) -> dict[str, Any]:
@@ -283,11 +285,15 @@ def attribute_bucket(
             chunk = [
                 SharedMessage(message_id, conversation_id, timeline_id, db.to_ms(created),
                               content or "")
-                for message_id, conversation_id, timeline_id, created, content in rows
+                for message_id, conversation_id, timeline_id, created, content, _ in rows
             ]  # fmt: skip
-            placements = attributor.place_all(chunk)
-            db.bulk_insert(conn, "stage_attribution", _PLACEMENT_COLUMNS, map(_row, placements))
-            done += len(placements)
+            placed = [
+                placement
+                for placement, row in zip(attributor.place_all(chunk), rows, strict=True)
+                if not row.context_only  # a thread's context, read but not placed again
+            ]
+            db.bulk_insert(conn, "stage_attribution", _PLACEMENT_COLUMNS, map(_row, placed))
+            done += len(placed)
             if progress:
                 progress(done, total)
     return done

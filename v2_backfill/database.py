@@ -124,12 +124,14 @@ class Database:
     # -- dialect specifics -----------------------------------------------------------------
     def ensure_bookkeeping(self, conn: Connection) -> None:
         """Create the pipeline's own tables (outside the app schema) when missing, first
-        bringing a store of the first layout (its lineage without `content_md5`) up to date."""
+        bringing a store of an older layout up to date: its lineage gains `content_md5`, its
+        staging (rebuilt by every run) is made anew."""
         inspector = sa.inspect(conn)
         if inspector.has_table("lineage", schema=BOOKKEEPING_SCHEMA):
-            columns = {c["name"] for c in inspector.get_columns("lineage", BOOKKEEPING_SCHEMA)}
-            if "content_md5" not in columns:
-                self.run(conn, "upgrade_bookkeeping")
+            if "content_md5" not in _columns(inspector, "lineage"):
+                self.run(conn, "upgrade_lineage")
+            if STAGING_MARKER not in _columns(inspector, "stage_messages"):
+                self.run(conn, "drop_staging")
         self.run(conn, "create_bookkeeping")
 
     def bulk_insert(
@@ -162,6 +164,17 @@ class Database:
     def check_writable(self) -> None:
         """Raise UsageError when the app's database cannot be written; writes nothing."""
         raise NotImplementedError
+
+
+STAGING_MARKER = "context_only"
+"""The newest column of `stage_messages`: a store whose staging lacks it has an older layout."""
+
+
+def _columns(inspector: sa.Inspector, table: str) -> set[str]:
+    """The columns of a bookkeeping table (none when it does not exist)."""
+    if not inspector.has_table(table, schema=BOOKKEEPING_SCHEMA):
+        return set()
+    return {c["name"] for c in inspector.get_columns(table, schema=BOOKKEEPING_SCHEMA)}
 
 
 class SqliteDatabase(Database):

@@ -1,10 +1,10 @@
 -- The figures of a run's summary, from staging and bookkeeping, after publishing.
 -- Binds :run_id.
 SELECT
-    (SELECT COUNT(*) FROM v2_backfill.stage_messages) AS legacy_messages,
+    (SELECT COUNT(*) FROM v2_backfill.slice_messages) AS legacy_messages,
     (SELECT COUNT(*) FROM v2_backfill.lineage AS l WHERE l.run_id = :run_id) AS messages_copied,
     (
-        SELECT COUNT(*) FROM v2_backfill.stage_messages AS s
+        SELECT COUNT(*) FROM v2_backfill.slice_messages AS s
         JOIN v2_backfill.lineage AS l ON l.legacy_message_id = s.message_id
         WHERE l.run_id <> :run_id
     ) AS already_migrated,

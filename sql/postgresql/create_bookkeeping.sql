@@ -105,14 +105,17 @@ CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_options (
     full_context BOOLEAN NOT NULL
 );
 
--- A sync's slice: the legacy messages it re-examines.
+-- A sync's slice: the legacy messages it re-examines; context_only: read by the text rules as
+-- a thread's context, not placed again.
 CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_scope (
-    message_id TEXT PRIMARY KEY
+    message_id TEXT PRIMARY KEY,
+    context_only BOOLEAN NOT NULL
 );
 
 -- The legacy messages of the run, as read in one snapshot (content included), with what the
 -- bookkeeping knew of them (prior_*: the lineage; v2_conversation_id: their messages_v2 row's)
--- and their placement: property and rule, or a quarantine reason.
+-- and their placement: property and rule, or a quarantine reason (none for a sync's
+-- context-only ones, which the text rules only read).
 CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_messages (
     message_id TEXT NOT NULL,
     legacy_conversation_id TEXT NOT NULL,
@@ -133,8 +136,13 @@ CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_messages (
     property_id TEXT,
     rule TEXT,
     reason TEXT,
-    detail TEXT
+    detail TEXT,
+    context_only BOOLEAN NOT NULL
 );
+
+-- The staged messages the run places (all but a sync's context-only ones).
+CREATE OR REPLACE VIEW v2_backfill.slice_messages AS
+SELECT * FROM v2_backfill.stage_messages AS s WHERE NOT s.context_only;
 
 CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_attribution (
     message_id TEXT PRIMARY KEY,
@@ -260,5 +268,5 @@ SELECT
         WHEN s.property_id IS NOT NULL AND o.replace THEN s.property_id
         ELSE s.prior_property_id
     END AS target_property_id
-FROM v2_backfill.stage_messages AS s
+FROM v2_backfill.slice_messages AS s
 CROSS JOIN v2_backfill.stage_options AS o;

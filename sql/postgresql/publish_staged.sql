@@ -88,7 +88,7 @@ WHERE legacy_message_id IN (
 );
 
 DELETE FROM v2_backfill.replacements
-WHERE legacy_message_id IN (SELECT s.message_id FROM v2_backfill.stage_messages AS s);
+WHERE legacy_message_id IN (SELECT s.message_id FROM v2_backfill.slice_messages AS s);
 
 INSERT INTO v2_backfill.replacements (
     legacy_message_id, legacy_conversation_id, from_property_id, to_property_id, rule, reason,

@@ -1,4 +1,5 @@
--- Stages the legacy messages that placeholder legacy_messages names (all, or a sync's slice), as
+-- Stages the legacy messages that placeholder legacy_messages names (all, or a sync's slice,
+-- each with its context_only flag), as
 -- read in one snapshot: normalised fields, the content and its MD5, what the bookkeeping knows of each
 -- (prior_*: the lineage; v2_conversation_id: its messages_v2 row's conversation) and the
 -- set-based attribution rules (conversation_property, single_property_timeline) or a
@@ -10,7 +11,8 @@ TRUNCATE v2_backfill.stage_attribution, v2_backfill.stage_messages;
 INSERT INTO v2_backfill.stage_messages (
     message_id, legacy_conversation_id, timeline_id, is_shared, conversation_active,
     sender_id, sender_type, is_read, read_at, created_at, updated_at, content, content_md5,
-    prior_property_id, prior_content_md5, v2_conversation_id, property_id, rule, reason, detail
+    prior_property_id, prior_content_md5, v2_conversation_id, property_id, rule, reason, detail,
+    context_only
 )
 WITH timeline_properties AS (
     SELECT "timelineId" AS timeline_id, COUNT(*) AS property_count, MIN(id) AS any_property_id
@@ -49,7 +51,8 @@ facts AS (
         m."createdAt" AS created_at,
         m."updatedAt" AS updated_at,
         m.content,
-        md5(m.content) AS content_md5
+        md5(m.content) AS content_md5,
+        m.context_only
     FROM {legacy_messages} AS m
     LEFT JOIN conversations AS c ON c.id = m."conversationId"
     LEFT JOIN timelines AS t ON t.id = c."timelineId"
@@ -123,7 +126,8 @@ SELECT
         WHEN 'timeline_agent_or_client_missing' THEN 'the agent or client of timeline '
             || timeline_id || ' does not exist'
         WHEN 'timeline_without_properties' THEN 'timeline ' || timeline_id || ' has no properties'
-    END
+    END,
+    context_only
 FROM judged;
 
 ANALYZE v2_backfill.stage_messages;

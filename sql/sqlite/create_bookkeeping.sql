@@ -103,14 +103,17 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_options (
     full_context INTEGER NOT NULL
 );
 
--- A sync's slice: the legacy messages it re-examines.
+-- A sync's slice: the legacy messages it re-examines; context_only: read by the text rules as
+-- a thread's context, not placed again.
 CREATE TABLE IF NOT EXISTS v2_backfill.stage_scope (
-    message_id TEXT PRIMARY KEY
+    message_id TEXT PRIMARY KEY,
+    context_only INTEGER NOT NULL
 );
 
 -- The legacy messages of the run, as read in one snapshot (content included), with what the
 -- bookkeeping knew of them (prior_*: the lineage; v2_conversation_id: their messages_v2 row's)
--- and their placement: property and rule, or a quarantine reason.
+-- and their placement: property and rule, or a quarantine reason (none for a sync's
+-- context-only ones, which the text rules only read).
 CREATE TABLE IF NOT EXISTS v2_backfill.stage_messages (
     message_id TEXT PRIMARY KEY,
     legacy_conversation_id TEXT NOT NULL,
@@ -131,8 +134,13 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_messages (
     property_id TEXT,
     rule TEXT,
     reason TEXT,
-    detail TEXT
+    detail TEXT,
+    context_only INTEGER NOT NULL
 );
+
+-- The staged messages the run places (all but a sync's context-only ones).
+CREATE VIEW IF NOT EXISTS v2_backfill.slice_messages AS
+SELECT * FROM stage_messages AS s WHERE NOT s.context_only;
 
 CREATE TABLE IF NOT EXISTS v2_backfill.stage_attribution (
     message_id TEXT PRIMARY KEY,
@@ -258,5 +266,5 @@ SELECT
         WHEN s.property_id IS NOT NULL AND o.replace THEN s.property_id
         ELSE s.prior_property_id
     END AS target_property_id
-FROM stage_messages AS s
+FROM slice_messages AS s
 CROSS JOIN stage_options AS o;

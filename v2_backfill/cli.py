@@ -35,10 +35,10 @@ from v2_backfill.rollback import format_rollback, rollback
 
 EXIT_CODES = """exit codes:
   0  success
-  1  data-quality failure: a critical check failed (backfill: nothing was published;
+  1  data-quality failure: a critical check failed (backfill, sync: nothing was published;
      validate: the published state is wrong); see the report
   2  usage or connection error (bad option, unknown URL, unreachable or read-only database,
-     another run in progress, preview not approved)
+     another run in progress, preview not approved, a sync or validate before any backfill)
   3  preflight failure: legacy tables/columns missing or V2 tables not in Prisma's shape;
      nothing was written
 """
@@ -264,11 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--cron",
         default=sync.SYNC_CRON,
+        metavar="CRON",
         help=f"the sync's schedule (default {sync.SYNC_CRON!r}: every 15 minutes)",
     )
     serve.add_argument(
         "--reconcile-cron",
         default=sync.RECONCILE_CRON,
+        metavar="CRON",
         help=f"the reconcile's schedule (default {sync.RECONCILE_CRON!r}: daily at 03:00)",
     )
     serve.add_argument(

@@ -108,10 +108,11 @@ def relations(mode: Mode, run_id: str = "") -> dict[str, str]:
     after publishing: its legacy messages as read in the run's snapshot (`legacy_messages`, so
     that the live app writing meanwhile cannot fail the audit), their lineage and quarantine,
     and every conversation holding one of them with all its messages (less the rows of legacy
-    deletions a reconciling sync removes); the quarantine share
-    (`quarantine_all`) is always the whole state's. `copied_content`: the rows whose content
-    the pipeline wrote from legacy; `native_rows`: the native rows snapshotted for the audit
-    (in mode sync, by run `run_id`).
+    deletions a reconciling sync removes), the last three read from the `audit_*` tables that
+    `slice_relations` fill when the audit starts; the quarantine share (`quarantine_all`) is
+    always the whole state's. `copied_content`: the rows whose content the pipeline wrote from
+    legacy; `native_rows`: the native rows snapshotted for the audit (in mode sync, by run
+    `run_id`).
     """
     if mode == "validate":
         written = (
@@ -131,6 +132,51 @@ def relations(mode: Mode, run_id: str = "") -> dict[str, str]:
             "copied_content": written,
             "native_rows": "v2_backfill.native_rows",
         }
+    staged = _staged_relations(mode)
+    staged_conversations = f"SELECT {CONVERSATION_COLUMNS} FROM v2_backfill.stage_conversations"
+    if mode == "sync":
+        staged |= {name: f"v2_backfill.audit_{name}" for name in SLICE_RELATIONS}
+        conversations = f"({staged_conversations})"
+        legacy = (
+            '(SELECT message_id AS id, legacy_conversation_id AS "conversationId", content '
+            "FROM v2_backfill.slice_messages)"
+        )
+        native = (
+            "(SELECT * FROM v2_backfill.native_rows WHERE run_id = '"
+            + run_id.replace("'", "''")
+            + "')"
+        )
+    else:
+        conversations = _text_enums(
+            CONVERSATION_COLUMNS, ("status",), "property_conversations",
+            " WHERE id NOT IN (SELECT id FROM v2_backfill.stage_conversations)",
+        ) + f" UNION ALL {staged_conversations})"  # fmt: skip
+        legacy = "messages"
+        native = "v2_backfill.native_rows"
+    return {
+        "legacy_messages": legacy,
+        **staged,
+        "conversations": conversations,
+        "written_messages": "v2_backfill.stage_v2_messages",
+        "written_conversations": "v2_backfill.stage_conversations",
+        "copied_content": "(SELECT * FROM v2_backfill.stage_v2_messages WHERE content_changed)",
+        "native_rows": native,
+    }
+
+
+SLICE_RELATIONS = ("lineage", "quarantine", "messages")
+"""The relations a sync's audit reads from its materialized slice (tables `audit_<name>`)."""
+
+
+def slice_relations() -> dict[str, str]:
+    """The live definitions of a sync's `SLICE_RELATIONS`, to materialize them from."""
+    staged = _staged_relations("sync")
+    return {name: staged[name] for name in SLICE_RELATIONS}
+
+
+def _staged_relations(mode: Mode) -> dict[str, str]:
+    """lineage, quarantine, quarantine_all and messages as they would be after publishing the
+    staged result (mode `sync`: the slice's only)."""
     in_slice = f" AND legacy_message_id IN {_SLICE}" if mode == "sync" else ""
     lineage = (
         "(SELECT legacy_message_id, legacy_conversation_id, conversation_id, property_id, rule "
@@ -146,43 +192,20 @@ def relations(mode: Mode, run_id: str = "") -> dict[str, str]:
         "SELECT legacy_message_id, legacy_conversation_id, reason, detail "
         "FROM v2_backfill.stage_quarantine)"
     )
-    staged_conversations = f"SELECT {CONVERSATION_COLUMNS} FROM v2_backfill.stage_conversations"
     if mode == "sync":
         messages_where = (
             ' WHERE "conversationId" IN (SELECT id FROM v2_backfill.stage_conversations)'
             f" AND id NOT IN {_STAGED} AND id NOT IN {_REMOVED}"
         )
-        conversations = f"({staged_conversations})"
-        legacy = (
-            '(SELECT message_id AS id, legacy_conversation_id AS "conversationId", content '
-            "FROM v2_backfill.slice_messages)"
-        )
-        native = (
-            "(SELECT * FROM v2_backfill.native_rows WHERE run_id = '"
-            + run_id.replace("'", "''")
-            + "')"
-        )
     else:
         messages_where = f" WHERE id NOT IN {_STAGED}"
-        conversations = _text_enums(
-            CONVERSATION_COLUMNS, ("status",), "property_conversations",
-            " WHERE id NOT IN (SELECT id FROM v2_backfill.stage_conversations)",
-        ) + f" UNION ALL {staged_conversations})"  # fmt: skip
-        legacy = "messages"
-        native = "v2_backfill.native_rows"
     return {
-        "legacy_messages": legacy,
         "lineage": lineage,
         "quarantine": quarantine.format(in_slice=in_slice),
         "quarantine_all": quarantine.format(in_slice=""),
         "messages": _text_enums(MESSAGE_COLUMNS, ("senderType", "type"), "messages_v2",
                                 messages_where)
         + f" UNION ALL SELECT {MESSAGE_COLUMNS} FROM v2_backfill.stage_v2_messages)",
-        "conversations": conversations,
-        "written_messages": "v2_backfill.stage_v2_messages",
-        "written_conversations": "v2_backfill.stage_conversations",
-        "copied_content": "(SELECT * FROM v2_backfill.stage_v2_messages WHERE content_changed)",
-        "native_rows": native,
     }  # fmt: skip
 
 

@@ -113,6 +113,46 @@ def test_corrupted_staging_fails_the_gate_and_publishes_nothing(
     assert json.loads(summary)["checks_failed"] == report["gate"]["failed"]
 
 
+SYNC_CORRUPTIONS = {
+    "a new message dropped": (
+        "stage_v2_messages", "INSERT", "NEW.action = 'insert'",
+        "DELETE FROM {s}stage_v2_messages WHERE id = NEW.id",
+        {"every_legacy_message_placed_once", "per_legacy_conversation"},
+    ),
+    "a count off by one": (
+        "stage_conversations", "UPDATE", "NEW.\"propertyId\" = '{cecil}'",
+        'UPDATE {s}stage_conversations SET "unreadAgentCount" = NEW."unreadAgentCount" + 1 '
+        "WHERE id = NEW.id",
+        {"unread_counts_match_messages"},
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("corruption", SYNC_CORRUPTIONS)
+def test_corrupted_sync_slice_fails_the_gate_and_publishes_nothing(
+    app, run_backfill, run_sync, tmp_path, corruption
+):
+    """The sync's audit reads its materialized slice: a corruption of the staged slice fails
+    it, and nothing of the sync is published."""
+    from tests.test_sync import T1, rollout
+
+    ids = rollout(app)
+    run_backfill(app.url)
+    app.message(ids["own"], ids["client"], "see you at 5", sender_type="client", created=T1)
+    before = {table: app.table_dump(table) for table in V2}
+    lineage = app.rows("SELECT * FROM v2_backfill.lineage ORDER BY legacy_message_id")
+    table, event, when, statement, expected = SYNC_CORRUPTIONS[corruption]
+    install_trigger(app, table, event, when.format(cecil=ids["cecil"]), statement)
+
+    with pytest.raises(DataQualityError):
+        run_sync(app.url, report_dir=str(tmp_path / "sync-report"))
+
+    assert {table: app.table_dump(table) for table in V2} == before
+    assert app.rows("SELECT * FROM v2_backfill.lineage ORDER BY legacy_message_id") == lineage
+    report = json.loads((tmp_path / "sync-report" / "summary.json").read_text())
+    assert set(report["gate"]["failed"]) == expected
+
+
 def test_clean_run_passes_publishes_and_reports(app, prefect_server, tmp_path):
     from flows.backfill import backfill
 

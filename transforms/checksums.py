@@ -67,16 +67,21 @@ def tables_checksum_sql(dialect: str, tables: dict[str, Sequence[str]]) -> str:
     )
 
 
-def native_rows_sql(dialect: str, table: str, pipeline_ids: str, where: str | None = None) -> str:
+def native_rows_sql(
+    dialect: str, table: str, pipeline_ids: tuple[str, str], where: str | None = None
+) -> str:
     """SELECT table_name, row_id, row_hash of the rows of a V2 table the pipeline did not write.
 
-    `pipeline_ids` is a subquery of the ids the pipeline wrote to that table; `where`, a
+    `pipeline_ids` names the (table, id column) listing the ids the pipeline wrote to that
+    table (an anti-join, so a slice probes the key instead of hashing every id); `where`, a
     condition on the rows (alias `t`), keeps only some.
     """
     columns = NATIVE_COLUMNS[table]
     keep = f" AND {where}" if where else ""
+    ids_table, id_column = pipeline_ids
     return (
         f"SELECT '{table}' AS table_name, t.id AS row_id, "
         f"{row_md5_sql(dialect, 't', columns)} AS row_hash "
-        f"FROM {quote_identifier(table)} AS t WHERE t.id NOT IN ({pipeline_ids}){keep}"
+        f"FROM {quote_identifier(table)} AS t WHERE NOT EXISTS (SELECT 1 FROM {ids_table} AS p "
+        f"WHERE p.{quote_identifier(id_column)} = t.id){keep}"
     )

@@ -327,7 +327,8 @@ def write_result(db: Database) -> int:
 def publish(db: Database, run_id: str) -> None:
     """Publish the audited staging into the V2 tables and the bookkeeping (lineage, quarantine,
     replacement findings, watermarks) in one transaction; every conversation of the run is
-    recounted from its live messages before the commit."""
+    recounted from its live messages before the commit. After a publish of every legacy
+    message, PostgreSQL's planner statistics of the written tables are refreshed."""
     params = {"run_id": run_id, "now": db.from_ms(utc_now_ms())}
     with db.begin() as conn:
         unplaced = conn.execute(
@@ -343,6 +344,11 @@ def publish(db: Database, run_id: str) -> None:
         db.run(conn, "recount_conversations", params)
         _reconcile(db.query(conn, "reconcile_staged")[0])
         failpoint("publish-uncommitted")
+        whole = conn.execute(sa.text("SELECT full_context FROM v2_backfill.stage_options"))
+        refresh = db.dialect == "postgresql" and bool(whole.scalar_one_or_none())
+    if refresh:  # SQLite's planner keeps no statistics unless asked (no sqlite_stat1 in the app)
+        with db.begin() as conn:
+            db.run(conn, "refresh_statistics")
 
 
 def _reconcile(counts: sa.Row) -> None:

@@ -112,10 +112,8 @@ def _record_legacy_checksums(db: Database, table: str, run_id: str | None = None
 
 
 _PIPELINE_IDS = {
-    "messages_v2": f"SELECT legacy_message_id FROM {BOOKKEEPING_SCHEMA}.lineage",
-    "property_conversations": (
-        f"SELECT conversation_id FROM {BOOKKEEPING_SCHEMA}.created_conversations"
-    ),
+    "messages_v2": (f"{BOOKKEEPING_SCHEMA}.lineage", "legacy_message_id"),
+    "property_conversations": (f"{BOOKKEEPING_SCHEMA}.created_conversations", "conversation_id"),
 }
 _STAGED_CONVERSATIONS = f"(SELECT id FROM {BOOKKEEPING_SCHEMA}.stage_conversations)"
 _SLICE_ROWS = {
@@ -163,6 +161,12 @@ def latest_snapshot_run(db: Database) -> str | None:
         ).scalar_one_or_none()
 
 
+def materialize_slice(db: Database) -> None:
+    """Fill the `audit_*` tables a sync's checks read with its slice, in one transaction."""
+    with db.begin() as conn:
+        db.run(conn, "audit_slice", fills=expectations.slice_relations())
+
+
 # -- the checkpoint ----------------------------------------------------------------------------
 def audit(
     db: Database,
@@ -173,9 +177,12 @@ def audit(
     docs_dir: Path | None = None,
 ) -> GateResult:
     """Run every suite that applies to `mode` through one GX checkpoint on the database (in
-    mode `run`, after measuring the legacy tables again for `legacy_tables_unchanged`)."""
+    mode `run`, after measuring the legacy tables again for `legacy_tables_unchanged`; in mode
+    `sync`, after materializing the slice)."""
     if mode == "run":
         measure_legacy(db)
+    if mode == "sync":
+        materialize_slice(db)
     params = {
         "run_id": "'" + run_id.replace("'", "''") + "'",
         "native_message_hash": row_md5_sql(db.dialect, "t", NATIVE_COLUMNS["messages_v2"]),

@@ -255,6 +255,38 @@ CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_deletions (
     removed BOOLEAN NOT NULL
 );
 
+-- The slice a sync's audit reads, materialized once when the audit starts (every check then
+-- reads one snapshot, and the slice's joins run once): the lineage and quarantine of the
+-- slice's legacy messages, and every message of the staged conversations, as they would be
+-- after publishing. No keys: a duplicate is what some checks look for.
+CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.audit_lineage (
+    legacy_message_id TEXT,
+    legacy_conversation_id TEXT,
+    conversation_id TEXT,
+    property_id TEXT,
+    rule TEXT
+);
+
+CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.audit_quarantine (
+    legacy_message_id TEXT,
+    legacy_conversation_id TEXT,
+    reason TEXT,
+    detail TEXT
+);
+
+CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.audit_messages (
+    id TEXT,
+    "conversationId" TEXT,
+    "senderId" TEXT,
+    "senderType" TEXT,
+    content TEXT,
+    type TEXT,
+    "isRead" BOOLEAN,
+    "readAt" TIMESTAMP(3),
+    "createdAt" TIMESTAMP(3),
+    "updatedAt" TIMESTAMP(3)
+);
+
 -- Each staged message's outcome: the property whose conversation it will be in (NULL: in
 -- quarantine). A migrated message stays where it is unless the rules now name another
 -- property and the run may replace; one whose messages_v2 row is gone is quarantined.
@@ -265,8 +297,8 @@ SELECT
     CASE
         WHEN s.prior_property_id IS NULL THEN s.property_id
         WHEN s.v2_conversation_id IS NULL THEN NULL
-        WHEN s.property_id IS NOT NULL AND o.replace THEN s.property_id
+        WHEN s.property_id IS NOT NULL
+            AND (SELECT o.replace FROM v2_backfill.stage_options AS o) THEN s.property_id
         ELSE s.prior_property_id
     END AS target_property_id
-FROM v2_backfill.slice_messages AS s
-CROSS JOIN v2_backfill.stage_options AS o;
+FROM v2_backfill.slice_messages AS s;

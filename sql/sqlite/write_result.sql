@@ -37,9 +37,15 @@ SELECT
     pc."unreadAgentCount", pc."unreadClientCount", pc."lastMessageAt", pc."createdAt",
     pc."updatedAt", 0
 FROM property_conversations AS pc
-WHERE pc.id IN (SELECT o.v2_conversation_id FROM v2_backfill.outcomes AS o WHERE o.migrated)
-    OR pc."propertyId" IN (SELECT o.target_property_id FROM v2_backfill.outcomes AS o)
-    OR pc.id IN (SELECT d.conversation_id FROM v2_backfill.stage_deletions AS d WHERE d.removed);
+WHERE pc.id IN (
+    SELECT o.v2_conversation_id FROM v2_backfill.outcomes AS o WHERE o.migrated
+    UNION
+    SELECT d.conversation_id FROM v2_backfill.stage_deletions AS d WHERE d.removed
+    UNION
+    SELECT target.id
+    FROM property_conversations AS target
+    JOIN v2_backfill.outcomes AS o ON o.target_property_id = target."propertyId"
+);
 
 INSERT INTO v2_backfill.stage_conversations (
     id, "propertyId", "timelineId", "agentId", "clientId", status,

@@ -140,6 +140,7 @@ def _backfill(db: Database, config: BackfillConfig) -> dict[str, float]:
     if not result[0].passed:
         raise SystemExit(f"the gate failed: {result[0].failed}")
     timings["publish"] = _timed(lambda: steps.publish(db, run_id))
+    timings["clear staging"] = _timed(lambda: steps.clear_staging(db))
     return timings
 
 

@@ -16,6 +16,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NONE
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from expectations import Mode
 from flows import gate
 from v2_backfill import backfill as steps
 from v2_backfill import gate as gate_steps
@@ -92,9 +93,10 @@ def snapshot_legacy(db: Database, run_id: str) -> None:
 
 
 @task(name="snapshot-native", cache_policy=NONE)
-def snapshot_native(db: Database, run_id: str) -> None:
-    """Record the native V2 rows, to prove the state to publish keeps them unchanged."""
-    gate_steps.snapshot_native(db, run_id)
+def snapshot_native(db: Database, run_id: str, slice_only: bool) -> None:
+    """Record the native V2 rows (with `slice_only`, those of the staged conversations), to
+    prove the state to publish keeps them unchanged."""
+    gate_steps.snapshot_native(db, run_id, slice_only=slice_only)
 
 
 @task(name="write-result", cache_policy=NONE)
@@ -109,6 +111,36 @@ def write_result(db: Database) -> int:
 def publish(db: Database, run_id: str) -> None:
     """Publish the audited staging into the V2 tables in one transaction."""
     steps.publish(db, run_id)
+
+
+@task(name="clear-staging", cache_policy=NONE)
+def clear_staging(db: Database) -> None:
+    """Empty the published backfill's per-message staging."""
+    steps.clear_staging(db)
+
+
+def write_audit_publish(
+    db: Database,
+    config: BackfillConfig,
+    run_id: str,
+    mode: Mode,
+    report_dir: Path,
+    timer: steps.StepTimer,
+) -> tuple[gate_steps.GateResult, dict[str, Any]]:
+    """What follows the staging of a backfill (mode `run`) or a sync (mode `sync`): the text
+    rules, the write into staging, the audit, and the publish if the gate passes. Returns the
+    gate's result and the report's facts."""
+    with timer.step("attribute"):
+        attribute_shared_messages(db, config)
+    with timer.step("write"):
+        write_result(db)
+        snapshot_native(db, run_id, slice_only=mode == "sync")
+    with timer.step("audit"):
+        result, facts = gate.audit(db, mode, run_id, config.tolerances, report_dir)
+    if result.passed:
+        with timer.step("publish"):
+            publish(db, run_id)
+    return result, facts
 
 
 def run_backfill(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any]:
@@ -166,17 +198,11 @@ def _locked_run(
             snapshot_legacy(db, run_id)
         with timer.step("stage"):
             stage_messages(db, config)
-        with timer.step("attribute"):
-            attribute_shared_messages(db, config)
-        with timer.step("write"):
-            write_result(db)
-            snapshot_native(db, run_id)
-        with timer.step("audit"):
-            result, facts = gate.audit(db, "run", run_id, config.tolerances, report_dir)
+        result, facts = write_audit_publish(db, config, run_id, "run", report_dir, timer)
         if result.passed:
-            with timer.step("publish"):
-                publish(db, run_id)
             summary = steps.summarize(db, summary)
+            with timer.step("clear staging"):
+                clear_staging(db)
     except Exception as exc:
         steps.finish_run(db, run_id, "failed", {"error": str(exc), **summary.to_dict()})
         raise

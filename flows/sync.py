@@ -16,9 +16,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
 from flows import gate
-from flows.backfill import attribute_shared_messages, preflight, publish, write_result
+from flows.backfill import preflight, write_audit_publish
 from v2_backfill import backfill as steps
-from v2_backfill import gate as gate_steps
 from v2_backfill import sync
 from v2_backfill.config import BackfillConfig
 from v2_backfill.database import Database, open_database
@@ -32,12 +31,6 @@ def stage_changes(db: Database, config: BackfillConfig, scope: steps.Scope) -> i
     staged = steps.stage_messages(db, config, scope)
     get_run_logger().info("staged %d legacy messages", staged)
     return staged
-
-
-@task(name="snapshot-native-slice", cache_policy=NONE)
-def snapshot_native(db: Database, run_id: str) -> None:
-    """Record the native V2 rows of the slice's conversations, for the audit."""
-    gate_steps.snapshot_native(db, run_id, slice_only=True)
 
 
 @flow(name="incremental_sync")
@@ -106,16 +99,8 @@ def _locked_sync(
     try:
         with timer.step("stage"):
             stage_changes(db, config, options.scope(cursors))
-        with timer.step("attribute"):
-            attribute_shared_messages(db, config)
-        with timer.step("write"):
-            write_result(db)
-            snapshot_native(db, run_id)
-        with timer.step("audit"):
-            result, facts = gate.audit(db, "sync", run_id, config.tolerances, report_dir)
+        result, facts = write_audit_publish(db, config, run_id, "sync", report_dir, timer)
         if result.passed:
-            with timer.step("publish"):
-                publish(db, run_id)
             summary = sync.summarize(db, summary, options, cursors)
     except Exception as exc:
         steps.finish_run(db, run_id, "failed", {"error": str(exc), **summary.to_dict()})

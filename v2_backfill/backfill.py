@@ -351,6 +351,13 @@ def publish(db: Database, run_id: str) -> None:
             db.run(conn, "refresh_statistics")
 
 
+def clear_staging(db: Database) -> None:
+    """Empty the per-message staging of a backfill that has published and been summarized
+    (a failed run keeps its staging, for inspection, until the next run rebuilds it)."""
+    with db.begin() as conn:
+        db.run(conn, "clear_staging")
+
+
 def _reconcile(counts: sa.Row) -> None:
     """Refuse to commit unless every staged message is in exactly one place."""
     problems = []

@@ -149,18 +149,6 @@ def snapshot_native(db: Database, run_id: str, *, slice_only: bool = False) -> N
         )
 
 
-def latest_snapshot_run(db: Database) -> str | None:
-    """The run id of the newest legacy snapshot, if any."""
-    with db.connect() as conn:
-        return conn.execute(
-            sa.text(
-                f"SELECT r.run_id FROM {BOOKKEEPING_SCHEMA}.runs AS r "
-                f"WHERE EXISTS (SELECT 1 FROM {BOOKKEEPING_SCHEMA}.snapshots AS s "
-                "WHERE s.run_id = r.run_id) ORDER BY r.started_at DESC, r.run_id DESC LIMIT 1"
-            )
-        ).scalar_one_or_none()
-
-
 def materialize_slice(db: Database) -> None:
     """Fill the `audit_*` tables a sync's checks read with its slice, in one transaction."""
     with db.begin() as conn:

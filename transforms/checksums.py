@@ -2,7 +2,8 @@
 
 A table checksum is the row count plus an order-independent sum of a 32-bit hash of every row
 (all columns, typed: on SQLite the INTEGER 5 and the TEXT '5' hash differently). A row hash
-is the MD5 of chosen columns. PostgreSQL computes both with md5() over a ROW(...) value;
+is the MD5 of chosen columns. PostgreSQL hashes the text of a ROW(...) value (the row hash
+with md5(), the 32-bit one with hashtext(), which costs half as much over a large table);
 SQLite uses the functions `v2_row_hash32` and `v2_row_md5` that the adapter registers.
 """
 
@@ -45,8 +46,7 @@ def row_md5_sql(dialect: str, alias: str, columns: Sequence[str]) -> str:
 
 def _row_hash32_sql(dialect: str, alias: str, columns: Sequence[str]) -> str:
     if dialect == "postgresql":
-        md5 = row_md5_sql(dialect, alias, columns)
-        return f"CAST(CAST(('x' || substr({md5}, 1, 8)) AS BIT(32)) AS BIGINT)"
+        return f"hashtext(CAST(ROW({_columns(alias, columns)}) AS TEXT))"
     return f"{SQLITE_ROW_HASH32}({_columns(alias, columns)})"
 
 

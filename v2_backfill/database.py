@@ -325,6 +325,10 @@ def _sqlite_creator(
             assert sidecar is not None
             where = ":memory:" if dry_run and not sidecar.exists() else str(sidecar)
             raw.execute(f"ATTACH DATABASE ? AS {BOOKKEEPING_SCHEMA}", (where,))
+            # Debian's SQLite zeroes every freed page (SECURE_DELETE), which made emptying a
+            # million staged rows rewrite and journal all their pages; FAST zeroes only what
+            # costs no extra I/O. The sidecar holds copies of rows the app's file holds anyway.
+            raw.execute(f"PRAGMA {BOOKKEEPING_SCHEMA}.secure_delete = FAST")
         return raw
 
     return creator

@@ -8,7 +8,8 @@
 -- findings of the run's messages, the property and conversation facts the run saw (all of
 -- them, or the changed ones) and the watermarks (never moved backwards). Every
 -- conversation of the run is recounted from its live messages last (recount_conversations).
--- Binds :run_id.
+-- The deletions probe a key per row they might delete (EXISTS): an IN list would first index
+-- every id of the run. Binds :run_id.
 INSERT INTO property_conversations (
     id, "propertyId", "timelineId", "agentId", "clientId", status,
     "unreadAgentCount", "unreadClientCount", "lastMessageAt", "createdAt", "updatedAt"
@@ -86,12 +87,16 @@ WHERE quarantine.reason IS NOT excluded.reason
     OR quarantine.detail IS NOT excluded.detail;
 
 DELETE FROM v2_backfill.quarantine
-WHERE legacy_message_id IN (
-    SELECT l.legacy_message_id FROM v2_backfill.lineage AS l WHERE l.run_id = :run_id
+WHERE EXISTS (
+    SELECT 1 FROM v2_backfill.lineage AS l
+    WHERE l.legacy_message_id = quarantine.legacy_message_id AND l.run_id = :run_id
 );
 
 DELETE FROM v2_backfill.replacements
-WHERE legacy_message_id IN (SELECT s.message_id FROM v2_backfill.slice_messages AS s);
+WHERE EXISTS (
+    SELECT 1 FROM v2_backfill.slice_messages AS s
+    WHERE s.message_id = replacements.legacy_message_id
+);
 
 INSERT INTO v2_backfill.replacements (
     legacy_message_id, legacy_conversation_id, from_property_id, to_property_id, rule, reason,

@@ -345,17 +345,31 @@ def publish(db: Database, run_id: str) -> None:
         _reconcile(db.query(conn, "reconcile_staged")[0])
         failpoint("publish-uncommitted")
         whole = conn.execute(sa.text("SELECT full_context FROM v2_backfill.stage_options"))
-        refresh = db.dialect == "postgresql" and bool(whole.scalar_one_or_none())
-    if refresh:  # SQLite's planner keeps no statistics unless asked (no sqlite_stat1 in the app)
+        refresh = bool(whole.scalar_one_or_none())
+    if refresh:  # so the next sync's slice queries probe indexes instead of hashing tables
         with db.begin() as conn:
-            db.run(conn, "refresh_statistics")
+            db.refresh_statistics(conn, PUBLISHED_TABLES)
+
+
+PUBLISHED_TABLES = (
+    "messages_v2", "property_conversations", "v2_backfill.lineage", "v2_backfill.quarantine",
+)  # fmt: skip
+"""The tables a publish of every legacy message bulk-writes (the app's, then the store's)."""
+
+PER_MESSAGE_STAGING = (
+    "stage_scope", "stage_messages", "stage_attribution", "stage_conversations",
+    "stage_v2_messages", "stage_quarantine",
+)  # fmt: skip
+"""The staging tables holding a row per legacy message of the run (as read, the text rules'
+results, the V2 rows and quarantine to publish)."""
 
 
 def clear_staging(db: Database) -> None:
-    """Empty the per-message staging of a backfill that has published and been summarized
+    """Empty the per-message staging of a backfill that has published and been summarized,
+    so that it does not linger in the store and the next sync does not pay for clearing it
     (a failed run keeps its staging, for inspection, until the next run rebuilds it)."""
     with db.begin() as conn:
-        db.run(conn, "clear_staging")
+        db.empty(conn, PER_MESSAGE_STAGING)
 
 
 def _reconcile(counts: sa.Row) -> None:

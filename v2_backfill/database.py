@@ -140,6 +140,16 @@ class Database:
         """Load rows into a bookkeeping table `v2_backfill.<table>`; return how many."""
         raise NotImplementedError
 
+    def empty(self, conn: Connection, tables: Sequence[str]) -> None:
+        """Delete every row of the bookkeeping tables `v2_backfill.<table>`."""
+        for table in tables:
+            conn.execute(sa.text(f"DELETE FROM {BOOKKEEPING_SCHEMA}.{table}"))
+
+    def refresh_statistics(self, conn: Connection, tables: Sequence[str]) -> None:
+        """Refresh the planner's statistics of tables just bulk-written (schema-qualified
+        names, or the app's). SQLite's planner keeps none unless asked, and the app's file has
+        no sqlite_stat1, so this does nothing there."""
+
     def to_ms(self, value: Any) -> int:
         """Epoch milliseconds (UTC) of a timestamp as this dialect returns it."""
         raise NotImplementedError
@@ -272,6 +282,14 @@ class PostgresDatabase(Database):
                 f"cannot write {self.target.describe()}: {why}",
                 hint="connect as the app's migration user, on the primary server",
             )
+
+    def empty(self, conn: Connection, tables: Sequence[str]) -> None:
+        names = ", ".join(f"{BOOKKEEPING_SCHEMA}.{table}" for table in tables)
+        conn.execute(sa.text(f"TRUNCATE {names}"))
+
+    def refresh_statistics(self, conn: Connection, tables: Sequence[str]) -> None:
+        for table in tables:
+            conn.execute(sa.text(f"ANALYZE {table}"))
 
     def to_ms(self, value: datetime) -> int:
         delta = value.replace(tzinfo=None) - _EPOCH

@@ -149,10 +149,17 @@ def snapshot_native(db: Database, run_id: str, *, slice_only: bool = False) -> N
         )
 
 
+AUDIT_TABLES = tuple(f"audit_{name}" for name in expectations.SLICE_RELATIONS)
+"""The bookkeeping tables holding a sync's materialized slice."""
+
+
 def materialize_slice(db: Database) -> None:
-    """Fill the `audit_*` tables a sync's checks read with its slice, in one transaction."""
+    """Fill the `audit_*` tables a sync's checks read with its slice, in one transaction
+    (emptied first; their planner statistics refreshed after)."""
     with db.begin() as conn:
+        db.empty(conn, AUDIT_TABLES)
         db.run(conn, "audit_slice", fills=expectations.slice_relations())
+        db.refresh_statistics(conn, [f"{BOOKKEEPING_SCHEMA}.{table}" for table in AUDIT_TABLES])
 
 
 # -- the checkpoint ----------------------------------------------------------------------------

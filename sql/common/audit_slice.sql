@@ -1,13 +1,7 @@
--- Materializes the slice a sync's audit reads (tables v2_backfill.audit_*), from the staged
--- result and the live V2 tables as they would be after publishing. Placeholders {lineage},
--- {quarantine} and {messages}: the slice's relations (expectations.slice_relations). Binds
--- nothing.
-DELETE FROM v2_backfill.audit_lineage;
-
-DELETE FROM v2_backfill.audit_quarantine;
-
-DELETE FROM v2_backfill.audit_messages;
-
+-- Materializes the slice a sync's audit reads into the emptied tables v2_backfill.audit_*,
+-- from the staged result and the live V2 tables as they would be after publishing.
+-- Placeholders {lineage}, {quarantine} and {messages}: the slice's relations
+-- (expectations.slice_relations). Binds nothing.
 INSERT INTO v2_backfill.audit_lineage (
     legacy_message_id, legacy_conversation_id, conversation_id, property_id, rule
 )

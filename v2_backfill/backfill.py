@@ -200,6 +200,7 @@ def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = N
     all in one snapshot of the legacy tables. Returns how many messages were staged."""
     scope = scope or Scope()
     with db.begin(snapshot=True) as conn:
+        db.empty(conn, STAGE_STAGING)
         if scope.since is None:
             db.run(conn, "scope_all", {"replace": config.replace})
             source = _ALL
@@ -318,6 +319,7 @@ def write_result(db: Database) -> int:
     """Write the run's result into staging (conversations, V2 messages, quarantine, counts);
     return how many messages it would copy. The app's tables are not touched."""
     with db.begin() as conn:
+        db.empty(conn, RESULT_STAGING)
         db.run(conn, "write_result", {"now": db.from_ms(utc_now_ms())})
         return conn.execute(
             sa.text("SELECT COUNT(*) FROM v2_backfill.stage_v2_messages WHERE action = 'insert'")
@@ -355,6 +357,18 @@ PUBLISHED_TABLES = (
     "messages_v2", "property_conversations", "v2_backfill.lineage", "v2_backfill.quarantine",
 )  # fmt: skip
 """The tables a publish of every legacy message bulk-writes (the app's, then the store's)."""
+
+STAGE_STAGING = (
+    "stage_options", "stage_scope", "stage_context", "stage_deletions", "stage_attribution",
+    "stage_messages", "stage_watermarks",
+)  # fmt: skip
+"""The staging tables `stage_messages` rebuilds in its snapshot: the run's scope and options,
+the facts and deletions it found, the messages as read, the text rules' results, cursors."""
+
+RESULT_STAGING = (
+    "stage_conversations", "stage_v2_messages", "stage_quarantine", "stage_replacements",
+)  # fmt: skip
+"""The staging tables `write_result` rebuilds: the result to audit and publish."""
 
 PER_MESSAGE_STAGING = (
     "stage_scope", "stage_messages", "stage_attribution", "stage_conversations",

@@ -2,14 +2,7 @@
 -- its options, and every legacy property's and conversation's facts as the rules read them
 -- (stored when the run publishes, for later syncs to compare with). Run in the staging
 -- snapshot. Binds :replace (whether migrated messages may move).
-DELETE FROM v2_backfill.stage_options;
-
-DELETE FROM v2_backfill.stage_scope;
-
-DELETE FROM v2_backfill.stage_context;
-
-DELETE FROM v2_backfill.stage_deletions;
-
+-- Writes into staging the caller has emptied (v2_backfill.backfill.STAGE_STAGING).
 INSERT INTO v2_backfill.stage_options (replace, full_context) VALUES (:replace, TRUE);
 
 INSERT INTO v2_backfill.stage_context (

@@ -11,14 +11,7 @@
 -- change as their context only (context_only: read by the text rules, not placed again). The
 -- changed facts go to stage_context, for publish to store. Run in the staging snapshot. Binds
 -- the cursors, :window_ms and :replace.
-DELETE FROM v2_backfill.stage_options;
-
-DELETE FROM v2_backfill.stage_scope;
-
-DELETE FROM v2_backfill.stage_context;
-
-DELETE FROM v2_backfill.stage_deletions;
-
+-- Writes into staging the caller has emptied (v2_backfill.backfill.STAGE_STAGING).
 INSERT INTO v2_backfill.stage_options (replace, full_context) VALUES (:replace, FALSE);
 
 INSERT INTO v2_backfill.stage_context (

@@ -6,8 +6,7 @@
 -- quarantine reason; shared messages of multi-property timelines stay pending (property_id,
 -- rule and reason NULL) for the text rules. Binds nothing. Reads legacy tables only; analyses
 -- the fresh staging table at the end.
-TRUNCATE v2_backfill.stage_attribution, v2_backfill.stage_messages;
-
+-- Writes into staging the caller has emptied (v2_backfill.backfill.STAGE_STAGING).
 INSERT INTO v2_backfill.stage_messages (
     message_id, legacy_conversation_id, timeline_id, is_shared, conversation_active,
     sender_id, sender_type, is_read, read_at, created_at, updated_at, content, content_md5,

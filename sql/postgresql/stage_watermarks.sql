@@ -1,8 +1,7 @@
 -- Records, in the staging snapshot, the cursor of the newest row of each legacy table a sync
 -- reads changes from: (updatedAt, id) of the row updated last, ties broken by the greatest id
 -- in byte order. Binds nothing.
-TRUNCATE v2_backfill.stage_watermarks;
-
+-- Writes into staging the caller has emptied (v2_backfill.backfill.STAGE_STAGING).
 INSERT INTO v2_backfill.stage_watermarks (table_name, updated_at, row_id)
 SELECT * FROM (
     SELECT 'messages', m."updatedAt", m.id FROM messages AS m

@@ -10,9 +10,7 @@
 -- a read message stays read with its earliest readAt, a legacy content edit, a move); the
 -- quarantine rows that are new or changed; and each staged conversation's unread counts and
 -- lastMessageAt over the messages it will hold. Binds :now (timestamp).
-TRUNCATE v2_backfill.stage_conversations, v2_backfill.stage_v2_messages,
-    v2_backfill.stage_quarantine, v2_backfill.stage_replacements;
-
+-- Writes into staging the caller has emptied (v2_backfill.backfill.RESULT_STAGING).
 INSERT INTO v2_backfill.stage_replacements (
     legacy_message_id, legacy_conversation_id, from_property_id, from_conversation_id,
     to_property_id, rule, reason, detail, applied

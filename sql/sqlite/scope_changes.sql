@@ -12,14 +12,7 @@
 -- changed facts go to stage_context, for publish to store. Run in the staging snapshot. Binds
 -- the cursors (epoch ms), :window_ms and :replace. DateTime cells written by hand as TEXT count
 -- by their instant.
-DELETE FROM v2_backfill.stage_options;
-
-DELETE FROM v2_backfill.stage_scope;
-
-DELETE FROM v2_backfill.stage_context;
-
-DELETE FROM v2_backfill.stage_deletions;
-
+-- Writes into staging the caller has emptied (v2_backfill.backfill.STAGE_STAGING).
 INSERT INTO v2_backfill.stage_options (replace, full_context) VALUES (:replace, FALSE);
 
 INSERT INTO v2_backfill.stage_context (

@@ -8,10 +8,7 @@
 -- 'YYYY-MM-DD HH:MM:SS' cells included). The judged rows are materialized once: inlined, SQLite
 -- would evaluate the reason's expression again for every column that reads it. Binds nothing.
 -- Reads legacy tables only.
-DELETE FROM v2_backfill.stage_attribution;
-
-DELETE FROM v2_backfill.stage_messages;
-
+-- Writes into staging the caller has emptied (v2_backfill.backfill.STAGE_STAGING).
 INSERT INTO v2_backfill.stage_messages (
     message_id, legacy_conversation_id, timeline_id, is_shared, conversation_active,
     sender_id, sender_type, is_read, read_at, created_at, updated_at, content, content_md5,

@@ -11,14 +11,7 @@
 -- content edit, a move); the quarantine rows that are new or changed; and each staged
 -- conversation's unread counts and lastMessageAt over the messages it will hold (DateTime
 -- cells written by hand as TEXT are compared by their instant). Binds :now (epoch ms).
-DELETE FROM v2_backfill.stage_conversations;
-
-DELETE FROM v2_backfill.stage_v2_messages;
-
-DELETE FROM v2_backfill.stage_quarantine;
-
-DELETE FROM v2_backfill.stage_replacements;
-
+-- Writes into staging the caller has emptied (v2_backfill.backfill.RESULT_STAGING).
 INSERT INTO v2_backfill.stage_replacements (
     legacy_message_id, legacy_conversation_id, from_property_id, from_conversation_id,
     to_property_id, rule, reason, detail, applied

@@ -24,7 +24,9 @@ import sqlalchemy as sa  # noqa: E402
 from tests.factory import AppDatabase  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURE_DB = ROOT.parent / "shared" / "fixtures" / "property-sync-dev.db"
+FIXTURE_DB = ROOT / "tests" / "data" / "property-sync-dev.db"
+"""A copy of `../shared/fixtures/property-sync-dev.db` kept in the repository, so that a clone
+passes its tests without `../shared` beside it."""
 PG_ADMIN_URL = os.environ.get(
     "V2B_TEST_PG_ADMIN_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
 )

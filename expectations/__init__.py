@@ -100,47 +100,36 @@ _SLICE = "(SELECT message_id FROM v2_backfill.slice_messages)"
 _REMOVED = "(SELECT legacy_message_id FROM v2_backfill.stage_deletions WHERE removed)"
 
 
-def relations(mode: Mode, run_id: str = "") -> dict[str, str]:
+def relations(mode: Mode, run_id: str = "", recent: str = "1 = 0") -> dict[str, str]:
     """The relations check queries name, as SQL for the FROM clause.
 
-    Mode `validate`: the published state. Mode `run` (a backfill): the whole state as it would
-    be after publishing the staged result. Mode `sync`: the slice a sync staged, as it would be
-    after publishing: its legacy messages as read in the run's snapshot (`legacy_messages`, so
-    that the live app writing meanwhile cannot fail the audit), their lineage and quarantine,
-    and every conversation holding one of them with all its messages (less the rows of legacy
-    deletions a reconciling sync removes), the last three read from the `audit_*` tables that
-    `slice_relations` fill when the audit starts; the quarantine share (`quarantine_all`) is
-    always the whole state's. `copied_content`: the rows whose content the pipeline wrote from
-    legacy; `native_rows`: the native rows snapshotted for the audit (in mode sync, by run
-    `run_id`).
+    Legacy is always judged as of one state, so that the old app writing meanwhile cannot fail
+    an audit. Modes `run` (a backfill) and `sync`: the legacy messages as the run staged them
+    in its snapshot (`legacy_messages`, `legacy_content`; a sync's slice, a backfill's all)
+    against the state as it would be after publishing the staged result: for a backfill the
+    whole state; for a sync its slice's lineage and quarantine, and every conversation holding
+    one of them with all its messages (less the rows of legacy deletions a reconciling sync
+    removes), the last three read from the `audit_*` tables that `slice_relations` fill when
+    the audit starts. Mode `validate`: the published state against live legacy as of the last
+    published run: a message the app wrote since (nowhere yet, and `recent`: a condition on
+    the legacy message `m`) is the next sync's, a migrated or quarantined one the app deleted
+    since is the next reconcile's, and content is compared where the legacy message is not
+    `recent`. `quarantine_all` is always the whole state's quarantine
+    and `legacy_all` the legacy messages it is a share of. `copied_content`: the rows whose
+    content the pipeline wrote from legacy; `native_rows`: the native rows snapshotted for the
+    audit (in mode sync, by run `run_id`).
     """
     if mode == "validate":
-        written = (
-            "(SELECT * FROM messages_v2 WHERE id IN "
-            "(SELECT legacy_message_id FROM v2_backfill.lineage))"
-        )
-        return {
-            "legacy_messages": "messages",
-            "lineage": "v2_backfill.lineage",
-            "quarantine": "v2_backfill.quarantine",
-            "quarantine_all": "v2_backfill.quarantine",
-            "messages": "messages_v2",
-            "conversations": "property_conversations",
-            "written_messages": written,
-            "written_conversations": "(SELECT * FROM property_conversations WHERE id IN "
-            "(SELECT conversation_id FROM v2_backfill.lineage))",
-            "copied_content": written,
-            "native_rows": "v2_backfill.native_rows",
-        }
+        return _validate_relations(recent)
     staged = _staged_relations(mode)
     staged_conversations = f"SELECT {CONVERSATION_COLUMNS} FROM v2_backfill.stage_conversations"
+    legacy = (
+        '(SELECT message_id AS id, legacy_conversation_id AS "conversationId", content '
+        "FROM v2_backfill.slice_messages)"
+    )
     if mode == "sync":
         staged |= {name: f"v2_backfill.audit_{name}" for name in SLICE_RELATIONS}
         conversations = f"({staged_conversations})"
-        legacy = (
-            '(SELECT message_id AS id, legacy_conversation_id AS "conversationId", content '
-            "FROM v2_backfill.slice_messages)"
-        )
         native = (
             "(SELECT * FROM v2_backfill.native_rows WHERE run_id = '"
             + run_id.replace("'", "''")
@@ -151,16 +140,53 @@ def relations(mode: Mode, run_id: str = "") -> dict[str, str]:
             CONVERSATION_COLUMNS, ("status",), "property_conversations",
             " WHERE id NOT IN (SELECT id FROM v2_backfill.stage_conversations)",
         ) + f" UNION ALL {staged_conversations})"  # fmt: skip
-        legacy = "messages"
         native = "v2_backfill.native_rows"
     return {
         "legacy_messages": legacy,
+        "legacy_content": legacy,
+        "legacy_all": "messages" if mode == "sync" else legacy,
         **staged,
         "conversations": conversations,
         "written_messages": "v2_backfill.stage_v2_messages",
         "written_conversations": "v2_backfill.stage_conversations",
         "copied_content": "(SELECT * FROM v2_backfill.stage_v2_messages WHERE content_changed)",
         "native_rows": native,
+    }
+
+
+def _validate_relations(recent: str) -> dict[str, str]:
+    """`relations` of mode `validate` (see there)."""
+    placed = (
+        "EXISTS (SELECT 1 FROM v2_backfill.lineage AS pl WHERE pl.legacy_message_id = m.id) "
+        "OR EXISTS (SELECT 1 FROM v2_backfill.quarantine AS pq WHERE pq.legacy_message_id = m.id)"
+    )
+    still_in_legacy = (
+        "EXISTS (SELECT 1 FROM messages AS lm WHERE lm.id = {alias}.legacy_message_id)"
+    )
+    written = (
+        "(SELECT * FROM messages_v2 WHERE id IN "
+        "(SELECT legacy_message_id FROM v2_backfill.lineage))"
+    )
+    return {
+        "legacy_messages": f'(SELECT m.id, m."conversationId", m.content FROM messages AS m '
+        f"WHERE {placed} OR NOT ({recent}))",
+        "legacy_content": f'(SELECT m.id, m."conversationId", m.content FROM messages AS m '
+        f"WHERE NOT ({recent}))",
+        "legacy_all": "messages",
+        "lineage": "(SELECT * FROM v2_backfill.lineage AS l WHERE "
+        + still_in_legacy.format(alias="l")
+        + ")",
+        "quarantine": "(SELECT * FROM v2_backfill.quarantine AS q WHERE "
+        + still_in_legacy.format(alias="q")
+        + ")",
+        "quarantine_all": "v2_backfill.quarantine",
+        "messages": "messages_v2",
+        "conversations": "property_conversations",
+        "written_messages": written,
+        "written_conversations": "(SELECT * FROM property_conversations WHERE id IN "
+        "(SELECT conversation_id FROM v2_backfill.lineage))",
+        "copied_content": written,
+        "native_rows": "v2_backfill.native_rows",
     }
 
 
@@ -223,11 +249,12 @@ def render(
 ) -> list[tuple[str, str, str, str]]:
     """The (name, severity, description, SQL) of the expectations a check becomes in a mode.
 
-    `params` fills the placeholders besides the relations: `run_id` (SQL literal),
+    `params` fills the placeholders besides the relations: `run_id` (SQL literal), `recent`
+    (mode validate: see `relations`),
     `native_message_hash` and `native_conversation_hash`
     (expressions over alias `t`), `quarantine_warn_share` and `quarantine_fail_share`.
     """
-    values = {**relations(mode, run_id), **params}
+    values = {**relations(mode, run_id, params.get("recent", "1 = 0")), **params}
     if check.severity != "tolerance":
         return [(check.name, check.severity, check.description, check.query.format(**values))]
     return [

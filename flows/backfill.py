@@ -42,9 +42,11 @@ def create_v2_tables(db: Database, report: PreflightReport) -> bool:
 
 
 @task(name="stage-messages", cache_policy=NONE)
-def stage_messages(db: Database, config: BackfillConfig) -> int:
-    """Stage every legacy message with the set-based rules applied."""
-    staged = steps.stage_messages(db, config)
+def stage_messages(db: Database, config: BackfillConfig, scope: steps.Scope | None) -> int:
+    """Stage the legacy messages of `scope` (None: every one; a sync: what changed since the
+    stored cursors, or, reconciling, everything with the hard deletes) in one snapshot, with
+    the set-based rules applied."""
+    staged = steps.stage_messages(db, config, scope)
     get_run_logger().info("staged %d legacy messages", staged)
     return staged
 
@@ -86,12 +88,6 @@ def attribute_shared_messages(db: Database, config: BackfillConfig) -> int:
     return decided
 
 
-@task(name="snapshot-legacy", cache_policy=NONE)
-def snapshot_legacy(db: Database, run_id: str) -> None:
-    """Record the legacy tables' checksums, to prove them unchanged at the audit."""
-    gate_steps.snapshot_legacy(db, run_id)
-
-
 @task(name="snapshot-native", cache_policy=NONE)
 def snapshot_native(db: Database, run_id: str, slice_only: bool) -> None:
     """Record the native V2 rows (with `slice_only`, those of the staged conversations), to
@@ -119,24 +115,31 @@ def clear_staging(db: Database) -> None:
     steps.clear_staging(db)
 
 
-def write_audit_publish(
+def stage_audit_publish(
     db: Database,
     config: BackfillConfig,
     run_id: str,
-    mode: Mode,
+    scope: steps.Scope | None,
     report_dir: Path,
     timer: steps.StepTimer,
 ) -> tuple[gate_steps.GateResult, dict[str, Any]]:
-    """What follows the staging of a backfill (mode `run`) or a sync (mode `sync`): the text
-    rules, the write into staging, the audit, and the publish if the gate passes. Returns the
-    gate's result and the report's facts."""
-    with timer.step("attribute"):
-        attribute_shared_messages(db, config)
-    with timer.step("write"):
-        write_result(db)
-        snapshot_native(db, run_id, slice_only=mode == "sync")
-    with timer.step("audit"):
-        result, facts = gate.audit(db, mode, run_id, config.tolerances, report_dir)
+    """The body of a backfill (`scope` None, audited in mode `run`) or a sync (mode `sync`):
+    stage in one snapshot of legacy, the text rules, the write into staging and the audit,
+    all reading the app's tables as `Database.frozen` lets them without holding the app's
+    writers; then the publish if the gate passes. Returns the gate's result and the report's
+    facts."""
+    mode: Mode = "run" if scope is None else "sync"
+    with db.frozen():
+        with timer.step("stage"):
+            stage_messages(db, config, scope)
+        with timer.step("attribute"):
+            attribute_shared_messages(db, config)
+        with timer.step("write"):
+            write_result(db)
+            snapshot_native(db, run_id, slice_only=mode == "sync")
+        with timer.step("audit"):
+            result, facts = gate.audit(db, mode, run_id, config.tolerances, report_dir)
+    facts["changes_after_snapshot"] = gate.changes_after_snapshot(db)
     if result.passed:
         with timer.step("publish"):
             publish(db, run_id)
@@ -194,11 +197,7 @@ def _locked_run(
     summary.v2_tables_created = create_v2_tables(db, report)
     steps.start_run(db, run_id, "backfill", config.run_params())
     try:
-        with timer.step("snapshot"):
-            snapshot_legacy(db, run_id)
-        with timer.step("stage"):
-            stage_messages(db, config)
-        result, facts = write_audit_publish(db, config, run_id, "run", report_dir, timer)
+        result, facts = stage_audit_publish(db, config, run_id, None, report_dir, timer)
         if result.passed:
             summary = steps.summarize(db, summary)
             with timer.step("clear staging"):

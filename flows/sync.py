@@ -12,25 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NONE
+from prefect import flow
 
 from flows import gate
-from flows.backfill import preflight, write_audit_publish
+from flows.backfill import preflight, stage_audit_publish
 from v2_backfill import backfill as steps
 from v2_backfill import sync
 from v2_backfill.config import BackfillConfig
 from v2_backfill.database import Database, open_database
 from v2_backfill.lock import run_lock
-
-
-@task(name="stage-changes", cache_policy=NONE)
-def stage_changes(db: Database, config: BackfillConfig, scope: steps.Scope) -> int:
-    """Stage the slice: what changed since the stored cursors (or, reconciling, everything,
-    with the hard deletes)."""
-    staged = steps.stage_messages(db, config, scope)
-    get_run_logger().info("staged %d legacy messages", staged)
-    return staged
 
 
 @flow(name="incremental_sync")
@@ -97,9 +87,8 @@ def _locked_sync(
     params = {**config.run_params(), **options.run_params()}
     steps.start_run(db, run_id, "sync", params)
     try:
-        with timer.step("stage"):
-            stage_changes(db, config, options.scope(cursors))
-        result, facts = write_audit_publish(db, config, run_id, "sync", report_dir, timer)
+        scope = options.scope(cursors)
+        result, facts = stage_audit_publish(db, config, run_id, scope, report_dir, timer)
         if result.passed:
             summary = sync.summarize(db, summary, options, cursors)
     except Exception as exc:

@@ -43,6 +43,7 @@ def validate(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any
             "checks_failed": result.failed,
             "checks_warned": result.warnings,
             "figures": facts["figures"],
+            "changes_after_snapshot": facts["changes_after_snapshot"],
             "report": str(index),
         }
         steps.finish_run(db, run_id, status, outcome)

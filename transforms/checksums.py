@@ -1,17 +1,14 @@
-"""SQL builders for the "did not change" checks: table checksums and per-row hashes.
+"""SQL builders for the "did not change" check of native V2 rows: per-row hashes.
 
-A table checksum is the row count plus an order-independent sum of a 32-bit hash of every row
-(all columns, typed: on SQLite the INTEGER 5 and the TEXT '5' hash differently). A row hash
-is the MD5 of chosen columns. PostgreSQL hashes the text of a ROW(...) value (the row hash
-with md5(), the 32-bit one with hashtext(), which costs half as much over a large table);
-SQLite uses the functions `v2_row_hash32` and `v2_row_md5` that the adapter registers.
+A row hash is the MD5 of chosen columns (typed: on SQLite the INTEGER 5 and the TEXT '5' hash
+differently). PostgreSQL hashes the text of a ROW(...) value with md5(); SQLite uses the
+function `v2_row_md5` that the adapter registers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-SQLITE_ROW_HASH32 = "v2_row_hash32"
 SQLITE_ROW_MD5 = "v2_row_md5"
 
 NATIVE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -42,29 +39,6 @@ def row_md5_sql(dialect: str, alias: str, columns: Sequence[str]) -> str:
     if dialect == "postgresql":
         return f"md5(CAST(ROW({_columns(alias, columns)}) AS TEXT))"
     return f"{SQLITE_ROW_MD5}({_columns(alias, columns)})"
-
-
-def _row_hash32_sql(dialect: str, alias: str, columns: Sequence[str]) -> str:
-    if dialect == "postgresql":
-        return f"hashtext(CAST(ROW({_columns(alias, columns)}) AS TEXT))"
-    return f"{SQLITE_ROW_HASH32}({_columns(alias, columns)})"
-
-
-def table_checksum_sql(dialect: str, table: str, columns: Sequence[str]) -> str:
-    """SELECT table_name, row_count, checksum of one table (every row, the given columns)."""
-    name = table.replace("'", "''")
-    return (
-        f"SELECT '{name}' AS table_name, COUNT(*) AS row_count, "
-        f"COALESCE(SUM({_row_hash32_sql(dialect, 't', columns)}), 0) AS checksum "
-        f"FROM {quote_identifier(table)} AS t"
-    )
-
-
-def tables_checksum_sql(dialect: str, tables: dict[str, Sequence[str]]) -> str:
-    """One SELECT giving (table_name, row_count, checksum) for each table, sorted by name."""
-    return "\nUNION ALL\n".join(
-        table_checksum_sql(dialect, table, columns) for table, columns in sorted(tables.items())
-    )
 
 
 def native_rows_sql(

@@ -58,6 +58,9 @@ class RunSummary:
     replacements_applied: int = 0
     attribution_by_rule: dict[str, int] = field(default_factory=dict)
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    changes_after_snapshot: dict[str, int] = field(default_factory=dict)
+    """Legacy messages the app wrote after the run's snapshot (new, changed, deleted), left to
+    the next sync."""
     notes: list[str] = field(default_factory=list)
     gate_passed: bool = False
     checks_failed: list[str] = field(default_factory=list)
@@ -131,7 +134,7 @@ def create_v2_tables(db: Database, report: PreflightReport) -> bool:
     """Create the V2 tables in one transaction when preflight found none; True if created."""
     if not report.create_v2_tables:
         return False
-    with db.begin() as conn:
+    with db.begin(app_writes=True) as conn:
         db.run(conn, "create_v2_tables")
     log.info("created the V2 tables")
     return True
@@ -196,8 +199,9 @@ _SLICE = (
 
 def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = None) -> int:
     """Stage the legacy messages of `scope` (default: all) with the set-based rules applied,
-    with the cursors and facts the run will store and, for a reconcile, the hard deletes,
-    all in one snapshot of the legacy tables. Returns how many messages were staged."""
+    with the properties the text rules will read, the cursors and facts the run will store
+    and, for a reconcile, the hard deletes, all in one snapshot of the legacy tables (every
+    later step reads legacy through this copy). Returns how many messages were staged."""
     scope = scope or Scope()
     with db.begin(snapshot=True) as conn:
         db.empty(conn, STAGE_STAGING)
@@ -212,6 +216,7 @@ def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = N
         if scope.deletions:
             db.run(conn, "find_deletions", {"remove": scope.remove_deleted})
         db.run(conn, "stage_messages", fills={"legacy_messages": source})
+        db.run(conn, "stage_properties", fills={"created_at": db.timestamp_sql('p."createdAt"')})
         db.run(conn, "stage_watermarks")
         return conn.execute(sa.text("SELECT COUNT(*) FROM v2_backfill.slice_messages")).scalar_one()
 
@@ -332,7 +337,7 @@ def publish(db: Database, run_id: str) -> None:
     recounted from its live messages before the commit. After a publish of every legacy
     message, PostgreSQL's planner statistics of the written tables are refreshed."""
     params = {"run_id": run_id, "now": db.from_ms(utc_now_ms())}
-    with db.begin() as conn:
+    with db.begin(app_writes=True) as conn:
         unplaced = conn.execute(
             sa.text(
                 "SELECT COUNT(*) FROM v2_backfill.outcomes "
@@ -349,7 +354,7 @@ def publish(db: Database, run_id: str) -> None:
         whole = conn.execute(sa.text("SELECT full_context FROM v2_backfill.stage_options"))
         refresh = bool(whole.scalar_one_or_none())
     if refresh:  # so the next sync's slice queries probe indexes instead of hashing tables
-        with db.begin() as conn:
+        with db.begin(app_writes=True) as conn:
             db.refresh_statistics(conn, PUBLISHED_TABLES)
 
 
@@ -360,10 +365,11 @@ PUBLISHED_TABLES = (
 
 STAGE_STAGING = (
     "stage_options", "stage_scope", "stage_context", "stage_deletions", "stage_attribution",
-    "stage_messages", "stage_watermarks",
+    "stage_messages", "stage_properties", "stage_watermarks",
 )  # fmt: skip
 """The staging tables `stage_messages` rebuilds in its snapshot: the run's scope and options,
-the facts and deletions it found, the messages as read, the text rules' results, cursors."""
+the facts and deletions it found, the messages and the text rules' properties as read, the
+text rules' results, cursors."""
 
 RESULT_STAGING = (
     "stage_conversations", "stage_v2_messages", "stage_quarantine", "stage_replacements",

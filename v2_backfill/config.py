@@ -16,6 +16,21 @@ BOOKKEEPING_SCHEMA = "v2_backfill"
 sidecar file is attached under. Never part of the app's Prisma schema."""
 
 SIDECAR_SUFFIX = ".v2_backfill.sqlite"
+SNAPSHOT_SUFFIX = ".v2_backfill.snapshot"
+"""A SQLite run's frozen copy of the app's file (rollback-journal mode), removed after use."""
+
+LEGACY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "users": ("id",),
+    "clients": ("id",),
+    "timelines": ("id", "agentId", "clientId"),
+    "properties": ("id", "timelineId", "address", "position", "createdAt"),
+    "conversations": ("id", "agentId", "clientId", "timelineId", "propertyId", "isActive"),
+    "messages": (
+        "id", "conversationId", "senderId", "senderType", "content",
+        "isRead", "readAt", "createdAt", "updatedAt",
+    ),
+}  # fmt: skip
+"""Legacy tables and the columns the pipeline reads. The pipeline never writes these tables."""
 
 
 class Fallback(StrEnum):

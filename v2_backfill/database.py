@@ -8,20 +8,24 @@ under that name), loads the dialect's SQL files, bulk-loads rows and encodes tim
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
-import zlib
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 import sql
-from transforms.checksums import SQLITE_ROW_HASH32, SQLITE_ROW_MD5
-from v2_backfill.config import BOOKKEEPING_SCHEMA, DatabaseTarget
+from transforms.checksums import SQLITE_ROW_MD5
+from v2_backfill.config import BOOKKEEPING_SCHEMA, LEGACY_COLUMNS, SNAPSHOT_SUFFIX, DatabaseTarget
 from v2_backfill.errors import ConnectionFailed, UsageError
+
+log = logging.getLogger("v2_backfill")
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -33,24 +37,44 @@ class Database:
     snapshot_options: dict[str, Any] = {}
     """Execution options that make one transaction read a single snapshot of the database."""
 
-    def __init__(self, target: DatabaseTarget, engine: Engine) -> None:
+    def __init__(self, target: DatabaseTarget, engine: Engine, *, bookkeeping: bool) -> None:
         self.target = target
         self.engine = engine
+        self.bookkeeping = bookkeeping
+        """Whether the pipeline's store is reachable (a pipeline session, not a probe)."""
         self._pinned: Connection | None = None
 
     # -- connections -----------------------------------------------------------------------
     @contextmanager
-    def begin(self, *, snapshot: bool = False) -> Iterator[Connection]:
+    def begin(self, *, snapshot: bool = False, app_writes: bool = False) -> Iterator[Connection]:
         """A connection inside one transaction, committed on success; with `snapshot`, every
-        statement in it reads the same snapshot of the database."""
+        statement in it reads the same snapshot of the database. `app_writes` says that the
+        transaction writes the app's tables (the V2 ones: never legacy); without it, it writes
+        only the pipeline's store, and the adapter keeps the app's writers free meanwhile.
+        Before committing, a pipeline session records any write it made to a legacy table
+        (`v2_backfill.legacy_writes`, read by the gate)."""
         if self._pinned is not None:
             with self._pinned.begin_nested():
                 yield self._pinned
             return
-        options = self.snapshot_options if snapshot else {}
-        writer = self.engine.execution_options(begin_mode="IMMEDIATE", **options)
-        with self._open(writer) as conn, conn.begin():
-            yield conn
+        with self._open(self._engine_for(snapshot=snapshot, app_writes=app_writes)) as conn:
+            with conn.begin():
+                self._lock_for_writing(conn, app_writes=app_writes)
+                yield conn
+                if self.bookkeeping:
+                    self._record_legacy_writes(conn)
+
+    def _engine_for(self, *, snapshot: bool, app_writes: bool) -> Engine:
+        """The engine (with execution options) of a transaction of that kind."""
+        return self.engine.execution_options(**(self.snapshot_options if snapshot else {}))
+
+    def _lock_for_writing(self, conn: Connection, *, app_writes: bool) -> None:
+        """Take what a writing transaction needs up front (nothing, where the server's row
+        locks do it)."""
+
+    def _record_legacy_writes(self, conn: Connection) -> None:
+        """Record the legacy writes this transaction made (none, unless the pipeline has a
+        bug); the base records them as they happen."""
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -58,8 +82,15 @@ class Database:
         if self._pinned is not None:
             yield self._pinned
             return
-        with self._open(self.engine) as conn:
+        with self._open(self._engine_for(snapshot=False, app_writes=False)) as conn:
             yield conn
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Inside, the steps that only read the app's tables read one unchanging state of them
+        where the dialect needs it so as not to hold the app's writers (see SQLite's); a
+        transaction that writes the app's tables always sees the live database."""
+        yield
 
     @contextmanager
     def rolled_back(self) -> Iterator[None]:
@@ -154,6 +185,14 @@ class Database:
         """Epoch milliseconds (UTC) of a timestamp as this dialect returns it."""
         raise NotImplementedError
 
+    def timestamp_sql(self, column: str) -> str:
+        """An expression reading an app DateTime `column` as the store keeps timestamps."""
+        return column
+
+    def timestamp_literal(self, ms: int) -> str:
+        """A SQL literal of the timestamp `ms` (epoch ms, UTC) as the store keeps it."""
+        raise NotImplementedError
+
     def from_ms(self, ms: int) -> Any:
         """The value to bind for a timestamp given in epoch milliseconds (UTC)."""
         raise NotImplementedError
@@ -189,17 +228,87 @@ def _columns(inspector: sa.Inspector, table: str) -> set[str]:
 
 class SqliteDatabase(Database):
     """SQLite: DateTime as INTEGER epoch ms, bookkeeping in `<db file>.v2_backfill.sqlite`.
-    A writing transaction holds the write lock from its start (BEGIN IMMEDIATE), so it reads
-    one snapshot as it is."""
+
+    SQLite has one writer per file. A transaction that writes the app's file holds its write
+    lock from the start (BEGIN IMMEDIATE); one that writes only the store takes the store's
+    write lock alone, so the app keeps writing meanwhile (in WAL mode its reads of the app's
+    file are one snapshot that blocks nobody). In rollback-journal mode a reading transaction
+    would hold the app's committers until it ends, so `frozen` copies the app's file once (one
+    backup step, the only time the app's writers wait) and the reading steps use the copy.
+    """
 
     dialect = "sqlite"
 
-    def __init__(
-        self, target: DatabaseTarget, engine: Engine, creator: Callable[[], sqlite3.Connection]
-    ) -> None:
-        super().__init__(target, engine)
-        self.creator = creator
-        """Opens a new DB-API connection like the engine's (for tools with their own engine)."""
+    def __init__(self, target: DatabaseTarget, *, bookkeeping: bool, dry_run: bool) -> None:
+        path = target.sqlite_path
+        assert path is not None
+        self._live_creator = _sqlite_creator(target, path, bookkeeping=bookkeeping, dry_run=dry_run)
+        super().__init__(target, _sqlite_engine(self._live_creator), bookkeeping=bookkeeping)
+        self._frozen: tuple[Engine, Callable[[], sqlite3.Connection]] | None = None
+
+    @property
+    def creator(self) -> Callable[[], sqlite3.Connection]:
+        """Opens a new DB-API connection like the engine's (for tools with their own engine),
+        on the frozen copy while there is one."""
+        return self._live_creator if self._frozen is None else self._frozen[1]
+
+    def _engine_for(self, *, snapshot: bool, app_writes: bool) -> Engine:
+        engine = self.engine if app_writes or self._frozen is None else self._frozen[0]
+        immediate = app_writes or not self.bookkeeping
+        return engine.execution_options(begin_mode="IMMEDIATE" if immediate else "DEFERRED")
+
+    def _lock_for_writing(self, conn: Connection, *, app_writes: bool) -> None:
+        if self.bookkeeping and not app_writes:
+            # A write to the store first, before anything is read: the transaction holds the
+            # store's write lock (waiting for it like BEGIN IMMEDIATE would) and no lock on
+            # the app's file. The user_version it sets means nothing to anyone.
+            conn.exec_driver_sql(f"PRAGMA {BOOKKEEPING_SCHEMA}.user_version = 1")
+
+    def _record_legacy_writes(self, conn: Connection) -> None:
+        # The TEMP triggers of `_watch_legacy_writes` noted them on this connection.
+        noted = conn.exec_driver_sql(
+            f"SELECT table_name, operation, COUNT(*) FROM {_WATCHED} GROUP BY 1, 2"
+        ).all()
+        if noted:
+            now = utc_now_ms()
+            self.bulk_insert(conn, "legacy_writes", _LEGACY_WRITE_COLUMNS,
+                             [(*row, now) for row in noted])  # fmt: skip
+            conn.exec_driver_sql(f"DELETE FROM {_WATCHED}")
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        if self._pinned is not None or self._frozen is not None or self._journal_mode() == "wal":
+            yield
+            return
+        assert self.target.sqlite_path is not None
+        copy = self.target.sqlite_path.with_name(self.target.sqlite_path.name + SNAPSHOT_SUFFIX)
+        self._backup(copy)
+        creator = _sqlite_creator(self.target, copy, bookkeeping=self.bookkeeping)
+        self._frozen = (_sqlite_engine(creator), creator)
+        try:
+            yield
+        finally:
+            self._frozen[0].dispose()
+            self._frozen = None
+            copy.unlink(missing_ok=True)
+
+    def _journal_mode(self) -> str:
+        with self._open(self.engine) as conn:
+            return str(conn.exec_driver_sql("PRAGMA main.journal_mode").scalar_one()).lower()
+
+    def _backup(self, copy: Path) -> None:
+        """Copy the app's file in one backup step: the app's committers wait for it alone."""
+        start = time.perf_counter()
+        with self._open(self.engine) as conn:
+            target = sqlite3.connect(copy)
+            try:
+                conn.connection.driver_connection.backup(target)
+            finally:
+                target.close()
+        log.info(
+            "read the app's database through a copy taken in %.2f s (rollback-journal mode: "
+            "the app's writes waited at most that long)", time.perf_counter() - start,
+        )  # fmt: skip
 
     def bulk_insert(
         self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]
@@ -232,6 +341,18 @@ class SqliteDatabase(Database):
     def to_ms(self, value: Any) -> int:
         return int(value)
 
+    def timestamp_literal(self, ms: int) -> str:
+        return str(int(ms))
+
+    def timestamp_sql(self, column: str) -> str:
+        # Epoch ms; a cell written by hand with CURRENT_TIMESTAMP holds TEXT.
+        return (
+            f"CASE typeof({column}) WHEN 'integer' THEN {column} "
+            f"WHEN 'real' THEN CAST({column} AS INTEGER) "
+            f"WHEN 'text' THEN CAST(ROUND((julianday({column}) - 2440587.5) * 86400000.0) "
+            "AS INTEGER) END"
+        )
+
     def from_ms(self, ms: int) -> int:
         return ms
 
@@ -241,6 +362,22 @@ class PostgresDatabase(Database):
 
     dialect = "postgresql"
     snapshot_options = {"isolation_level": "REPEATABLE READ"}
+
+    def _record_legacy_writes(self, conn: Connection) -> None:
+        # The server counts this transaction's row changes per table so far.
+        written = conn.execute(
+            sa.text(
+                "SELECT s.relname, w.operation, w.row_count FROM pg_stat_xact_user_tables AS s "
+                "CROSS JOIN LATERAL (VALUES ('INSERT', s.n_tup_ins), ('UPDATE', s.n_tup_upd), "
+                "('DELETE', s.n_tup_del)) AS w (operation, row_count) "
+                "WHERE s.schemaname = :schema AND s.relname = ANY(:tables) AND w.row_count > 0"
+            ),
+            {"schema": self.app_schema or "public", "tables": list(LEGACY_COLUMNS)},
+        ).all()
+        if written:
+            now = self.from_ms(utc_now_ms())
+            self.bulk_insert(conn, "legacy_writes", _LEGACY_WRITE_COLUMNS,
+                             [(*row, now) for row in written])  # fmt: skip
 
     @property
     def app_schema(self) -> str | None:
@@ -298,6 +435,9 @@ class PostgresDatabase(Database):
     def from_ms(self, ms: int) -> datetime:
         return _EPOCH + timedelta(milliseconds=ms)
 
+    def timestamp_literal(self, ms: int) -> str:
+        return f"CAST('{self.from_ms(ms).isoformat(sep=' ')}' AS TIMESTAMP(3))"
+
 
 def open_database(
     target: DatabaseTarget, *, bookkeeping: bool = True, dry_run: bool = False
@@ -309,18 +449,36 @@ def open_database(
     (for `Database.rolled_back`).
     """
     if target.dialect == "sqlite":
-        creator = _sqlite_creator(target, bookkeeping=bookkeeping, dry_run=dry_run)
-        return SqliteDatabase(target, _sqlite_engine(creator), creator)
-    return PostgresDatabase(target, _postgres_engine(target))
+        return SqliteDatabase(target, bookkeeping=bookkeeping, dry_run=dry_run)
+    return PostgresDatabase(target, _postgres_engine(target), bookkeeping=bookkeeping)
+
+
+_LEGACY_WRITE_COLUMNS = ("table_name", "operation", "row_count", "recorded_at")
+_WATCHED = "temp.v2b_legacy_writes"
+"""Where a SQLite pipeline connection's TEMP triggers note its writes to legacy tables."""
+
+
+def _watch_legacy_writes(raw: sqlite3.Connection) -> None:
+    """TEMP triggers on the legacy tables of this connection's app file: they fire for this
+    connection's writes only (never the app's), noting each written row in `_WATCHED`."""
+    raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_WATCHED.split('.')[1]} "
+                "(table_name TEXT NOT NULL, operation TEXT NOT NULL)")  # fmt: skip
+    present = {row[0] for row in raw.execute("SELECT name FROM main.sqlite_master")}
+    for table in LEGACY_COLUMNS.keys() & present:
+        for operation in ("INSERT", "UPDATE", "DELETE"):
+            raw.execute(
+                f'CREATE TEMP TRIGGER IF NOT EXISTS "v2b_watch_{table}_{operation.lower()}" '
+                f'AFTER {operation} ON main."{table}" BEGIN INSERT INTO '
+                f"{_WATCHED.split('.')[1]} VALUES ('{table}', '{operation}'); END"
+            )
 
 
 def _sqlite_creator(
-    target: DatabaseTarget, *, bookkeeping: bool, dry_run: bool = False
+    target: DatabaseTarget, path: Path, *, bookkeeping: bool, dry_run: bool = False
 ) -> Callable[[], sqlite3.Connection]:
-    """Opens a DB-API connection: read-write (never creating the file), SQL functions added,
-    the sidecar attached as `v2_backfill` when `bookkeeping`."""
-    path = target.sqlite_path
-    assert path is not None
+    """Opens a DB-API connection to `path` (the app's file, or a frozen copy of it):
+    read-write (never creating the file), SQL functions added, the sidecar attached as
+    `v2_backfill` and the legacy tables watched when `bookkeeping`."""
     if not path.is_file():
         raise UsageError(
             f"SQLite database {path} does not exist",
@@ -336,7 +494,6 @@ def _sqlite_creator(
         raw.execute("PRAGMA foreign_keys = ON")
         raw.create_function("md5", 1, _md5, deterministic=True)
         raw.create_function(SQLITE_ROW_MD5, -1, _row_md5, deterministic=True)
-        raw.create_function(SQLITE_ROW_HASH32, -1, _row_hash32, deterministic=True)
         raw.create_function("v2_hash32", 1, _hash32, deterministic=True)
         if bookkeeping:
             sidecar = target.sidecar_path
@@ -347,6 +504,7 @@ def _sqlite_creator(
             # million staged rows rewrite and journal all their pages; FAST zeroes only what
             # costs no extra I/O. The sidecar holds copies of rows the app's file holds anyway.
             raw.execute(f"PRAGMA {BOOKKEEPING_SCHEMA}.secure_delete = FAST")
+            _watch_legacy_writes(raw)
         return raw
 
     return creator
@@ -358,7 +516,7 @@ def _sqlite_engine(creator: Callable[[], sqlite3.Connection]) -> Engine:
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         # pysqlite would autocommit DDL; issue BEGIN ourselves so a transaction is one.
-        # Writers take the write lock up front (no lock upgrade that could fail as busy).
+        # IMMEDIATE or DEFERRED, as `SqliteDatabase._engine_for` chose.
         conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('begin_mode', '')}")
 
     return engine
@@ -378,11 +536,6 @@ def _hash32(value: str | None) -> int | None:
 def _row_md5(*values: object) -> str:
     """MD5 of a row's values, typed (the INTEGER 5 and the TEXT '5' differ)."""
     return hashlib.md5(repr(values).encode("utf-8")).hexdigest()
-
-
-def _row_hash32(*values: object) -> int:
-    """A 32-bit checksum of a row's values, typed (for the order-independent table sums)."""
-    return zlib.crc32(repr(values).encode("utf-8"))
 
 
 SESSION_WORK_MEM = "128MB"

@@ -1,6 +1,8 @@
-"""The data-quality gate: snapshots at a run's start, and the GX checkpoint that audits a result.
+"""The data-quality gate: the native rows' snapshot, and the GX checkpoint that audits a result.
 
-`snapshot` records what must not change (legacy tables' checksums, native V2 rows' hashes).
+`snapshot_native` records what must not change (the native V2 rows' hashes); the legacy
+tables are judged through the run's staged snapshot of them, and the pipeline's own writes to
+them are recorded by the adapter as they happen (`v2_backfill.legacy_writes`).
 `audit` runs the suites of `expectations/` through one Great Expectations checkpoint on the
 database itself (SQL pushdown: every check is a query or a column expectation compiled to
 SQL; no table is loaded into pandas) and returns each check's verdict with failing examples;
@@ -21,10 +23,9 @@ import sqlalchemy as sa
 
 import expectations
 from expectations import Mode
-from transforms.checksums import NATIVE_COLUMNS, native_rows_sql, row_md5_sql, tables_checksum_sql
+from transforms.checksums import NATIVE_COLUMNS, native_rows_sql, row_md5_sql
 from v2_backfill.config import BOOKKEEPING_SCHEMA, Tolerances
 from v2_backfill.database import Database, postgres_session_options
-from v2_backfill.preflight import LEGACY_COLUMNS
 
 log = logging.getLogger("v2_backfill")
 
@@ -74,43 +75,6 @@ class GateResult:
 
 
 # -- snapshots ---------------------------------------------------------------------------------
-def legacy_checksums_sql(db: Database, conn: sa.Connection) -> str:
-    """A SELECT of (table_name, row_count, checksum) over every column of the legacy tables."""
-    inspector = sa.inspect(conn)
-    tables = {
-        table: [c["name"] for c in inspector.get_columns(table, schema=db.app_schema)]
-        for table in LEGACY_COLUMNS
-    }
-    return tables_checksum_sql(db.dialect, tables)
-
-
-def snapshot_legacy(db: Database, run_id: str) -> None:
-    """Record the legacy tables' row counts and checksums at this run's start."""
-    _record_legacy_checksums(db, "snapshots", run_id)
-
-
-def measure_legacy(db: Database) -> None:
-    """Measure the legacy tables' row counts and checksums again, for a backfill's audit to
-    compare with the run's snapshot (`legacy_tables_unchanged`)."""
-    _record_legacy_checksums(db, "stage_legacy_checksums")
-
-
-def _record_legacy_checksums(db: Database, table: str, run_id: str | None = None) -> None:
-    run_column, run_value = (", run_id", ", :run_id") if run_id else ("", "")
-    with db.begin() as conn:
-        checksums = legacy_checksums_sql(db, conn)
-        if run_id is None:
-            conn.execute(sa.text(f"DELETE FROM {BOOKKEEPING_SCHEMA}.{table}"))
-        conn.execute(
-            sa.text(
-                f"INSERT INTO {BOOKKEEPING_SCHEMA}.{table} (table_name, row_count, checksum"
-                f"{run_column}) SELECT table_name, row_count, checksum{run_value} "
-                f"FROM ({checksums}) AS c"
-            ),
-            {"run_id": run_id},
-        )
-
-
 _PIPELINE_IDS = {
     "messages_v2": (f"{BOOKKEEPING_SCHEMA}.lineage", "legacy_message_id"),
     "property_conversations": (f"{BOOKKEEPING_SCHEMA}.created_conversations", "conversation_id"),
@@ -149,6 +113,29 @@ def snapshot_native(db: Database, run_id: str, *, slice_only: bool = False) -> N
         )
 
 
+VALIDATE_LOOKBACK_MS = 5 * 60_000
+"""How far before the last published snapshot's newest legacy change `validate` leaves legacy
+messages to the next sync (the sync's default lookback: rows committed late with an older
+updatedAt)."""
+
+
+def recent_legacy(db: Database) -> str:
+    """The condition, over legacy message `m`, of one the app wrote after the last published
+    run's snapshot (less `VALIDATE_LOOKBACK_MS`): `validate` judges the published state
+    against legacy as of that snapshot, and leaves those to the next sync."""
+    with db.connect() as conn:
+        cursor = conn.execute(
+            sa.text(
+                f"SELECT updated_at FROM {BOOKKEEPING_SCHEMA}.watermarks "
+                "WHERE table_name = 'messages'"
+            )
+        ).scalar_one_or_none()
+    if cursor is None:
+        return "1 = 0"
+    updated = db.timestamp_sql('m."updatedAt"')
+    return f"{updated} > {db.timestamp_literal(db.to_ms(cursor) - VALIDATE_LOOKBACK_MS)}"
+
+
 AUDIT_TABLES = tuple(f"audit_{name}" for name in expectations.SLICE_RELATIONS)
 """The bookkeeping tables holding a sync's materialized slice."""
 
@@ -172,10 +159,7 @@ def audit(
     docs_dir: Path | None = None,
 ) -> GateResult:
     """Run every suite that applies to `mode` through one GX checkpoint on the database (in
-    mode `run`, after measuring the legacy tables again for `legacy_tables_unchanged`; in mode
-    `sync`, after materializing the slice)."""
-    if mode == "run":
-        measure_legacy(db)
+    mode `sync`, after materializing the slice)."""
     if mode == "sync":
         materialize_slice(db)
     params = {
@@ -184,6 +168,7 @@ def audit(
         "native_conversation_hash": row_md5_sql(
             db.dialect, "t", NATIVE_COLUMNS["property_conversations"]
         ),
+        "recent": recent_legacy(db) if mode == "validate" else "1 = 0",
         "quarantine_warn_share": repr(float(tolerances.quarantine_warn_share)),
         "quarantine_fail_share": repr(float(tolerances.quarantine_fail_share)),
     }

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from v2_backfill.config import LEGACY_COLUMNS
 from v2_backfill.database import Database
 
 V2_TABLES = ("property_conversations", "messages_v2", "notifications_v2")
@@ -22,19 +23,6 @@ V2_TABLES = ("property_conversations", "messages_v2", "notifications_v2")
 OPTIONAL_INDEXES = frozenset({"messages_v2_conversationId_senderType_isRead_idx"})
 """Indexes the app has but Prisma's first migration preview did not list: created with the
 tables, but their absence from existing tables is only noted."""
-
-LEGACY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "users": ("id",),
-    "clients": ("id",),
-    "timelines": ("id", "agentId", "clientId"),
-    "properties": ("id", "timelineId", "address", "position", "createdAt"),
-    "conversations": ("id", "agentId", "clientId", "timelineId", "propertyId", "isActive"),
-    "messages": (
-        "id", "conversationId", "senderId", "senderType", "content",
-        "isRead", "readAt", "createdAt", "updatedAt",
-    ),
-}  # fmt: skip
-"""Legacy tables and the columns the pipeline reads."""
 
 
 @dataclass

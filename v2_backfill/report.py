@@ -173,6 +173,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"{run['status']} in {_seconds(run['duration_seconds'])}.",
         "## Figures",
         _markdown_counts(report["figures"], "figure"),
+        "## Legacy changes after the snapshot (left to the next sync)",
+        _markdown_counts(report["changes_after_snapshot"], "change"),
         "## Checks",
         _markdown_table(["check", "severity", "result", "unexpected"], checks),
         "## Attribution by rule",
@@ -190,6 +192,7 @@ def render_html(report: dict[str, Any]) -> str:
     sections = [
         _run_section(report),
         _figures_section(report["figures"]),
+        _changes_section(report["changes_after_snapshot"]),
         _checks_section(report["checks"]),
         _attribution_section(report),
         _quarantine_section(report),
@@ -257,6 +260,18 @@ def _figures_section(figures: Mapping[str, Any]) -> str:
     )
     body = f'<div class="figures">{cards}</div>' if cards else _NONE
     return _section("figures", "Headline figures", body)
+
+
+def _changes_section(changes: Mapping[str, int]) -> str:
+    note = (
+        "<p>The run judged legacy as of one snapshot. What the app wrote to legacy after it "
+        "is not part of this run: the next <code>v2-backfill sync</code> carries it.</p>"
+    )
+    return _section(
+        "changes",
+        "Legacy changes after the snapshot",
+        note + _key_value_table(changes, "change", _number),
+    )
 
 
 def _gate_list(label: str, names: Sequence[str]) -> str:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import expectations
 from expectations import Mode
 from v2_backfill.database import Database
-from v2_backfill.gate import GateResult
+from v2_backfill.gate import GateResult, recent_legacy
 
 REPORT_VERSION = 1
 QUARANTINE_SHOWN = 500
@@ -27,24 +27,42 @@ SPLITS_SHOWN = 200
 
 def gather(db: Database, mode: Mode) -> dict[str, Any]:
     """The report's facts about the state `mode` describes."""
+    recent = recent_legacy(db) if mode == "validate" else "1 = 0"
+    fills = expectations.relations(mode, recent=recent)
     with db.connect() as conn:
-        figures = dict(_rows(db, conn, "report_figures", mode)[0]._mapping)
+        figures = dict(_rows(db, conn, "report_figures", fills)[0]._mapping)
         if mode != "validate":
-            figures |= dict(_rows(db, conn, "report_staged_figures", mode)[0]._mapping)
+            figures |= dict(_rows(db, conn, "report_staged_figures", fills)[0]._mapping)
         quarantined = [
             {**row._mapping, "created_at": _iso(row.created_at)}
-            for row in _rows(db, conn, "report_quarantined", mode, {"limit": QUARANTINE_SHOWN})
+            for row in _rows(db, conn, "report_quarantined", fills, {"limit": QUARANTINE_SHOWN})
         ]
-        splits = _splits(_rows(db, conn, "report_splits", mode, {"limit": SPLITS_SHOWN}))
-        return {
+        splits = _splits(_rows(db, conn, "report_splits", fills, {"limit": SPLITS_SHOWN}))
+        facts = {
             "figures": {key: int(value) for key, value in figures.items()},
-            "attribution_by_rule": _counts(_rows(db, conn, "report_rules", mode)),
-            "quarantined_by_reason": _counts(_rows(db, conn, "report_reasons", mode)),
+            "attribution_by_rule": _counts(_rows(db, conn, "report_rules", fills)),
+            "quarantined_by_reason": _counts(_rows(db, conn, "report_reasons", fills)),
             "quarantined_messages": quarantined,
             "quarantined_messages_total": int(figures["messages_quarantined"]),
             "splits": splits,
-            "splits_total": int(_rows(db, conn, "count_shared_conversations", mode)[0][0]),
+            "splits_total": int(_rows(db, conn, "count_shared_conversations", fills)[0][0]),
         }
+    if mode == "validate":
+        facts["changes_after_snapshot"] = changes_after_snapshot(db, recent)
+    return facts
+
+
+def changes_after_snapshot(db: Database, recent: str | None = None) -> dict[str, int]:
+    """How many legacy messages the app wrote (new, changed, deleted) after the snapshot the
+    run judged, read from the live tables: a backfill's or sync's staged snapshot, or with
+    `recent` (mode validate, see `gate.recent_legacy`) the last published run's."""
+    with db.connect() as conn:
+        if recent is not None:
+            row = _rows(db, conn, "report_changes_since_published", {"recent": recent})[0]
+        else:
+            updated_at = {"updated_at": db.timestamp_sql('m."updatedAt"')}
+            row = _rows(db, conn, "report_changes_after_snapshot", updated_at)[0]
+    return {key: int(value or 0) for key, value in row._mapping.items()}
 
 
 def build_report(
@@ -63,10 +81,15 @@ def build_report(
 
 
 def _rows(
-    db: Database, conn: sa.Connection, name: str, mode: Mode, params: dict[str, Any] | None = None
+    db: Database,
+    conn: sa.Connection,
+    name: str,
+    fills: dict[str, str],
+    params: dict[str, Any] | None = None,
 ) -> list[sa.Row]:
+    """The rows of the query `name`, its placeholders (relations, expressions) filled."""
     (statement,) = db.statements(name)
-    text = sa.text(statement.format(**expectations.relations(mode)))
+    text = sa.text(statement.format(**fills))
     return list(conn.execute(text, params or {}))
 
 

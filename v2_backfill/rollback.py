@@ -119,7 +119,7 @@ def _roll_back(db: Database, run_ids: list[str]) -> RollbackSummary:
     rollback_id = steps.new_run_id()
     steps.start_run(db, rollback_id, "rollback", {"run_ids": run_ids, "dry_run": False})
     try:
-        with db.begin() as conn:
+        with db.begin(app_writes=True) as conn:
             summary = _summary(db, conn, rollback_id, run_ids)
             db.run(
                 conn,

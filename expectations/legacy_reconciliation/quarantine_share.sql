@@ -3,5 +3,5 @@
 SELECT q.quarantined, m.legacy_messages,
     ROUND(100.0 * q.quarantined / m.legacy_messages, 2) AS percent
 FROM (SELECT COUNT(*) AS quarantined FROM {quarantine_all} AS qx) AS q,
-    (SELECT COUNT(*) AS legacy_messages FROM messages) AS m
+    (SELECT COUNT(*) AS legacy_messages FROM {legacy_all} AS lm) AS m
 WHERE m.legacy_messages > 0 AND q.quarantined > {share} * m.legacy_messages

@@ -77,13 +77,16 @@ CREATE TABLE IF NOT EXISTS v2_backfill.seen_conversations (
     client_id TEXT
 );
 
--- Row counts and order-independent checksums of the legacy tables at a run's start.
-CREATE TABLE IF NOT EXISTS v2_backfill.snapshots (
-    run_id TEXT NOT NULL,
+-- Every write a pipeline session made to a legacy table, recorded in the same transaction
+-- (there should never be one: the gate's legacy_tables_unchanged fails a run on any since
+-- its start). Written by the adapter: PostgreSQL from pg_stat_xact_user_tables before each
+-- commit, SQLite by TEMP triggers on the legacy tables, which only the pipeline's own
+-- connections have (the app's writes never fire them).
+CREATE TABLE IF NOT EXISTS v2_backfill.legacy_writes (
     table_name TEXT NOT NULL,
-    row_count INTEGER NOT NULL,
-    checksum INTEGER NOT NULL,
-    PRIMARY KEY (run_id, table_name)
+    operation TEXT NOT NULL,
+    row_count BIGINT NOT NULL,
+    recorded_at INTEGER NOT NULL
 );
 
 -- The native V2 rows (not written by the pipeline) as a run saw them before its audit: id and
@@ -227,6 +230,15 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_context (
     PRIMARY KEY (kind, id)
 );
 
+-- The properties of the timelines the text rules read, as of the run's snapshot.
+CREATE TABLE IF NOT EXISTS v2_backfill.stage_properties (
+    id TEXT PRIMARY KEY,
+    timeline_id TEXT NOT NULL,
+    address TEXT,
+    position INTEGER,
+    created_at INTEGER
+);
+
 -- The cursors to store when the run publishes, read in the run's snapshot.
 CREATE TABLE IF NOT EXISTS v2_backfill.stage_watermarks (
     table_name TEXT PRIMARY KEY,
@@ -234,13 +246,6 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_watermarks (
     row_id TEXT
 );
 
--- The legacy tables' row counts and checksums measured again just before a backfill's audit,
--- to compare with its snapshot from the run's start.
-CREATE TABLE IF NOT EXISTS v2_backfill.stage_legacy_checksums (
-    table_name TEXT PRIMARY KEY,
-    row_count INTEGER NOT NULL,
-    checksum INTEGER NOT NULL
-);
 
 -- A reconciling sync's findings: migrated or quarantined messages whose legacy row is gone
 -- (kind 'migrated' with the conversation holding its messages_v2 row, or 'quarantined'), and

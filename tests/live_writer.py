@@ -137,13 +137,25 @@ class _App:
         return message
 
 
-def start(python: str, url: str, stats: Path) -> Callable[[], dict[str, Any]]:
-    """Start the writer as a subprocess, wait until it has committed a change, and return the
-    function that stops it and returns its stats."""
+def start(
+    python: str, url: str, stats: Path, interval: float = 0.005
+) -> Callable[[], dict[str, Any]]:
+    """Start the writer as a subprocess (a change every `interval` seconds), wait until it
+    has committed a change, and return the function that stops it and returns its stats."""
     import subprocess
 
     process = subprocess.Popen(
-        [python, "-m", "tests.live_writer", "--db", url, "--stats", str(stats)],
+        [
+            python,
+            "-m",
+            "tests.live_writer",
+            "--db",
+            url,
+            "--stats",
+            str(stats),
+            "--interval",
+            str(interval),
+        ],  # fmt: skip
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).resolve().parents[1],

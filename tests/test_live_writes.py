@@ -74,13 +74,19 @@ def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_backfill_and_sync_while_the_old_app_writes(
     live_app, run_backfill, run_sync, tmp_path, monkeypatch
 ):
+    from flows.validate import validate
+    from tests.test_gate import config
+
+    app = AppDatabase(live_app)
     monkeypatch.setenv(steps.FAILPOINT_ENV, "after-stage:sleep=1")
     stop = live_writer.start(sys.executable, live_app, tmp_path / "writer.json")
     try:
         summary = run_backfill(live_app, report_dir=tmp_path / "backfill")
+        monkeypatch.delenv(steps.FAILPOINT_ENV)
+        assert run_sync(live_app)["gate_passed"] is True
+        assert validate(config(app, tmp_path / "validate-live"))["gate_passed"] is True
     finally:
         writes = stop()
-    monkeypatch.delenv(steps.FAILPOINT_ENV)
 
     assert writes["errors"] == []
     assert summary["gate_passed"] is True
@@ -89,7 +95,6 @@ def test_backfill_and_sync_while_the_old_app_writes(
     assert len(writes["new"]) > 0 and len(writes["read"]) + len(writes["edited"]) > 0
 
     run_sync(live_app)
-    app = AppDatabase(live_app)
     try:
         assert_every_legacy_message_placed_once(app)
         assert_live_changes_carried(app, writes)
@@ -97,12 +102,9 @@ def test_backfill_and_sync_while_the_old_app_writes(
         second = run_sync(live_app)
         assert second["messages_copied"] == second["messages_updated"] == 0
         assert {table: app.table_dump(table) for table in V2} == before
+        assert validate(config(app, tmp_path / "validate"))["gate_passed"] is True
     finally:
         app.dispose()
-    from flows.validate import validate
-    from tests.test_gate import config
-
-    assert validate(config(app, tmp_path / "validate"))["gate_passed"] is True
 
 
 def assert_every_legacy_message_placed_once(app: AppDatabase) -> None:

@@ -254,6 +254,8 @@ def test_json_summary_of_a_failed_gate(app, prefect_server, tmp_path, capsys, mo
             "SELECT summary FROM v2_backfill.runs WHERE run_id = :r", r=summary["run_id"]
         )
         assert json.loads(recorded) == summary
+        page = Path(summary["report"]).read_text(encoding="utf-8")
+        assert ("Nothing was published" in page) is (command != ["validate"])
     assert summary["kind"] == "sync"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import subprocess
@@ -270,6 +271,21 @@ def test_text_summary_of_a_failed_gate(tmp_path, prefect_server, capsys, monkeyp
     assert "data-quality gate:        FAILED" in captured.out
     assert "failed:  quarantine_share_limit" in captured.out
     assert "nothing was published" in captured.err
+
+
+@pytest.mark.sqlite
+def test_demo_says_in_words_what_it_wrote(tmp_path, prefect_server, capsys, caplog, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.INFO, logger="v2_backfill")
+    code, summary = run_json("demo", "--dir", "demo", "--messages", "200", *LENIENT, capsys=capsys)
+
+    assert code == 0 and summary["messages_copied"] > 0
+    (line,) = [r.getMessage() for r in caplog.records if "demo database written" in r.getMessage()]
+    assert "<" not in line and "Breakage" not in line, line
+    assert "messages 200;" in line and "orphan_message 2" in line
+    assert summary["demo"]["database"] == str(Path("demo") / "dev.db")
+    assert summary["demo"]["rows"]["messages"] == 200
+    assert summary["demo"]["breakages"]["orphan_message"] == 2
 
 
 JSON_ERRORS = [

@@ -547,8 +547,11 @@ def _run_demo(args: argparse.Namespace) -> dict[str, Any]:
         if stale is not None and stale.exists():
             stale.unlink()
     stats = write_sqlite(database, messages=args.messages, seed=args.seed)
-    logging.getLogger("v2_backfill").info("demo database written: %s (%s)", database, stats)
-    return _run_backfill(_config(args, target), debug=args.debug)
+    logging.getLogger("v2_backfill").info(
+        "demo database written: %s (%s)", database, stats.describe()
+    )
+    summary = _run_backfill(_config(args, target), debug=args.debug)
+    return {**summary, "demo": {"database": str(database), **stats.to_dict()}}
 
 
 def _known_cause(exc: BaseException) -> V2BackfillError | None:

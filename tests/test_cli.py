@@ -268,6 +268,10 @@ def test_text_summary_of_a_failed_gate(tmp_path, prefect_server, capsys, monkeyp
     app.dispose()
     assert main(["backfill", "--db", app.url]) == 1
     captured = capsys.readouterr()
+    assert "nothing was published; what the run would have published is in the report" in (
+        captured.out
+    )
+    assert "messages copied" not in captured.out  # its counts are 0: nothing was published
     assert "data-quality gate:        FAILED" in captured.out
     assert "failed:  quarantine_share_limit" in captured.out
     assert "nothing was published" in captured.err

@@ -367,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = build_parser().parse_args(argv)
-    except UsageError as exc:  # the options are unknown: --json is looked for by hand
+    except UsageError as exc:  # no options parsed: --json is looked for in the raw arguments
         return _fail(exc, as_json="--json" in argv, debug=False)
     _configure_logging(args.debug)
     try:
@@ -625,6 +625,9 @@ def format_summary(summary: dict[str, Any]) -> str:
     sync_kind = summary.get("kind") == "sync"
     title = ("reconciling sync" if summary.get("reconcile") else "sync") if sync_kind else "run"
     lines = [f"{title} {summary['run_id']} on {summary['database']}"]
+    if not summary["gate_passed"]:  # nothing published: the summary's counts are all 0
+        lines.append("  nothing was published; what the run would have published is in the report")
+        return "\n".join(lines + _gate_lines(summary))
     if sync_kind:
         since = summary["read_since"]
         lines.append(

@@ -89,8 +89,8 @@ def conclude(
     report_dir: Path,
 ) -> dict[str, Any]:
     """End a run that was audited (published or not): write its report, record how it ended
-    with its summary, and raise DataQualityError (the flow run ends Failed) when the gate
-    failed. Returns the summary."""
+    with its summary, and raise DataQualityError carrying that summary (the flow run ends
+    Failed) when the gate failed. Returns the summary."""
     summary.finished_at = steps.utc_now_iso()
     status = "succeeded" if result.passed else "failed"
     run = steps.report_run_info(summary, summary.kind, status, params, timer)
@@ -100,10 +100,12 @@ def conclude(
     summary.checks_failed = result.failed
     summary.checks_warned = result.warnings
     summary.report = str(index)
-    steps.finish_run(db, summary.run_id, status, summary.to_dict())
+    outcome = summary.to_dict()
+    steps.finish_run(db, summary.run_id, status, outcome)
     if not result.passed:
         raise DataQualityError(
             f"the data-quality gate failed ({', '.join(result.failed)}); nothing was "
-            f"published; report: {index}"
+            f"published; report: {index}",
+            summary=outcome,
         )
-    return summary.to_dict()
+    return outcome

@@ -20,7 +20,8 @@ from v2_backfill.errors import DataQualityError
 @flow(name="validate", validate_parameters=False)
 def validate(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any]:
     """Run the suites against the current V2 state and write the report; raise
-    DataQualityError (the flow run ends Failed) when a critical check fails."""
+    DataQualityError carrying the outcome (the flow run ends Failed) when a critical check
+    fails."""
     run_id = run_id or steps.new_run_id()
     report_dir = config.report_dir or Path("reports") / run_id
     summary = steps.RunSummary(run_id=run_id, database=config.target.describe())
@@ -49,7 +50,8 @@ def validate(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any
         steps.finish_run(db, run_id, status, outcome)
         if not result.passed:
             raise DataQualityError(
-                f"validation failed ({', '.join(result.failed)}); report: {index}"
+                f"validation failed ({', '.join(result.failed)}); report: {index}",
+                summary=outcome,
             )
         return outcome
     finally:

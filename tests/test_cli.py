@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import subprocess
@@ -223,6 +224,102 @@ def test_failed_gate_exits_1_and_publishes_nothing(tmp_path):
     assert AppDatabase(app.url).scalar("SELECT COUNT(*) FROM messages_v2") == 0
     (report,) = (tmp_path / "reports").iterdir()
     assert json.loads((report / "summary.json").read_text())["gate"]["passed"] is False
+
+
+STRICT = ["--quarantine-warn", "0%", "--quarantine-fail", "0%"]
+LENIENT = ["--quarantine-warn", "100%", "--quarantine-fail", "100%"]
+
+
+def run_json(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:
+    """`main(args + --json)`: its exit code and the one JSON object it printed on stdout."""
+    code = main([*args, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_json_summary_of_a_failed_gate(app, prefect_server, tmp_path, capsys, monkeypatch):
+    """Backfill, validate and sync print their summary when the gate fails (exit 1): the one
+    recorded in the run's bookkeeping row, with the failed checks and the report."""
+    monkeypatch.chdir(tmp_path)
+    busy_timeline(app)  # 2 of 5 messages quarantined: 40%
+    for command in (["backfill"], ["validate"], ["sync"]):
+        if command == ["validate"]:  # a backfill has published: validate and sync can run
+            assert run_json("backfill", "--db", app.url, *LENIENT, capsys=capsys)[0] == 0
+
+        code, summary = run_json(*command, "--db", app.url, *STRICT, capsys=capsys)
+
+        assert code == 1, command
+        assert summary["gate_passed"] is False
+        assert summary["checks_failed"] == ["quarantine_share_limit"]
+        assert Path(summary["report"]).is_file()
+        recorded = app.scalar(
+            "SELECT summary FROM v2_backfill.runs WHERE run_id = :r", r=summary["run_id"]
+        )
+        assert json.loads(recorded) == summary
+        page = Path(summary["report"]).read_text(encoding="utf-8")
+        assert ("Nothing was published" in page) is (command != ["validate"])
+    assert summary["kind"] == "sync"
+
+
+@pytest.mark.sqlite
+def test_text_summary_of_a_failed_gate(tmp_path, prefect_server, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = AppDatabase(_empty_database(tmp_path)).create_legacy_tables()
+    busy_timeline(app)  # 40% quarantined, above the default 25%
+    app.dispose()
+    assert main(["backfill", "--db", app.url]) == 1
+    captured = capsys.readouterr()
+    assert "nothing was published; what the run would have published is in the report" in (
+        captured.out
+    )
+    assert "messages copied" not in captured.out  # its counts are 0: nothing was published
+    assert "data-quality gate:        FAILED" in captured.out
+    assert "failed:  quarantine_share_limit" in captured.out
+    assert "nothing was published" in captured.err
+
+
+@pytest.mark.sqlite
+def test_demo_says_in_words_what_it_wrote(tmp_path, prefect_server, capsys, caplog, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.INFO, logger="v2_backfill")
+    code, summary = run_json("demo", "--dir", "demo", "--messages", "200", *LENIENT, capsys=capsys)
+
+    assert code == 0 and summary["messages_copied"] > 0
+    (line,) = [r.getMessage() for r in caplog.records if "demo database written" in r.getMessage()]
+    assert "<" not in line and "Breakage" not in line, line
+    assert "messages 200;" in line and "orphan_message 2" in line
+    assert summary["demo"]["database"] == str(Path("demo") / "dev.db")
+    assert summary["demo"]["rows"]["messages"] == 200
+    assert summary["demo"]["breakages"]["orphan_message"] == 2
+
+
+JSON_ERRORS = [
+    # (id, database URL maker, extra args, exit code, fragment of the message, of the hint)
+    ("preflight", _empty_database, [], 3, "legacy table 'messages' is missing",
+     "point --db at the app's database"),
+    ("connection", lambda d: "postgresql://root@127.0.0.1:1/test", [], 2, "cannot connect",
+     "check host, port"),
+    ("bad-option-value", _empty_database, ["--chunk-size", "0"], 2, "positive whole number",
+     "see `v2-backfill backfill --help`"),
+    ("unknown-option", _empty_database, ["--colour"], 2, "unrecognized arguments: --colour",
+     "see `v2-backfill --help`"),
+]  # fmt: skip
+
+
+@pytest.mark.sqlite
+@pytest.mark.parametrize(
+    ("url_for", "extra", "code", "message", "hint"),
+    [case[1:] for case in JSON_ERRORS],
+    ids=[case[0] for case in JSON_ERRORS],
+)
+def test_json_error_object(tmp_path, capsys, url_for, extra, code, message, hint):
+    got, printed = run_json("backfill", "--db", url_for(tmp_path), *extra, capsys=capsys)
+
+    assert got == code
+    assert set(printed) == {"error"}
+    assert printed["error"]["code"] == code
+    assert message in printed["error"]["message"]
+    assert "fix:" not in printed["error"]["message"]
+    assert printed["error"]["hint"].startswith(hint)
 
 
 @pytest.mark.postgres

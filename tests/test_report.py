@@ -16,7 +16,13 @@ from typing import Any
 
 import pytest
 
-from v2_backfill.report import checks_table, render_html, render_markdown, write_report
+from v2_backfill.report import (
+    NOTHING_PUBLISHED,
+    checks_table,
+    render_html,
+    render_markdown,
+    write_report,
+)
 
 SECTION_IDS = ["run", "figures", "checks", "attribution", "quarantine", "splits", "docs"]
 INJECTED = '<script>alert("x")</script> & "quotes" 🏠'
@@ -59,6 +65,7 @@ def report() -> dict[str, Any]:
             "thread_window": 539,
         },
         "quarantined_by_reason": {"no_property_evidence": 58, "orphan_message": 3},
+        "changes_after_snapshot": {"new_messages": 4, "changed_messages": 7, "deleted_messages": 1},
         "checks": [
             {
                 "name": "every_legacy_message_placed_once",
@@ -217,6 +224,53 @@ def test_html_verdict_banner(report, gate, verdict, css):
     assert banner["data-verdict"] == verdict
     assert banner["class"] == f"banner {css}"
     assert verdict in page.text
+
+
+def page_text(page: str) -> str:
+    """The body's text as a reader sees it: every text chunk, one space between."""
+    body = parse(page.split("<body>", 1)[1])
+    return " ".join(chunk.strip() for chunk in body.text if chunk.strip())
+
+
+def test_html_of_a_failed_run_says_nothing_was_published(report):
+    text = page_text(render_html(report))
+    assert NOTHING_PUBLISHED in text
+    assert "What this run would have published" in text and "Headline figures" not in text
+    assert "would have migrated 1,939 messages" in text
+    assert "would have created 40 conversations" in text
+    assert "would have quarantined 61 messages" in text
+    assert "read 2,000 legacy messages" in text  # what it read, it did read
+    assert "1,939 messages migrated" not in text and "40 conversations created" not in text
+
+
+def test_html_of_an_unknown_figure_of_a_failed_run(report):
+    report["figures"] = {"messages_reviewed": 3}
+    assert "would have had 3 messages reviewed" in page_text(render_html(report))
+
+
+@pytest.mark.parametrize(
+    ("kind", "gate"),
+    [
+        ("backfill", {"passed": True, "failed": [], "warnings": []}),
+        ("sync", {"passed": True, "failed": [], "warnings": ["few_quarantined"]}),
+        ("validate", {"passed": False, "failed": ["x"], "warnings": []}),  # the published state
+    ],
+)
+def test_html_of_a_published_state_has_no_would_have(report, kind, gate):
+    report["run"]["kind"], report["gate"] = kind, gate
+    text = page_text(render_html(report))
+    assert "would have" not in text and "Nothing was published" not in text
+    assert "Headline figures" in text and "1,939 messages migrated" in text
+
+
+def test_markdown_of_a_failed_run_says_nothing_was_published(report):
+    text = render_markdown(report)
+    assert NOTHING_PUBLISHED in text
+    assert "- would have migrated 1,939 messages\n" in text
+    assert "| messages_migrated |" not in text
+    report["gate"] = {"passed": True, "failed": [], "warnings": []}
+    text = render_markdown(report)
+    assert "would have" not in text and "| messages_migrated | 1,939 |" in text
 
 
 def test_html_escapes_data(report):

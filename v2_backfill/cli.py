@@ -1,8 +1,9 @@
 """`v2-backfill`: a thin shell over the core — parse, call, print, map errors to exit codes.
 
 Exit codes: 0 ok; 1 data-quality failure (nothing published); 2 usage or connection error;
-3 preflight failure (nothing written). With --json only the JSON summary goes to stdout;
-progress and Prefect's logs go to stderr.
+3 preflight failure (nothing written). A run that was audited prints its summary whatever its
+verdict; with --json only JSON goes to stdout (the summary, or an `error` object when no
+summary exists), progress and Prefect's logs go to stderr.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from v2_backfill import backfill as steps
 from v2_backfill import config, prisma, sync
@@ -28,7 +29,7 @@ from v2_backfill.config import (
     parse_database_url,
 )
 from v2_backfill.database import open_database
-from v2_backfill.errors import UsageError, V2BackfillError
+from v2_backfill.errors import DataQualityError, UsageError, V2BackfillError
 from v2_backfill.lock import run_lock
 from v2_backfill.preview import format_preview, preview
 from v2_backfill.rollback import format_rollback, rollback
@@ -72,9 +73,18 @@ def _positive_int(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, its usage errors raised as UsageError: reported like every other error
+    (with --json, as an `error` object)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise UsageError(message, hint=f"see `{self.prog} --help`")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, with every subcommand and option documented."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="v2-backfill",
         description="Move Property Sync's legacy messaging into the V2 per-property schema.",
         epilog=EXIT_CODES,
@@ -83,7 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    common.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary (also of a failed gate), or the error, as JSON on stdout",
+    )
     common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
 
     rules = argparse.ArgumentParser(add_help=False)
@@ -350,18 +364,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `v2-backfill` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:  # no options parsed: --json is looked for in the raw arguments
+        return _fail(exc, as_json="--json" in argv, debug=False)
     _configure_logging(args.debug)
     try:
         summary = _dispatch(args)
-    except V2BackfillError as exc:
-        return _fail(exc, exc.exit_code, args.debug)
-    except Exception as exc:  # an unexpected failure: still a short message, code 2
-        mapped = _known_cause(exc)
-        if mapped is not None:
-            return _fail(mapped, mapped.exit_code, args.debug, exc)
-        return _fail(exc, 2, args.debug)
+    except Exception as exc:  # ours or unexpected: a short message and an exit code
+        return _fail(exc, as_json=args.json, debug=args.debug)
     _print_summary(summary, as_json=args.json)
     return 0
 
@@ -535,8 +547,11 @@ def _run_demo(args: argparse.Namespace) -> dict[str, Any]:
         if stale is not None and stale.exists():
             stale.unlink()
     stats = write_sqlite(database, messages=args.messages, seed=args.seed)
-    logging.getLogger("v2_backfill").info("demo database written: %s (%s)", database, stats)
-    return _run_backfill(_config(args, target), debug=args.debug)
+    logging.getLogger("v2_backfill").info(
+        "demo database written: %s (%s)", database, stats.describe()
+    )
+    summary = _run_backfill(_config(args, target), debug=args.debug)
+    return {**summary, "demo": {"database": str(database), **stats.to_dict()}}
 
 
 def _known_cause(exc: BaseException) -> V2BackfillError | None:
@@ -549,13 +564,24 @@ def _known_cause(exc: BaseException) -> V2BackfillError | None:
     return None
 
 
-def _fail(exc: BaseException, code: int, debug: bool, original: BaseException | None = None) -> int:
+def _fail(exc: Exception, *, as_json: bool, debug: bool) -> int:
+    """Report a failure and return its exit code: the error on stderr; on stdout the run's
+    summary when it carries one (a failed gate), else with --json an `error` object."""
     if debug:
-        traceback.print_exception(original or exc, file=sys.stderr)
-    name = "error" if isinstance(exc, V2BackfillError) else type(exc).__name__
-    print(f"v2-backfill: {name}: {exc}", file=sys.stderr)
-    if not debug and not isinstance(exc, V2BackfillError):
-        print("  (run again with --debug for the traceback)", file=sys.stderr)
+        traceback.print_exception(exc, file=sys.stderr)
+    known = _known_cause(exc)
+    if known is None:  # an unexpected failure: still a short message, code 2
+        code, message, hint = 2, str(exc), "run again with --debug for the traceback"
+        print(f"v2-backfill: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if not debug:
+            print(f"  ({hint})", file=sys.stderr)
+    else:
+        code, message, hint = known.exit_code, known.message, known.hint
+        print(f"v2-backfill: error: {known}", file=sys.stderr)
+    if isinstance(known, DataQualityError) and known.summary is not None:
+        _print_summary(known.summary, as_json=as_json)
+    elif as_json:
+        _print_json({"error": {"code": code, "message": message, "hint": hint}})
     return code
 
 
@@ -574,10 +600,14 @@ def _configure_logging(debug: bool) -> None:
 
 def _print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
-        json.dump(summary, sys.stdout, indent=2, sort_keys=True)
-        sys.stdout.write("\n")
-        return
-    print(format_summary(summary))
+        _print_json(summary)
+    else:
+        print(format_summary(summary))
+
+
+def _print_json(value: dict[str, Any]) -> None:
+    json.dump(value, sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write("\n")
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -595,6 +625,9 @@ def format_summary(summary: dict[str, Any]) -> str:
     sync_kind = summary.get("kind") == "sync"
     title = ("reconciling sync" if summary.get("reconcile") else "sync") if sync_kind else "run"
     lines = [f"{title} {summary['run_id']} on {summary['database']}"]
+    if not summary["gate_passed"]:  # nothing published: the summary's counts are all 0
+        lines.append("  nothing was published; what the run would have published is in the report")
+        return "\n".join(lines + _gate_lines(summary))
     if sync_kind:
         since = summary["read_since"]
         lines.append(

@@ -151,6 +151,26 @@ class DatasetStats:
     text_datetime_conversations: int = 0
     """Conversations whose `createdAt` is TEXT (SQLite only)."""
 
+    def to_dict(self) -> dict[str, Any]:
+        """Rows per table, breakages by kind and the oddities, as plain JSON-ready values
+        (the broken rows' ids left out)."""
+        return {
+            "rows": {table: getattr(self, table) for table in LEGACY_TABLES},
+            "breakages": {str(kind): count for kind, count in self.breakages.items()},
+            "sender_type_variants": self.sender_type_variants,
+            "unknown_sender_types": self.unknown_sender_types,
+            "text_datetime_messages": self.text_datetime_messages,
+            "text_datetime_conversations": self.text_datetime_conversations,
+        }
+
+    def describe(self) -> str:
+        """One readable line: rows per table, then the breakages, e.g. `rows: users 1, clients
+        13, ..., messages 2000; broken on purpose: orphan_message 2, missing_property 1, ...`."""
+        facts = self.to_dict()
+        rows = ", ".join(f"{table} {count}" for table, count in facts["rows"].items())
+        broken = ", ".join(f"{kind} {count}" for kind, count in facts["breakages"].items())
+        return f"rows: {rows}; broken on purpose: {broken}"
+
     def add(self, chunk: Chunk, *, text_datetimes: bool) -> None:
         """Count a written chunk; `text_datetimes` says whether TEXT DateTimes stayed TEXT."""
         setattr(self, chunk.table, getattr(self, chunk.table) + len(chunk.rows))

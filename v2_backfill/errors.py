@@ -4,6 +4,10 @@ Terminal failures (bad input, a database that does not have the expected shape, 
 checks) are never retried; transient ones (a connection that dropped) may be.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 
 class V2BackfillError(Exception):
     """Base of every error the CLI turns into a short message and an exit code."""
@@ -15,9 +19,13 @@ class V2BackfillError(Exception):
         super().__init__(message)
         self.hint = hint
 
+    @property
+    def message(self) -> str:
+        """What went wrong, without the hint."""
+        return super().__str__()
+
     def __str__(self) -> str:
-        text = super().__str__()
-        return f"{text}\n  fix: {self.hint}" if self.hint else text
+        return f"{self.message}\n  fix: {self.hint}" if self.hint else self.message
 
 
 class UsageError(V2BackfillError):
@@ -49,6 +57,15 @@ class PreflightError(V2BackfillError):
 
 
 class DataQualityError(V2BackfillError):
-    """The run's result failed its checks; nothing was published (exit 1)."""
+    """The run's result failed its checks; nothing was published (exit 1).
+
+    A run that was audited carries its `summary` (as recorded in the bookkeeping's `runs`
+    row), so that the CLI prints it as it prints a successful run's."""
 
     exit_code = 1
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, summary: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.summary = summary

@@ -39,6 +39,28 @@ _CHART_ROW_HEIGHT = 26
 
 _NONE = '<p class="none">(none)</p>'
 
+NOTHING_PUBLISHED = (
+    "Nothing was published: the data-quality gate failed, so the V2 tables are exactly as they "
+    "were before this run. The figures, attribution, quarantine and splits below are what it "
+    "would have published."
+)
+"""Said under the verdict of a backfill or sync whose gate failed."""
+
+# A figure of a run that published nothing, as the words before and after its number.
+_WOULD_HAVE = {
+    "legacy_messages": ("read", "legacy messages"),
+    "messages_migrated": ("would have migrated", "messages"),
+    "messages_quarantined": ("would have quarantined", "messages"),
+    "property_conversations": ("would have left V2 with", "property conversations"),
+    "messages_copied": ("would have copied", "messages"),
+    "messages_updated": ("would have updated", "messages"),
+    "messages_already_migrated": ("found", "messages already migrated"),
+    "conversations_created": ("would have created", "conversations"),
+    "conversations_reused": ("would have reused", "conversations"),
+    "replacements_found": ("found", "re-placements"),
+    "replacements_applied": ("would have applied", "re-placements"),
+}
+
 _CSS = """
 :root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --stripe: #f6f8fa;
   --pass: #1a7f37; --pass-bg: #dafbe1; --fail: #cf222e; --fail-bg: #ffebe9;
@@ -81,6 +103,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
   background: var(--stripe); }
 .figure-value { font-size: 28px; font-weight: 700; font-variant-numeric: tabular-nums; }
 .figure-label { color: var(--muted); font-size: 13px; }
+.figure.would-have { border-style: dashed; background: #fff; }
+.figure.would-have .figure-value { color: var(--muted); }
+.unpublished { font-weight: 600; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr));
   gap: 0 32px; align-items: start; }
 .examples > td { padding: 4px 10px 12px 32px; border-top: none; }
@@ -137,6 +162,19 @@ def _verdict(report: Mapping[str, Any]) -> str:
     return "PASSED WITH WARNINGS" if gate["warnings"] else "PASSED"
 
 
+def _unpublished(report: Mapping[str, Any]) -> bool:
+    """Whether the report is of a backfill or sync whose gate failed: nothing was published,
+    its figures are what it would have published (those of `validate` are the published
+    state, whatever its verdict)."""
+    return not report["gate"]["passed"] and report["run"]["kind"] != "validate"
+
+
+def _would_have(key: str) -> tuple[str, str]:
+    """The words before and after the number of an unpublished run's figure: with them it
+    reads `would have migrated 271 messages`."""
+    return _WOULD_HAVE.get(key, ("would have had", key.replace("_", " ")))
+
+
 def _check_result(check: Mapping[str, Any]) -> str:
     """A check's outcome: `pass`, or `fail` (critical) / `warn` (warning) when it failed."""
     if check["success"]:
@@ -167,12 +205,19 @@ def render_markdown(report: dict[str, Any]) -> str:
         [row["check"], row["severity"], _BADGES[row["result"]], _number(row["unexpected"])]
         for row in checks_table(report)
     ]
+    if _unpublished(report):
+        figures = [
+            f"**{NOTHING_PUBLISHED}**",
+            "## Figures (would have; nothing was published)",
+            _markdown_would_have(report["figures"]),
+        ]
+    else:
+        figures = ["## Figures", _markdown_counts(report["figures"], "figure")]
     parts = [
         f"# v2-backfill {run['kind']} run: {_verdict(report)}",
         f"**{_verdict(report)}**: run `{run['run_id']}` on `{run['database']}` "
         f"{run['status']} in {_seconds(run['duration_seconds'])}.",
-        "## Figures",
-        _markdown_counts(report["figures"], "figure"),
+        *figures,
         "## Legacy changes after the snapshot (left to the next sync)",
         _markdown_counts(report["changes_after_snapshot"], "change"),
         "## Checks",
@@ -191,7 +236,7 @@ def render_html(report: dict[str, Any]) -> str:
     title = f"v2-backfill {run['kind']} {run['run_id']}: {_verdict(report)}"
     sections = [
         _run_section(report),
-        _figures_section(report["figures"]),
+        _figures_section(report["figures"], would_have=_unpublished(report)),
         _changes_section(report["changes_after_snapshot"]),
         _checks_section(report["checks"]),
         _attribution_section(report),
@@ -227,6 +272,7 @@ def write_report(report: dict[str, Any], report_dir: Path) -> Path:
 def _run_section(report: Mapping[str, Any]) -> str:
     run, gate = report["run"], report["gate"]
     result = _verdict(report)
+    note = f'<p class="unpublished">{escape(NOTHING_PUBLISHED)}</p>' if _unpublished(report) else ""
     details = {
         "run id": run["run_id"],
         "kind": run["kind"],
@@ -239,6 +285,7 @@ def _run_section(report: Mapping[str, Any]) -> str:
     body = (
         f'<div class="banner {_VERDICT_CLASSES[result]}" data-verdict="{escape(result)}">'
         f"{escape(result)}</div>"
+        + note
         + _gate_list("Failed checks", gate["failed"])
         + _gate_list("Warnings", gate["warnings"])
         + '<div class="grid"><div>'
@@ -252,14 +299,24 @@ def _run_section(report: Mapping[str, Any]) -> str:
     return _section("run", "Run", body)
 
 
-def _figures_section(figures: Mapping[str, Any]) -> str:
-    cards = "".join(
-        f'<div class="figure"><div class="figure-value"{_data_attrs(key, value)}>'
-        f'{escape(_number(value))}</div><div class="figure-label">{_label(key)}</div></div>'
-        for key, value in figures.items()
-    )
+def _figures_section(figures: Mapping[str, Any], *, would_have: bool) -> str:
+    """One card per figure: its number and label; for a run that published nothing, the
+    number between the words of `_would_have` (`would have migrated` / 271 / `messages`)."""
+    cards = "".join(_figure_card(key, value, would_have) for key, value in figures.items())
     body = f'<div class="figures">{cards}</div>' if cards else _NONE
-    return _section("figures", "Headline figures", body)
+    title = "What this run would have published" if would_have else "Headline figures"
+    return _section("figures", title, body)
+
+
+def _figure_card(key: str, value: Any, would_have: bool) -> str:
+    number = f'<div class="figure-value"{_data_attrs(key, value)}>{escape(_number(value))}</div>'
+    if not would_have:
+        return f'<div class="figure">{number}<div class="figure-label">{_label(key)}</div></div>'
+    before, after = _would_have(key)
+    return (
+        f'<div class="figure would-have"><div class="figure-label">{escape(before)}</div>'
+        f'{number}<div class="figure-label">{escape(after)}</div></div>'
+    )
 
 
 def _changes_section(changes: Mapping[str, int]) -> str:
@@ -458,6 +515,14 @@ def _label(key: str) -> str:
 def _markdown_counts(counts: Mapping[str, Any], label: str) -> str:
     rows = [[key, _number(value)] for key, value in counts.items()]
     return _markdown_table([label, "count"], rows) if rows else "(none)"
+
+
+def _markdown_would_have(figures: Mapping[str, Any]) -> str:
+    lines = []
+    for key, value in figures.items():
+        before, after = _would_have(key)
+        lines.append(f"- {before} {_number(value)} {after}")
+    return "\n".join(lines)
 
 
 def _markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:

@@ -24,7 +24,7 @@ from v2_backfill.report import (
     write_report,
 )
 
-SECTION_IDS = ["run", "figures", "checks", "attribution", "quarantine", "splits", "docs"]
+SECTION_IDS = ["run", "figures", "changes", "checks", "attribution", "quarantine", "splits", "docs"]
 INJECTED = '<script>alert("x")</script> & "quotes" 🏠'
 
 
@@ -180,7 +180,9 @@ def test_html_has_every_section_in_order(report):
     assert ids == SECTION_IDS
 
 
-@pytest.mark.parametrize("part", ["figures", "attribution_by_rule", "quarantined_by_reason"])
+@pytest.mark.parametrize(
+    "part", ["figures", "changes_after_snapshot", "attribution_by_rule", "quarantined_by_reason"]
+)
 def test_html_counts_carry_exact_data_values(report, part):
     values = data_values(parse(render_html(report)))
     for key, count in report[part].items():

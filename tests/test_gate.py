@@ -7,14 +7,13 @@ end to end and the corruption happens exactly between the write and the audit.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.factory import AppDatabase
 from tests.test_backfill_runs import V2, busy_timeline
-from tests.test_report import Collector, dump_dom
+from tests.test_report import Collector, chromium_path, dump_dom
 from v2_backfill.config import BackfillConfig, Tolerances, parse_database_url
 from v2_backfill.database import open_database
 from v2_backfill.errors import DataQualityError
@@ -197,15 +196,12 @@ def artifact_keys(flow_run_id: object) -> set[str]:
 
 
 def assert_html_holds_summary_figures(report_dir: Path) -> None:
-    """The page, parsed (and as headless Chromium renders it, where installed), carries every
-    figure of summary.json."""
+    """The page, as headless Chromium renders it, carries every figure of summary.json."""
     report = json.loads((report_dir / "summary.json").read_text())
     page = Collector()
     html = (report_dir / "index.html").read_text(encoding="utf-8")
-    chromium = shutil.which("chromium")
-    if chromium is not None:
-        html = dump_dom(chromium, report_dir / "index.html")
-        assert "PASSED" in html
+    html = dump_dom(chromium_path(), report_dir / "index.html")
+    assert "PASSED" in html
     page.feed(html)
     values = {
         attrs["data-key"]: attrs["data-value"]

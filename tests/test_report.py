@@ -370,12 +370,18 @@ def test_write_report_writes_both_files_and_keeps_gx(report, tmp_path):
     assert docs.read_text(encoding="utf-8") == "<p>data docs</p>"
 
 
-def test_report_renders_in_headless_chromium(report, tmp_path):
+def chromium_path() -> str:
+    """Debian's headless Chromium; a test that needs it fails without it (`.ci/run` installs
+    it), never skips."""
     chromium = shutil.which("chromium")
     if chromium is None:
-        pytest.skip("chromium not installed")
+        pytest.fail("chromium is missing: `apt-get install chromium` (.ci/run does)")
+    return chromium
+
+
+def test_report_renders_in_headless_chromium(report, tmp_path):
     index = write_report(report, tmp_path / "report")
-    dom = dump_dom(chromium, index)
+    dom = dump_dom(chromium_path(), index)
     assert "FAILED" in dom
     assert "1,939" in dom
     assert 'id="splits"' in dom

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 import expectations
 from expectations import Mode
 from transforms.checksums import NATIVE_COLUMNS, native_rows_sql, row_md5_sql
+from v2_backfill.backfill import stored_cursors
 from v2_backfill.config import BOOKKEEPING_SCHEMA, Tolerances
 from v2_backfill.database import Database, postgres_session_options
 
@@ -123,17 +124,11 @@ def recent_legacy(db: Database) -> str:
     """The condition, over legacy message `m`, of one the app wrote after the last published
     run's snapshot (less `VALIDATE_LOOKBACK_MS`): `validate` judges the published state
     against legacy as of that snapshot, and leaves those to the next sync."""
-    with db.connect() as conn:
-        cursor = conn.execute(
-            sa.text(
-                f"SELECT updated_at FROM {BOOKKEEPING_SCHEMA}.watermarks "
-                "WHERE table_name = 'messages'"
-            )
-        ).scalar_one_or_none()
+    cursor = stored_cursors(db).get("messages")
     if cursor is None:
         return "1 = 0"
     updated = db.timestamp_sql('m."updatedAt"')
-    return f"{updated} > {db.timestamp_literal(db.to_ms(cursor) - VALIDATE_LOOKBACK_MS)}"
+    return f"{updated} > {db.timestamp_literal(cursor.updated_ms - VALIDATE_LOOKBACK_MS)}"
 
 
 AUDIT_TABLES = tuple(f"audit_{name}" for name in expectations.SLICE_RELATIONS)

@@ -7,12 +7,14 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from tests.factory import AppDatabase
 from tests.test_backfill_runs import busy_timeline
+from v2_backfill import cli
 from v2_backfill.cli import main, parse_duration_ms, parse_share
 from v2_backfill.config import parse_database_url
 from v2_backfill.database import open_database
@@ -154,8 +156,18 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(
     err = capsys.readouterr().err
     assert got == code
     assert fragment in err
-    assert "Traceback" not in err
+    assert "Traceback" not in err and "(run again with --debug" not in err
     assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before  # no file made or changed
+
+
+def test_a_cause_chain_that_loops_is_walked_once():
+    looped = RuntimeError("raised as its own cause")
+    looped.__cause__ = looped
+    found: list[object] = []
+    walker = threading.Thread(target=lambda: found.append(cli._known_cause(looped)), daemon=True)
+    walker.start()
+    walker.join(timeout=10)
+    assert found == [None]
 
 
 @pytest.mark.sqlite

@@ -540,11 +540,14 @@ def _run_demo(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _known_cause(exc: BaseException) -> V2BackfillError | None:
-    """The first error in the cause chain that says what went wrong in our terms."""
+    """The first error in the cause chain that says what went wrong in our terms (a chain
+    that loops back on itself is walked once)."""
     seen: BaseException | None = exc
-    while seen is not None:
+    walked: set[int] = set()
+    while seen is not None and id(seen) not in walked:
         if isinstance(seen, V2BackfillError):
             return seen
+        walked.add(id(seen))
         seen = seen.__cause__ or seen.__context__
     return None
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 import sql
 from transforms.checksums import SQLITE_ROW_HASH32, SQLITE_ROW_MD5
 from v2_backfill.config import BOOKKEEPING_SCHEMA, DatabaseTarget
-from v2_backfill.errors import ConnectionFailed, UsageError
+from v2_backfill.errors import ConnectionFailed, UsageError, V2BackfillError
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -76,10 +76,8 @@ class Database:
 
     def _open(self, engine: Engine) -> Connection:
         """Connect, turning driver errors into errors that say what to do."""
-        try:
+        with _explained_errors(self.target):
             return engine.connect()
-        except sa.exc.DatabaseError as exc:
-            raise _explain_connect_error(self.target, exc) from exc
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -220,12 +218,10 @@ class SqliteDatabase(Database):
     def check_writable(self) -> None:
         # A write in a transaction that is rolled back: SQLite refuses it on a read-only
         # file (even for root, who passes every permission check) and never writes the file.
-        with self._open(self.engine) as conn:
+        with _explained_errors(self.target), self._open(self.engine) as conn:
             probe = conn.begin()
             try:
                 conn.exec_driver_sql('CREATE TABLE "v2_backfill_write_probe" (x INTEGER)')
-            except sa.exc.OperationalError as exc:
-                raise _explain_connect_error(self.target, exc) from exc
             finally:
                 probe.rollback()
 
@@ -407,7 +403,22 @@ def _postgres_engine(target: DatabaseTarget) -> Engine:
     )
 
 
-def _explain_connect_error(target: DatabaseTarget, exc: sa.exc.DatabaseError) -> Exception:
+@contextmanager
+def _explained_errors(target: DatabaseTarget) -> Iterator[None]:
+    """Driver errors that `_explain_connect_error` knows become errors that say what to do;
+    any other passes unchanged."""
+    try:
+        yield
+    except sa.exc.DatabaseError as exc:
+        explained = _explain_connect_error(target, exc)
+        if explained is None:
+            raise
+        raise explained from exc
+
+
+def _explain_connect_error(
+    target: DatabaseTarget, exc: sa.exc.DatabaseError
+) -> V2BackfillError | None:
     text = str(exc.orig or exc).strip()
     first_line = text.splitlines()[0] if text else type(exc).__name__
     if "file is not a database" in text:
@@ -425,7 +436,7 @@ def _explain_connect_error(target: DatabaseTarget, exc: sa.exc.DatabaseError) ->
             f"cannot connect to {target.describe()}: {first_line}",
             hint="check host, port, user, password and database name, and that the server runs",
         )
-    return exc
+    return None
 
 
 def utc_now_ms() -> int:

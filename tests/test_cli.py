@@ -129,6 +129,9 @@ BAD_INPUT = [
     ("run-in-progress", _run_in_progress, [], 2, "another v2-backfill run is in progress"),
     ("warn-above-fail", _empty_database, ["--quarantine-warn", "30%", "--quarantine-fail", "10%"],
      2, "warn <= fail"),
+    ("bad-lock-timeout", _empty_database, ["--lock-timeout", "soon"], 2, "not a duration"),
+    ("zero-lock-timeout", _empty_database, ["--lock-timeout", "0"], 2,
+     "lock timeout must be at least 1ms"),
 ]  # fmt: skip
 
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from v2_backfill import backfill as steps
 from v2_backfill.config import (
+    DEFAULT_LOCK_TIMEOUT,
     BackfillConfig,
     DatabaseTarget,
     Fallback,
@@ -108,6 +109,7 @@ class SyncRequest:
     quarantine_fail: str = "25%"
     allow_extra_indexes: bool = False
     chunk_size: int = 5000
+    lock_timeout: str = DEFAULT_LOCK_TIMEOUT
 
     def resolve(self, environ: dict[str, str] | None = None) -> tuple[DatabaseTarget, SyncOptions]:
         """The database and the sync's options; raises UsageError naming a bad value."""
@@ -119,7 +121,9 @@ class SyncRequest:
         if self.chunk_size <= 0:
             raise UsageError(f"expected a positive chunk size, got {self.chunk_size}")
         self.tolerances()
-        return parse_database_url(database_url_from(self.db, environ)), options
+        url = database_url_from(self.db, environ)
+        lock_timeout_ms = parse_duration_ms(self.lock_timeout)
+        return parse_database_url(url, lock_timeout_ms=lock_timeout_ms), options
 
     def tolerances(self) -> Tolerances:
         """The gate's thresholds."""

@@ -93,6 +93,19 @@ def _read_only(tmp_path: Path) -> str:
     return url
 
 
+def _sidecar(tmp_path: Path, make: str) -> str:
+    """A database with the legacy tables whose bookkeeping file beside it is garbage, or a
+    directory (`make`)."""
+    url = _empty_database(tmp_path)
+    AppDatabase(url).create_legacy_tables().dispose()
+    sidecar = tmp_path / "empty.db.v2_backfill.sqlite"
+    if make == "garbage":
+        sidecar.write_bytes(b"not SQLite at all\n" * 100)
+    else:
+        sidecar.mkdir()
+    return url
+
+
 _HELD: list[object] = []
 
 
@@ -129,6 +142,10 @@ BAD_INPUT = [
     ("run-in-progress", _run_in_progress, [], 2, "another v2-backfill run is in progress"),
     ("warn-above-fail", _empty_database, ["--quarantine-warn", "30%", "--quarantine-fail", "10%"],
      2, "warn <= fail"),
+    ("sidecar-garbage", lambda d: _sidecar(d, "garbage"), [], 2,
+     "bookkeeping file {d}/empty.db.v2_backfill.sqlite (beside the database) is not a SQLite"),
+    ("sidecar-directory", lambda d: _sidecar(d, "directory"), [], 2,
+     "bookkeeping file {d}/empty.db.v2_backfill.sqlite (beside the database) is not a file"),
     ("bad-lock-timeout", _empty_database, ["--lock-timeout", "soon"], 2, "not a duration"),
     ("zero-lock-timeout", _empty_database, ["--lock-timeout", "0"], 2,
      "lock timeout must be at least 1ms"),
@@ -145,7 +162,7 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(
     tmp_path, capsys, url_for, extra, code, fragment
 ):
     url = url_for(tmp_path)
-    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    before = _contents(tmp_path)
 
     try:
         got = main(["backfill", "--db", url, *extra])
@@ -158,9 +175,14 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(
 
     err = capsys.readouterr().err
     assert got == code
-    assert fragment in err
+    assert fragment.format(d=tmp_path) in err
     assert "Traceback" not in err and "(run again with --debug" not in err
-    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before  # no file made or changed
+    assert _contents(tmp_path) == before  # no file made or changed
+
+
+def _contents(folder: Path) -> dict[Path, bytes | None]:
+    """Every entry of a folder with its bytes (None: a directory)."""
+    return {p: p.read_bytes() if p.is_file() else None for p in folder.iterdir()}
 
 
 def test_a_cause_chain_that_loops_is_walked_once():

@@ -40,8 +40,8 @@ EXIT_CODES = """exit codes:
   1  data-quality failure: a critical check failed (backfill, sync: nothing was published;
      validate: the published state is wrong); see the report
   2  usage or connection error (bad option, unknown URL, unreachable or read-only database,
-     database locked by another writer beyond --lock-timeout, another run in progress,
-     preview not approved, a sync or validate before any backfill)
+     database locked by another writer beyond --lock-timeout, unusable bookkeeping file,
+     another run in progress, preview not approved, a sync or validate before any backfill)
   3  preflight failure: legacy tables/columns missing or V2 tables not in Prisma's shape;
      nothing was written
 """
@@ -523,10 +523,11 @@ def _interactive() -> bool:
 
 
 def _check_not_running(config: BackfillConfig) -> None:
-    """Fail fast when another run holds the lock (the flow takes the lock for real)."""
+    """Fail fast when another run holds the lock (the flow takes the lock for real) or the
+    bookkeeping store cannot be opened."""
     db = open_database(config.target)
     try:
-        with run_lock(db, mark_interrupted=False):
+        with run_lock(db, mark_interrupted=False), db.connect():
             pass
     finally:
         db.dispose()

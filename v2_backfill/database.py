@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -217,7 +218,7 @@ class SqliteDatabase(Database):
 
     def has_bookkeeping(self) -> bool:
         sidecar = self.target.sidecar_path
-        return sidecar is not None and sidecar.is_file()
+        return sidecar is not None and sidecar.exists()  # a directory there is refused on open
 
     def check_writable(self) -> None:
         # A write in a transaction that is rolled back: SQLite refuses it on a read-only
@@ -329,6 +330,10 @@ def _sqlite_creator(
             f"SQLite database {path} does not exist",
             hint="check the path; file: URLs are relative to the current directory",
         )
+    sidecar = target.sidecar_path
+    assert sidecar is not None
+    if bookkeeping and sidecar.exists() and not sidecar.is_file():
+        raise _unusable_sidecar(sidecar, "is not a file")
 
     def creator() -> sqlite3.Connection:
         raw = sqlite3.connect(
@@ -342,10 +347,14 @@ def _sqlite_creator(
         raw.create_function(SQLITE_ROW_HASH32, -1, _row_hash32, deterministic=True)
         raw.create_function("v2_hash32", 1, _hash32, deterministic=True)
         if bookkeeping:
-            sidecar = target.sidecar_path
-            assert sidecar is not None
             where = ":memory:" if dry_run and not sidecar.exists() else str(sidecar)
-            raw.execute(f"ATTACH DATABASE ? AS {BOOKKEEPING_SCHEMA}", (where,))
+            try:
+                raw.execute(f"ATTACH DATABASE ? AS {BOOKKEEPING_SCHEMA}", (where,))
+                raw.execute(f"SELECT COUNT(*) FROM {BOOKKEEPING_SCHEMA}.sqlite_master")
+            except sqlite3.DatabaseError as exc:
+                if _sqlite_code(exc) not in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+                    raise
+                raise _unusable_sidecar(sidecar, "is not a SQLite database") from None
             # Debian's SQLite zeroes every freed page (SECURE_DELETE), which made emptying a
             # million staged rows rewrite and journal all their pages; FAST zeroes only what
             # costs no extra I/O. The sidecar holds copies of rows the app's file holds anyway.
@@ -353,6 +362,15 @@ def _sqlite_creator(
         return raw
 
     return creator
+
+
+def _unusable_sidecar(sidecar: Path, what: str) -> UsageError:
+    """The error of a bookkeeping file that cannot be opened (not the app's database)."""
+    return UsageError(
+        f"v2-backfill's bookkeeping file {sidecar} (beside the database) {what}",
+        hint="restore it from a backup; if no run has published to this database, move it "
+        "aside (or delete it) and a new one is made",
+    )
 
 
 def _sqlite_engine(target: DatabaseTarget, creator: Callable[[], sqlite3.Connection]) -> Engine:

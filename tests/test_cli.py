@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sqlite3
@@ -146,6 +147,14 @@ BAD_INPUT = [
      "bookkeeping file {d}/empty.db.v2_backfill.sqlite (beside the database) is not a SQLite"),
     ("sidecar-directory", lambda d: _sidecar(d, "directory"), [], 2,
      "bookkeeping file {d}/empty.db.v2_backfill.sqlite (beside the database) is not a file"),
+    ("postgres-password-hash", lambda d: "postgresql://root:pa#ss@127.0.0.1:5432/test", [], 2,
+     "(a '#' in the password?)\n  fix: percent-encode the password (# as %23"),
+    ("postgres-password-at", lambda d: "postgresql://root:p@ss@127.0.0.1:5432/test", [], 2,
+     "(an '@' in the password?)\n  fix: percent-encode the password (# as %23"),
+    ("postgres-port-not-a-number", lambda d: "postgresql://root@127.0.0.1:54x2/test", [], 2,
+     "port '54x2' is not a number"),
+    ("report-dir-is-a-file", _empty_database, ["--report-dir", __file__], 2,
+     "is a file"),
     ("bad-lock-timeout", _empty_database, ["--lock-timeout", "soon"], 2, "not a duration"),
     ("zero-lock-timeout", _empty_database, ["--lock-timeout", "0"], 2,
      "lock timeout must be at least 1ms"),
@@ -183,6 +192,21 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(
 def _contents(folder: Path) -> dict[Path, bytes | None]:
     """Every entry of a folder with its bytes (None: a directory)."""
     return {p: p.read_bytes() if p.is_file() else None for p in folder.iterdir()}
+
+
+@pytest.mark.sqlite
+def test_end_of_input_at_the_approval_prompt_is_a_no(fixture_db, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # Ctrl-D: input() meets end of input
+    before = _contents(fixture_db.parent)
+
+    assert main(["backfill", "--db", f"file:{fixture_db}"]) == 2
+
+    captured = capsys.readouterr()
+    assert "Run this backfill? [y/N] \n" in captured.out
+    assert captured.err.splitlines()[0] == "v2-backfill: error: not approved: nothing was written"
+    assert "EOFError" not in captured.err and "Traceback" not in captured.err
+    assert _contents(fixture_db.parent) == before
 
 
 def test_a_cause_chain_that_loops_is_walked_once():

@@ -63,6 +63,7 @@ def _argument(parse: Callable[[str], T]) -> Callable[[str], T]:
 
 parse_duration_ms = _argument(config.parse_duration_ms)
 parse_share = _argument(config.parse_share)
+parse_report_dir = _argument(config.parse_report_dir)
 
 
 def _positive_int(text: str) -> int:
@@ -129,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     gate = argparse.ArgumentParser(add_help=False)
     gate.add_argument(
         "--report-dir",
-        type=Path,
+        type=parse_report_dir,
         metavar="DIR",
         help="where the run's report goes: index.html, summary.json, GX Data Docs "
         "(default reports/<run id>/)",
@@ -397,7 +398,7 @@ def _dispatch(args: argparse.Namespace) -> dict[str, Any]:
         return preview(config)
     if not args.yes and not args.json and _interactive():
         print(format_preview(preview(config)))
-        if input("Run this backfill? [y/N] ").strip().lower() not in ("y", "yes"):
+        if not _approved("Run this backfill? [y/N] "):
             raise UsageError("not approved: nothing was written", hint="run again when ready")
     return _run_backfill(config, debug=args.debug)
 
@@ -405,6 +406,16 @@ def _dispatch(args: argparse.Namespace) -> dict[str, Any]:
 def _target(args: argparse.Namespace) -> DatabaseTarget:
     """The database of `--db` (or $DATABASE_URL), with the `--lock-timeout` its sessions use."""
     return parse_database_url(database_url_from(args.db), lock_timeout_ms=args.lock_timeout)
+
+
+def _approved(question: str) -> bool:
+    """Whether the person at the terminal answers yes; the end of input (Ctrl-D) is a no."""
+    try:
+        answer = input(question)
+    except EOFError:
+        print()  # the prompt's line ends here, not in the error that follows
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _config(args: argparse.Namespace, target: Any) -> BackfillConfig:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from v2_backfill.errors import UsageError
 
@@ -119,6 +119,7 @@ def _sqlite_target(path: Path, lock_timeout_ms: int) -> DatabaseTarget:
 
 def _postgres_target(url: str, lock_timeout_ms: int) -> DatabaseTarget:
     parts = urlsplit(url)
+    _check_netloc(parts)
     query = parse_qsl(parts.query, keep_blank_values=True)
     schema = next((value for key, value in query if key == "schema"), "") or "public"
     if schema == BOOKKEEPING_SCHEMA:
@@ -133,6 +134,36 @@ def _postgres_target(url: str, lock_timeout_ms: int) -> DatabaseTarget:
         app_schema=schema,
         lock_timeout_ms=lock_timeout_ms,
     )
+
+
+_PERCENT_ENCODE = (
+    "percent-encode the password (# as %23, @ as %40, / as %2F, : as %3A, ? as %3F), "
+    "or leave it out of the URL and use PGPASSWORD or ~/.pgpass"
+)
+
+
+def _check_netloc(parts: SplitResult) -> None:
+    """Refuse what a raw `#` or `@` (in a password) makes of a URL, and a port that is not a
+    number, naming the cause rather than the parser's symptom."""
+    if parts.fragment:
+        raise UsageError(
+            "the database URL holds a raw '#': everything after it is cut off "
+            "(a '#' in the password?)",
+            hint=_PERCENT_ENCODE,
+        )
+    if parts.netloc.count("@") > 1:
+        raise UsageError(
+            "the database URL holds more than one '@' before the host (an '@' in the password?)",
+            hint=_PERCENT_ENCODE,
+        )
+    try:
+        _ = parts.port  # raises when it is not a number from 0 to 65535
+    except ValueError:
+        port = parts.netloc.rpartition("@")[2].rpartition(":")[2]
+        raise UsageError(
+            f"the database URL's port {port!r} is not a number from 0 to 65535",
+            hint=f"e.g. @host:5432/db; if {port!r} is part of a password, {_PERCENT_ENCODE}",
+        ) from None
 
 
 _PRISMA_ONLY_PARAMS = {
@@ -206,6 +237,19 @@ class BackfillConfig:
             "quarantine_warn_share": self.tolerances.quarantine_warn_share,
             "quarantine_fail_share": self.tolerances.quarantine_fail_share,
         }
+
+
+def parse_report_dir(text: str) -> Path:
+    """The folder a report goes to: refused when it, or a folder it would be made in, is an
+    existing file (checked before any work)."""
+    path = Path(text)
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise UsageError(
+            f"the report folder {text!r} cannot be made: {str(existing)!r} is a file",
+            hint="name a folder that does not exist yet, or an existing folder",
+        )
+    return path
 
 
 def parse_share(text: str) -> float:

@@ -30,6 +30,7 @@ from v2_backfill.config import (
     database_url_from,
     parse_database_url,
     parse_duration_ms,
+    parse_report_dir,
     parse_share,
 )
 from v2_backfill.database import Database
@@ -121,6 +122,7 @@ class SyncRequest:
         if self.chunk_size <= 0:
             raise UsageError(f"expected a positive chunk size, got {self.chunk_size}")
         self.tolerances()
+        self.report_folder()
         url = database_url_from(self.db, environ)
         lock_timeout_ms = parse_duration_ms(self.lock_timeout)
         return parse_database_url(url, lock_timeout_ms=lock_timeout_ms), options
@@ -128,6 +130,10 @@ class SyncRequest:
     def tolerances(self) -> Tolerances:
         """The gate's thresholds."""
         return Tolerances(parse_share(self.quarantine_warn), parse_share(self.quarantine_fail))
+
+    def report_folder(self) -> Path | None:
+        """Where the report goes (None: the default)."""
+        return parse_report_dir(self.report_dir) if self.report_dir else None
 
     def config(self, target: DatabaseTarget, rules: dict[str, Any]) -> BackfillConfig:
         """The run's configuration, with the split rules' settings `rules` (those of the latest
@@ -138,7 +144,7 @@ class SyncRequest:
             fallback=Fallback(rules.get("fallback", BackfillConfig.fallback)),
             chunk_size=self.chunk_size,
             tolerances=self.tolerances(),
-            report_dir=Path(self.report_dir) if self.report_dir else None,
+            report_dir=self.report_folder(),
             allow_extra_indexes=self.allow_extra_indexes,
             replace=self.replace,
         )

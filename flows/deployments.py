@@ -14,6 +14,7 @@ from prefect.deployments.runner import RunnerDeployment
 
 from flows.sync import incremental_sync
 from v2_backfill import sync
+from v2_backfill.config import DEFAULT_LOCK_TIMEOUT
 
 SYNC_DEPLOYMENT = "sync"
 RECONCILE_DEPLOYMENT = "reconcile"
@@ -27,10 +28,11 @@ def deployments(
     lookback: str = sync.DEFAULT_LOOKBACK,
     replace: bool = False,
     propagate_deletes: bool = False,
+    lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
 ) -> list[RunnerDeployment]:
     """The sync every `sync_cron` and the reconcile every `reconcile_cron`, one run at a time
     each. Their parameters hold no database URL: runs read $DATABASE_URL where they run."""
-    common = {"lookback": lookback, "replace": replace}
+    common = {"lookback": lookback, "replace": replace, "lock_timeout": lock_timeout}
     return [
         incremental_sync.to_deployment(
             name=SYNC_DEPLOYMENT,

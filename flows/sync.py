@@ -18,7 +18,7 @@ from flows import gate
 from flows.backfill import preflight, stage_audit_publish
 from v2_backfill import backfill as steps
 from v2_backfill import sync
-from v2_backfill.config import BackfillConfig
+from v2_backfill.config import DEFAULT_LOCK_TIMEOUT, BackfillConfig
 from v2_backfill.database import Database, open_database
 from v2_backfill.lock import run_lock
 
@@ -35,6 +35,7 @@ def incremental_sync(
     quarantine_fail: str = "25%",
     allow_extra_indexes: bool = False,
     chunk_size: int = 5000,
+    lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
 ) -> dict[str, Any]:
     """Bring V2 up to date with the legacy changes since the last successful run: the same
     split rules as the backfill (its thread window and fallback), read state that only ever
@@ -47,7 +48,7 @@ def incremental_sync(
         db=db, lookback=lookback, reconcile=reconcile, propagate_deletes=propagate_deletes,
         replace=replace, report_dir=report_dir, quarantine_warn=quarantine_warn,
         quarantine_fail=quarantine_fail, allow_extra_indexes=allow_extra_indexes,
-        chunk_size=chunk_size,
+        chunk_size=chunk_size, lock_timeout=lock_timeout,
     )  # fmt: skip
     target, options = request.resolve()
     run_id = steps.new_run_id()

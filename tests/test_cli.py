@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from tests.factory import AppDatabase
 from tests.test_backfill_runs import busy_timeline
+from v2_backfill import cli
 from v2_backfill.cli import main, parse_duration_ms, parse_share
 from v2_backfill.config import parse_database_url
 from v2_backfill.database import open_database
@@ -92,6 +95,19 @@ def _read_only(tmp_path: Path) -> str:
     return url
 
 
+def _sidecar(tmp_path: Path, make: str) -> str:
+    """A database with the legacy tables whose bookkeeping file beside it is garbage, or a
+    directory (`make`)."""
+    url = _empty_database(tmp_path)
+    AppDatabase(url).create_legacy_tables().dispose()
+    sidecar = tmp_path / "empty.db.v2_backfill.sqlite"
+    if make == "garbage":
+        sidecar.write_bytes(b"not SQLite at all\n" * 100)
+    else:
+        sidecar.mkdir()
+    return url
+
+
 _HELD: list[object] = []
 
 
@@ -128,6 +144,21 @@ BAD_INPUT = [
     ("run-in-progress", _run_in_progress, [], 2, "another v2-backfill run is in progress"),
     ("warn-above-fail", _empty_database, ["--quarantine-warn", "30%", "--quarantine-fail", "10%"],
      2, "warn <= fail"),
+    ("sidecar-garbage", lambda d: _sidecar(d, "garbage"), [], 2,
+     "bookkeeping file {d}/empty.db.v2_backfill.sqlite (beside the database) is not a SQLite"),
+    ("sidecar-directory", lambda d: _sidecar(d, "directory"), [], 2,
+     "bookkeeping file {d}/empty.db.v2_backfill.sqlite (beside the database) is not a file"),
+    ("postgres-password-hash", lambda d: "postgresql://root:pa#ss@127.0.0.1:5432/test", [], 2,
+     "(a '#' in the password?)\n  fix: percent-encode the password (# as %23"),
+    ("postgres-password-at", lambda d: "postgresql://root:p@ss@127.0.0.1:5432/test", [], 2,
+     "(an '@' in the password?)\n  fix: percent-encode the password (# as %23"),
+    ("postgres-port-not-a-number", lambda d: "postgresql://root@127.0.0.1:54x2/test", [], 2,
+     "port '54x2' is not a number"),
+    ("report-dir-is-a-file", _empty_database, ["--report-dir", __file__], 2,
+     "is a file"),
+    ("bad-lock-timeout", _empty_database, ["--lock-timeout", "soon"], 2, "not a duration"),
+    ("zero-lock-timeout", _empty_database, ["--lock-timeout", "0"], 2,
+     "lock timeout must be at least 1ms"),
 ]  # fmt: skip
 
 
@@ -141,7 +172,7 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(
     tmp_path, capsys, url_for, extra, code, fragment
 ):
     url = url_for(tmp_path)
-    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    before = _contents(tmp_path)
 
     try:
         got = main(["backfill", "--db", url, *extra])
@@ -154,9 +185,39 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(
 
     err = capsys.readouterr().err
     assert got == code
-    assert fragment in err
-    assert "Traceback" not in err
-    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before  # no file made or changed
+    assert fragment.format(d=tmp_path) in err
+    assert "Traceback" not in err and "(run again with --debug" not in err
+    assert _contents(tmp_path) == before  # no file made or changed
+
+
+def _contents(folder: Path) -> dict[Path, bytes | None]:
+    """Every entry of a folder with its bytes (None: a directory)."""
+    return {p: p.read_bytes() if p.is_file() else None for p in folder.iterdir()}
+
+
+@pytest.mark.sqlite
+def test_end_of_input_at_the_approval_prompt_is_a_no(fixture_db, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # Ctrl-D: input() meets end of input
+    before = _contents(fixture_db.parent)
+
+    assert main(["backfill", "--db", f"file:{fixture_db}"]) == 2
+
+    captured = capsys.readouterr()
+    assert "Run this backfill? [y/N] \n" in captured.out
+    assert captured.err.splitlines()[0] == "v2-backfill: error: not approved: nothing was written"
+    assert "EOFError" not in captured.err and "Traceback" not in captured.err
+    assert _contents(fixture_db.parent) == before
+
+
+def test_a_cause_chain_that_loops_is_walked_once():
+    looped = RuntimeError("raised as its own cause")
+    looped.__cause__ = looped
+    found: list[object] = []
+    walker = threading.Thread(target=lambda: found.append(cli._known_cause(looped)), daemon=True)
+    walker.start()
+    walker.join(timeout=10)
+    assert found == [None]
 
 
 @pytest.mark.sqlite

@@ -22,7 +22,9 @@ from typing import Any, NoReturn, TypeVar
 from v2_backfill import backfill as steps
 from v2_backfill import config, prisma, sync
 from v2_backfill.config import (
+    DEFAULT_LOCK_TIMEOUT,
     BackfillConfig,
+    DatabaseTarget,
     Fallback,
     Tolerances,
     database_url_from,
@@ -39,6 +41,7 @@ EXIT_CODES = """exit codes:
   1  data-quality failure: a critical check failed (backfill, sync: nothing was published;
      validate: the published state is wrong); see the report
   2  usage or connection error (bad option, unknown URL, unreachable or read-only database,
+     database locked by another writer beyond --lock-timeout, unusable bookkeeping file,
      another run in progress, preview not approved, a sync or validate before any backfill)
   3  preflight failure: legacy tables/columns missing or V2 tables not in Prisma's shape;
      nothing was written
@@ -61,6 +64,7 @@ def _argument(parse: Callable[[str], T]) -> Callable[[str], T]:
 
 parse_duration_ms = _argument(config.parse_duration_ms)
 parse_share = _argument(config.parse_share)
+parse_report_dir = _argument(config.parse_report_dir)
 
 
 def _positive_int(text: str) -> int:
@@ -140,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     gate = argparse.ArgumentParser(add_help=False)
     gate.add_argument(
         "--report-dir",
-        type=Path,
+        type=parse_report_dir,
         metavar="DIR",
         help="where the run's report goes: index.html, summary.json, GX Data Docs "
         "(default reports/<run id>/)",
@@ -165,6 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="the app's database: file:./dev.db, sqlite:///path, or "
         "postgresql://user@host:5432/db?schema=public (default: $DATABASE_URL)",
+    )
+    database.add_argument(
+        "--lock-timeout",
+        type=parse_duration_ms,
+        default=DEFAULT_LOCK_TIMEOUT,
+        metavar="DURATION",
+        help="how long to wait for a lock another writer holds on the database before giving "
+        f"up with exit 2 (default {DEFAULT_LOCK_TIMEOUT}; e.g. 2m, 10s)",
     )
 
     shape = argparse.ArgumentParser(add_help=False)
@@ -382,25 +394,40 @@ def _dispatch(args: argparse.Namespace) -> dict[str, Any]:
     if args.command == "demo":
         return _run_demo(args)
     if args.command == "prisma-migration":
-        target = parse_database_url(database_url_from(args.db))
-        return prisma.write_migration(target, args.out, args.name).summary()
+        return prisma.write_migration(_target(args), args.out, args.name).summary()
     if args.command == "rollback":
-        target = parse_database_url(database_url_from(args.db))
-        return rollback(target, args.run, all_runs=args.all_runs, dry_run=args.dry_run).to_dict()
+        return rollback(
+            _target(args), args.run, all_runs=args.all_runs, dry_run=args.dry_run
+        ).to_dict()
     if args.command == "sync":
         return _run_sync(_sync_request(args), debug=args.debug)
     if args.command == "serve":
         return _serve(args)
-    config = _config(args, parse_database_url(database_url_from(args.db)))
+    config = _config(args, _target(args))
     if args.command == "validate":
         return _run_validate(config, debug=args.debug)
     if args.command == "preview" or args.dry_run:
         return preview(config)
     if not args.yes and not args.json and _interactive():
         print(format_preview(preview(config)))
-        if input("Run this backfill? [y/N] ").strip().lower() not in ("y", "yes"):
+        if not _approved("Run this backfill? [y/N] "):
             raise UsageError("not approved: nothing was written", hint="run again when ready")
     return _run_backfill(config, debug=args.debug)
+
+
+def _target(args: argparse.Namespace) -> DatabaseTarget:
+    """The database of `--db` (or $DATABASE_URL), with the `--lock-timeout` its sessions use."""
+    return parse_database_url(database_url_from(args.db), lock_timeout_ms=args.lock_timeout)
+
+
+def _approved(question: str) -> bool:
+    """Whether the person at the terminal answers yes; the end of input (Ctrl-D) is a no."""
+    try:
+        answer = input(question)
+    except EOFError:
+        print()  # the prompt's line ends here, not in the error that follows
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _config(args: argparse.Namespace, target: Any) -> BackfillConfig:
@@ -473,6 +500,7 @@ def _sync_request(args: argparse.Namespace) -> sync.SyncRequest:
         report_dir=str(args.report_dir) if args.report_dir else None,
         quarantine_warn=str(args.quarantine_warn), quarantine_fail=str(args.quarantine_fail),
         allow_extra_indexes=args.allow_extra_indexes, chunk_size=args.chunk_size,
+        lock_timeout=f"{args.lock_timeout}ms",
     )  # fmt: skip
 
 
@@ -492,7 +520,10 @@ def _run_sync(request: sync.SyncRequest, *, debug: bool = False) -> dict[str, An
 
 def _serve(args: argparse.Namespace) -> dict[str, Any]:
     url = database_url_from(args.db)
-    request = sync.SyncRequest(db=url, lookback=args.lookback, replace=args.replace)
+    lock_timeout = f"{args.lock_timeout}ms"
+    request = sync.SyncRequest(
+        db=url, lookback=args.lookback, replace=args.replace, lock_timeout=lock_timeout
+    )
     target, _ = request.resolve()
     _check(BackfillConfig(target=target), after_backfill="sync")
     from flows.deployments import serve_deployments
@@ -504,6 +535,7 @@ def _serve(args: argparse.Namespace) -> dict[str, Any]:
         lookback=args.lookback,
         replace=args.replace,
         propagate_deletes=args.propagate_deletes,
+        lock_timeout=lock_timeout,
     )
     return {"kind": "serve", "database": target.describe(), "stopped": True}
 
@@ -514,10 +546,11 @@ def _interactive() -> bool:
 
 
 def _check_not_running(config: BackfillConfig) -> None:
-    """Fail fast when another run holds the lock (the flow takes the lock for real)."""
+    """Fail fast when another run holds the lock (the flow takes the lock for real) or the
+    bookkeeping store cannot be opened."""
     db = open_database(config.target)
     try:
-        with run_lock(db, mark_interrupted=False):
+        with run_lock(db, mark_interrupted=False), db.connect():
             pass
     finally:
         db.dispose()
@@ -555,11 +588,14 @@ def _run_demo(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _known_cause(exc: BaseException) -> V2BackfillError | None:
-    """The first error in the cause chain that says what went wrong in our terms."""
+    """The first error in the cause chain that says what went wrong in our terms (a chain
+    that loops back on itself is walked once)."""
     seen: BaseException | None = exc
-    while seen is not None:
+    walked: set[int] = set()
+    while seen is not None and id(seen) not in walked:
         if isinstance(seen, V2BackfillError):
             return seen
+        walked.add(id(seen))
         seen = seen.__cause__ or seen.__context__
     return None
 

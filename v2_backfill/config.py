@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from v2_backfill.errors import UsageError
 
@@ -32,6 +32,22 @@ LEGACY_COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 """Legacy tables and the columns the pipeline reads. The pipeline never writes these tables."""
 
+DEFAULT_LOCK_TIMEOUT = "30s"
+"""How long a session waits for a lock another writer holds before the run gives up."""
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$")
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "min": 60_000, "h": 3_600_000}
+
+
+def parse_duration_ms(text: str) -> int:
+    """`2h`, `90m`, `30s`, `1500ms` or a bare number of minutes, as milliseconds."""
+    match = _DURATION.match(text)
+    if not match:
+        raise UsageError(f"not a duration: {text!r} (examples: 2h, 90m, 30s)")
+    value, unit = float(match.group(1)), match.group(2) or "m"
+    return int(value * _UNIT_MS[unit])
+
 
 class Fallback(StrEnum):
     """What happens to a shared-conversation message no rule could place."""
@@ -52,6 +68,16 @@ class DatabaseTarget:
     """PostgreSQL schema holding the app's tables (Prisma's `?schema=`, default `public`)."""
     sqlite_path: Path | None = None
     """Absolute path of the SQLite database file."""
+    lock_timeout_ms: int = parse_duration_ms(DEFAULT_LOCK_TIMEOUT)
+    """How long a session waits for a lock another writer holds: SQLite's busy timeout,
+    PostgreSQL's `lock_timeout`; then the run fails (`LockTimeout`)."""
+
+    def __post_init__(self) -> None:
+        if self.lock_timeout_ms <= 0:  # PostgreSQL would read 0 as "wait forever"
+            raise UsageError(
+                f"the lock timeout must be at least 1ms, got {self.lock_timeout_ms} ms",
+                hint="e.g. --lock-timeout 30s",
+            )
 
     @property
     def sidecar_path(self) -> Path | None:
@@ -72,35 +98,43 @@ class DatabaseTarget:
         )
 
 
-def parse_database_url(url: str, *, cwd: Path | None = None) -> DatabaseTarget:
+def parse_database_url(
+    url: str, *, cwd: Path | None = None, lock_timeout_ms: int = DatabaseTarget.lock_timeout_ms
+) -> DatabaseTarget:
     """Parse `file:./dev.db`, `sqlite:///path`, `postgresql://…?schema=NAME` and the like."""
     url = url.strip()
     if not url:
         raise UsageError("no database given", hint="pass --db URL or set DATABASE_URL")
     base = cwd or Path.cwd()
     if url.startswith("file:"):
-        return _sqlite_target(base / url[len("file:") :].split("?", 1)[0])
+        return _sqlite_target(base / url[len("file:") :].split("?", 1)[0], lock_timeout_ms)
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme.startswith("sqlite"):
         path = url.split(":///", 1)[1] if ":///" in url else ""
         if not path or path.startswith(":memory:"):
             raise UsageError(f"unusable SQLite URL {url!r}", hint="name a database file")
-        return _sqlite_target(base / path.split("?", 1)[0])
+        return _sqlite_target(base / path.split("?", 1)[0], lock_timeout_ms)
     if scheme in {"postgres", "postgresql"} or scheme.startswith("postgresql+"):
-        return _postgres_target(url)
+        return _postgres_target(url, lock_timeout_ms)
     raise UsageError(
         f"unknown database URL scheme {scheme or url!r}",
         hint="use file:./dev.db, sqlite:///path/to.db or postgresql://user:pw@host:5432/db",
     )
 
 
-def _sqlite_target(path: Path) -> DatabaseTarget:
+def _sqlite_target(path: Path, lock_timeout_ms: int) -> DatabaseTarget:
     path = path.resolve()
-    return DatabaseTarget(dialect="sqlite", sqlalchemy_url=f"sqlite:///{path}", sqlite_path=path)
+    return DatabaseTarget(
+        dialect="sqlite",
+        sqlalchemy_url=f"sqlite:///{path}",
+        sqlite_path=path,
+        lock_timeout_ms=lock_timeout_ms,
+    )
 
 
-def _postgres_target(url: str) -> DatabaseTarget:
+def _postgres_target(url: str, lock_timeout_ms: int) -> DatabaseTarget:
     parts = urlsplit(url)
+    _check_netloc(parts)
     query = parse_qsl(parts.query, keep_blank_values=True)
     schema = next((value for key, value in query if key == "schema"), "") or "public"
     if schema == BOOKKEEPING_SCHEMA:
@@ -109,7 +143,42 @@ def _postgres_target(url: str) -> DatabaseTarget:
     driver_url = urlunsplit(
         ("postgresql+psycopg", parts.netloc, parts.path, urlencode(kept), parts.fragment)
     )
-    return DatabaseTarget(dialect="postgresql", sqlalchemy_url=driver_url, app_schema=schema)
+    return DatabaseTarget(
+        dialect="postgresql",
+        sqlalchemy_url=driver_url,
+        app_schema=schema,
+        lock_timeout_ms=lock_timeout_ms,
+    )
+
+
+_PERCENT_ENCODE = (
+    "percent-encode the password (# as %23, @ as %40, / as %2F, : as %3A, ? as %3F), "
+    "or leave it out of the URL and use PGPASSWORD or ~/.pgpass"
+)
+
+
+def _check_netloc(parts: SplitResult) -> None:
+    """Refuse what a raw `#` or `@` (in a password) makes of a URL, and a port that is not a
+    number, naming the cause rather than the parser's symptom."""
+    if parts.fragment:
+        raise UsageError(
+            "the database URL holds a raw '#': everything after it is cut off "
+            "(a '#' in the password?)",
+            hint=_PERCENT_ENCODE,
+        )
+    if parts.netloc.count("@") > 1:
+        raise UsageError(
+            "the database URL holds more than one '@' before the host (an '@' in the password?)",
+            hint=_PERCENT_ENCODE,
+        )
+    try:
+        _ = parts.port  # raises when it is not a number from 0 to 65535
+    except ValueError:
+        port = parts.netloc.rpartition("@")[2].rpartition(":")[2]
+        raise UsageError(
+            f"the database URL's port {port!r} is not a number from 0 to 65535",
+            hint=f"e.g. @host:5432/db; if {port!r} is part of a password, {_PERCENT_ENCODE}",
+        ) from None
 
 
 _PRISMA_ONLY_PARAMS = {
@@ -185,17 +254,17 @@ class BackfillConfig:
         }
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$")
-_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "min": 60_000, "h": 3_600_000}
-
-
-def parse_duration_ms(text: str) -> int:
-    """`2h`, `90m`, `30s`, `1500ms` or a bare number of minutes, as milliseconds."""
-    match = _DURATION.match(text)
-    if not match:
-        raise UsageError(f"not a duration: {text!r} (examples: 2h, 90m, 30s)")
-    value, unit = float(match.group(1)), match.group(2) or "m"
-    return int(value * _UNIT_MS[unit])
+def parse_report_dir(text: str) -> Path:
+    """The folder a report goes to: refused when it, or a folder it would be made in, is an
+    existing file (checked before any work)."""
+    path = Path(text)
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise UsageError(
+            f"the report folder {text!r} cannot be made: {str(existing)!r} is a file",
+            hint="name a folder that does not exist yet, or an existing folder",
+        )
+    return path
 
 
 def parse_share(text: str) -> float:

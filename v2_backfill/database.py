@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,13 +18,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, ExceptionContext
 
 import sql
 from transforms.checksums import SQLITE_ROW_MD5
 from v2_backfill.config import BOOKKEEPING_SCHEMA, LEGACY_COLUMNS, SNAPSHOT_SUFFIX, DatabaseTarget
-from v2_backfill.errors import ConnectionFailed, UsageError
+from v2_backfill.errors import ConnectionFailed, LockTimeout, UsageError, V2BackfillError
 
 log = logging.getLogger("v2_backfill")
 
@@ -107,10 +109,8 @@ class Database:
 
     def _open(self, engine: Engine) -> Connection:
         """Connect, turning driver errors into errors that say what to do."""
-        try:
+        with _explained_errors(self.target):
             return engine.connect()
-        except sa.exc.DatabaseError as exc:
-            raise _explain_connect_error(self.target, exc) from exc
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -243,7 +243,9 @@ class SqliteDatabase(Database):
         path = target.sqlite_path
         assert path is not None
         self._live_creator = _sqlite_creator(target, path, bookkeeping=bookkeeping, dry_run=dry_run)
-        super().__init__(target, _sqlite_engine(self._live_creator), bookkeeping=bookkeeping)
+        super().__init__(
+            target, _sqlite_engine(target, self._live_creator), bookkeeping=bookkeeping
+        )
         self._frozen: tuple[Engine, Callable[[], sqlite3.Connection]] | None = None
 
     @property
@@ -284,7 +286,7 @@ class SqliteDatabase(Database):
         copy = self.target.sqlite_path.with_name(self.target.sqlite_path.name + SNAPSHOT_SUFFIX)
         self._backup(copy)
         creator = _sqlite_creator(self.target, copy, bookkeeping=self.bookkeeping)
-        self._frozen = (_sqlite_engine(creator), creator)
+        self._frozen = (_sqlite_engine(self.target, creator), creator)
         try:
             yield
         finally:
@@ -324,17 +326,18 @@ class SqliteDatabase(Database):
 
     def has_bookkeeping(self) -> bool:
         sidecar = self.target.sidecar_path
-        return sidecar is not None and sidecar.is_file()
+        return sidecar is not None and sidecar.exists()  # a directory there is refused on open
 
     def check_writable(self) -> None:
         # A write in a transaction that is rolled back: SQLite refuses it on a read-only
         # file (even for root, who passes every permission check) and never writes the file.
-        with self._open(self.engine) as conn:
+        # The transaction takes the write lock first: another writer holding it is waited
+        # for (up to the lock timeout), as a run would.
+        writer = self.engine.execution_options(begin_mode="IMMEDIATE")
+        with _explained_errors(self.target), writer.connect() as conn:
             probe = conn.begin()
             try:
                 conn.exec_driver_sql('CREATE TABLE "v2_backfill_write_probe" (x INTEGER)')
-            except sa.exc.OperationalError as exc:
-                raise _explain_connect_error(self.target, exc) from exc
             finally:
                 probe.rollback()
 
@@ -484,22 +487,30 @@ def _sqlite_creator(
             f"SQLite database {path} does not exist",
             hint="check the path; file: URLs are relative to the current directory",
         )
+    sidecar = target.sidecar_path
+    assert sidecar is not None
+    if bookkeeping and sidecar.exists() and not sidecar.is_file():
+        raise _unusable_sidecar(sidecar, "is not a file")
 
     def creator() -> sqlite3.Connection:
         raw = sqlite3.connect(
             f"file:{path}?mode=rw", uri=True, isolation_level=None, check_same_thread=False
         )
-        raw.execute("PRAGMA busy_timeout = 30000")
+        raw.execute(f"PRAGMA busy_timeout = {target.lock_timeout_ms}")
         raw.execute("SELECT COUNT(*) FROM sqlite_master")  # fails now if it is no database
         raw.execute("PRAGMA foreign_keys = ON")
         raw.create_function("md5", 1, _md5, deterministic=True)
         raw.create_function(SQLITE_ROW_MD5, -1, _row_md5, deterministic=True)
         raw.create_function("v2_hash32", 1, _hash32, deterministic=True)
         if bookkeeping:
-            sidecar = target.sidecar_path
-            assert sidecar is not None
             where = ":memory:" if dry_run and not sidecar.exists() else str(sidecar)
-            raw.execute(f"ATTACH DATABASE ? AS {BOOKKEEPING_SCHEMA}", (where,))
+            try:
+                raw.execute(f"ATTACH DATABASE ? AS {BOOKKEEPING_SCHEMA}", (where,))
+                raw.execute(f"SELECT COUNT(*) FROM {BOOKKEEPING_SCHEMA}.sqlite_master")
+            except sqlite3.DatabaseError as exc:
+                if _sqlite_code(exc) not in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+                    raise
+                raise _unusable_sidecar(sidecar, "is not a SQLite database") from None
             # Debian's SQLite zeroes every freed page (SECURE_DELETE), which made emptying a
             # million staged rows rewrite and journal all their pages; FAST zeroes only what
             # costs no extra I/O. The sidecar holds copies of rows the app's file holds anyway.
@@ -510,16 +521,78 @@ def _sqlite_creator(
     return creator
 
 
-def _sqlite_engine(creator: Callable[[], sqlite3.Connection]) -> Engine:
+def _unusable_sidecar(sidecar: Path, what: str) -> UsageError:
+    """The error of a bookkeeping file that cannot be opened (not the app's database)."""
+    return UsageError(
+        f"v2-backfill's bookkeeping file {sidecar} (beside the database) {what}",
+        hint="restore it from a backup; if no run has published to this database, move it "
+        "aside (or delete it) and a new one is made",
+    )
+
+
+def _sqlite_engine(target: DatabaseTarget, creator: Callable[[], sqlite3.Connection]) -> Engine:
     engine = sa.create_engine("sqlite://", creator=creator, poolclass=sa.pool.QueuePool)
+    _explain_lock_errors(engine, target)
 
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         # pysqlite would autocommit DDL; issue BEGIN ourselves so a transaction is one.
         # IMMEDIATE or DEFERRED, as `SqliteDatabase._engine_for` chose.
-        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('begin_mode', '')}")
+        mode = conn.get_execution_options().get("begin_mode", "")
+        if mode == "IMMEDIATE" and _began_without_waiting(conn, target):
+            return
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _began_without_waiting(conn: Connection, target: DatabaseTarget) -> bool:
+    """Try BEGIN IMMEDIATE without waiting; when another writer holds the database, say so
+    (the caller's BEGIN then waits for it, up to the lock timeout)."""
+    raw = conn.connection.driver_connection
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        return True
+    except sqlite3.OperationalError as exc:
+        if _sqlite_code(exc) == sqlite3.SQLITE_BUSY:
+            log.warning(
+                "waiting up to %s for the write lock on %s: another writer holds it",
+                _duration(target.lock_timeout_ms), target.describe(),
+            )  # fmt: skip
+        return False  # any other error: the caller's BEGIN raises it as SQLAlchemy's
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {target.lock_timeout_ms}")
+
+
+def _explain_lock_errors(engine: Engine, target: DatabaseTarget) -> None:
+    """A lock wait that ran out (SQLite busy, PostgreSQL `lock_timeout`) raises LockTimeout,
+    wherever it happens."""
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _lock_timeout(context: ExceptionContext) -> Exception | None:
+        error = context.original_exception
+        busy = _sqlite_code(error) == sqlite3.SQLITE_BUSY
+        if not busy and not isinstance(error, psycopg.errors.LockNotAvailable):
+            return None
+        what = "the write lock" if busy else "a table or row lock"
+        return LockTimeout(
+            f"database is locked by another writer: {what} on {target.describe()} stayed "
+            f"held for the whole lock timeout ({_duration(target.lock_timeout_ms)})",
+            hint="let the other writer finish, then run again; or wait longer, e.g. "
+            "--lock-timeout 5m",
+        )
+
+
+def _sqlite_code(error: BaseException | None) -> int | None:
+    """SQLite's primary result code of a driver error (`SQLITE_BUSY`, …); None for others."""
+    code = getattr(error, "sqlite_errorcode", None) if isinstance(error, sqlite3.Error) else None
+    return None if code is None else code & 0xFF
+
+
+def _duration(ms: int) -> str:
+    """Milliseconds as `2s`, `1.5s`."""
+    return f"{ms / 1000:g}s"
 
 
 def _md5(value: str | None) -> str | None:
@@ -545,22 +618,103 @@ sort a million staged rows, which spill to disk at the server's default of 4MB."
 
 def postgres_session_options(target: DatabaseTarget) -> str:
     """libpq `options` for every session of the pipeline (its own, and GX's): the app schema
-    first on the search path, the pipeline's `work_mem`, then any `options` of the URL."""
+    first on the search path, the pipeline's `work_mem` and lock timeout, then any `options`
+    of the URL."""
     schema = (target.app_schema or "public").replace('"', '""')
-    ours = f'-csearch_path="{schema}" -cwork_mem={SESSION_WORK_MEM}'
+    ours = (
+        f'-csearch_path="{schema}" -cwork_mem={SESSION_WORK_MEM} '
+        f"-clock_timeout={target.lock_timeout_ms}"
+    )
     given = sa.engine.make_url(target.sqlalchemy_url).query.get("options")
     return " ".join([ours, *([given] if isinstance(given, str) else given or ())])
 
 
 def _postgres_engine(target: DatabaseTarget) -> Engine:
-    return sa.create_engine(
+    engine = sa.create_engine(
         target.sqlalchemy_url,
         pool_pre_ping=True,
         connect_args={"options": postgres_session_options(target)},
     )
+    _explain_lock_errors(engine, target)
+    _announce_lock_waits(engine, target)
+    return engine
 
 
-def _explain_connect_error(target: DatabaseTarget, exc: sa.exc.DatabaseError) -> Exception:
+_LOCK_WAIT_TIMER = "v2_backfill_lock_wait_timer"
+"""Key of the running statement's timer in its connection's `info`."""
+
+
+def _announce_lock_waits(engine: Engine, target: DatabaseTarget) -> None:
+    """A statement still running after a second (or half the lock timeout, when shorter) is
+    checked: when it waits for a lock another session holds, that is logged."""
+    delay = min(1.0, target.lock_timeout_ms / 2000)
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _arm(conn: Connection, *_: object) -> None:
+        pid = conn.connection.driver_connection.info.backend_pid
+        timer = threading.Timer(delay, _log_lock_wait, (engine, target, pid))
+        timer.daemon = True
+        conn.info[_LOCK_WAIT_TIMER] = timer
+        timer.start()
+
+    @sa.event.listens_for(engine, "after_cursor_execute")
+    def _done(conn: Connection, *_: object) -> None:
+        _disarm(conn)
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _failed(context: ExceptionContext) -> None:
+        if context.connection is not None:
+            _disarm(context.connection)
+
+
+def _disarm(conn: Connection) -> None:
+    """Stop the timer of the statement that just ended on `conn`."""
+    timer = conn.info.pop(_LOCK_WAIT_TIMER, None)
+    if timer is not None:
+        timer.cancel()
+
+
+def _log_lock_wait(engine: Engine, target: DatabaseTarget, pid: int) -> None:
+    """Log what the session `pid` waits for, if it waits for a lock (best effort: a failed
+    look is not logged)."""
+    try:
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(
+                "SELECT COALESCE(relation::regclass::text, locktype), pg_blocking_pids(pid) "
+                "FROM pg_locks WHERE pid = %s AND NOT granted",
+                (pid,),
+            )
+            waits = cursor.fetchall()
+        finally:
+            raw.close()
+    except (sa.exc.DBAPIError, psycopg.Error):
+        return
+    for what, holders in waits:
+        log.warning(
+            "waiting up to %s for a lock on %s in %s: held by PostgreSQL session(s) %s",
+            _duration(target.lock_timeout_ms), what, target.describe(),
+            ", ".join(map(str, holders)),
+        )  # fmt: skip
+
+
+@contextmanager
+def _explained_errors(target: DatabaseTarget) -> Iterator[None]:
+    """Driver errors that `_explain_connect_error` knows become errors that say what to do;
+    any other passes unchanged."""
+    try:
+        yield
+    except sa.exc.DatabaseError as exc:
+        explained = _explain_connect_error(target, exc)
+        if explained is None:
+            raise
+        raise explained from exc
+
+
+def _explain_connect_error(
+    target: DatabaseTarget, exc: sa.exc.DatabaseError
+) -> V2BackfillError | None:
     text = str(exc.orig or exc).strip()
     first_line = text.splitlines()[0] if text else type(exc).__name__
     if "file is not a database" in text:
@@ -578,7 +732,7 @@ def _explain_connect_error(target: DatabaseTarget, exc: sa.exc.DatabaseError) ->
             f"cannot connect to {target.describe()}: {first_line}",
             hint="check host, port, user, password and database name, and that the server runs",
         )
-    return exc
+    return None
 
 
 def utc_now_ms() -> int:

@@ -38,6 +38,13 @@ class ConnectionFailed(V2BackfillError):
     transient = True
 
 
+class LockTimeout(V2BackfillError):
+    """Another writer held a lock the run needs for the whole lock timeout (exit 2); worth a
+    retry once it has finished."""
+
+    transient = True
+
+
 class RunInProgress(V2BackfillError):
     """Another backfill or sync holds this database's run lock (exit 2)."""
 

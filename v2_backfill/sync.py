@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from v2_backfill import backfill as steps
 from v2_backfill.config import (
+    DEFAULT_LOCK_TIMEOUT,
     BackfillConfig,
     DatabaseTarget,
     Fallback,
@@ -29,6 +30,7 @@ from v2_backfill.config import (
     database_url_from,
     parse_database_url,
     parse_duration_ms,
+    parse_report_dir,
     parse_share,
 )
 from v2_backfill.database import Database
@@ -108,6 +110,7 @@ class SyncRequest:
     quarantine_fail: str = "25%"
     allow_extra_indexes: bool = False
     chunk_size: int = 5000
+    lock_timeout: str = DEFAULT_LOCK_TIMEOUT
 
     def resolve(self, environ: dict[str, str] | None = None) -> tuple[DatabaseTarget, SyncOptions]:
         """The database and the sync's options; raises UsageError naming a bad value."""
@@ -119,11 +122,18 @@ class SyncRequest:
         if self.chunk_size <= 0:
             raise UsageError(f"expected a positive chunk size, got {self.chunk_size}")
         self.tolerances()
-        return parse_database_url(database_url_from(self.db, environ)), options
+        self.report_folder()
+        url = database_url_from(self.db, environ)
+        lock_timeout_ms = parse_duration_ms(self.lock_timeout)
+        return parse_database_url(url, lock_timeout_ms=lock_timeout_ms), options
 
     def tolerances(self) -> Tolerances:
         """The gate's thresholds."""
         return Tolerances(parse_share(self.quarantine_warn), parse_share(self.quarantine_fail))
+
+    def report_folder(self) -> Path | None:
+        """Where the report goes (None: the default)."""
+        return parse_report_dir(self.report_dir) if self.report_dir else None
 
     def config(self, target: DatabaseTarget, rules: dict[str, Any]) -> BackfillConfig:
         """The run's configuration, with the split rules' settings `rules` (those of the latest
@@ -134,7 +144,7 @@ class SyncRequest:
             fallback=Fallback(rules.get("fallback", BackfillConfig.fallback)),
             chunk_size=self.chunk_size,
             tolerances=self.tolerances(),
-            report_dir=Path(self.report_dir) if self.report_dir else None,
+            report_dir=self.report_folder(),
             allow_extra_indexes=self.allow_extra_indexes,
             replace=self.replace,
         )

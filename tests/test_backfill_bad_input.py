@@ -135,6 +135,48 @@ def test_null_cell_of_a_relaxed_schema_is_quarantined(
 
 
 @pytest.mark.sqlite
+@pytest.mark.parametrize("cell", ["CAST(x'c328ff41' AS TEXT)", "x'00ff'"], ids=["not-utf8", "blob"])
+def test_sqlite_legacy_edit_to_bad_content_is_not_carried(tmp_path, run_backfill, cell):
+    path = tmp_path / "app.db"
+    path.touch()
+    app = AppDatabase(f"file:{path}").create_legacy_tables()
+    _, migrated, _, _ = _shared_thread(app)
+    run_backfill(app.url)
+    app.execute(f"UPDATE messages SET content = {cell} WHERE id = :id", {"id": migrated})
+
+    summary = run_backfill(app.url)
+
+    assert summary["gate_passed"], summary["checks_failed"]
+    assert (summary["messages_updated"], summary["replacements_found"]) == (0, 1)
+    content = app.rows("SELECT content FROM messages_v2 WHERE id = :id", id=migrated)[0][0]
+    assert content == "what about 1052 Cecil Ave?"
+
+
+@pytest.mark.sqlite
+def test_sqlite_sync_quarantines_a_new_bad_row(tmp_path, run_backfill, run_sync):
+    path = tmp_path / "app.db"
+    path.touch()
+    app = AppDatabase(f"file:{path}").create_legacy_tables()
+    _, _, _, shared = _shared_thread(app)
+    run_backfill(app.url)
+    sender = app.scalar('SELECT "agentId" FROM conversations WHERE id = :id', id=shared)
+    later = T0 + 24 * 3_600_000
+    bad = app.message(shared, sender, "x", created=later)
+    app.execute("UPDATE messages SET content = CAST(x'c328ff41' AS TEXT) WHERE id = :id",
+                {"id": bad})  # fmt: skip
+    good = app.message(shared, sender, "and 1100 Ellison Ave?", created=later + 1)
+
+    summary = run_sync(app.url)
+
+    assert summary["gate_passed"], summary["checks_failed"]
+    assert _quarantine(app, bad) == (
+        "invalid_content_encoding",
+        "content is not valid UTF-8, starting X'C328FF41'",
+    )
+    assert app.placement(good)[1] == "address_mention"
+
+
+@pytest.mark.sqlite
 def test_staging_of_an_older_layout_is_made_anew(tmp_path, run_backfill):
     import sqlite3
 

@@ -214,7 +214,7 @@ class SqliteDatabase(Database):
         # function runs, and fails the statement on one that is not: content reaches the
         # Python functions as its bytes.
         "content_is_utf8": "v2_is_utf8(CAST(m.content AS BLOB))",
-        "content_md5": "md5(CAST(m.content AS BLOB))",
+        "content_md5": "md5(CAST(content AS BLOB))",
         "content_head": "substr(CAST(content AS BLOB), 1, 16)",
         "quote": "quote",
         "materialized": "MATERIALIZED",
@@ -274,7 +274,7 @@ class PostgresDatabase(Database):
         "updated_at": 'm."updatedAt"',
         "content_storage": "CASE WHEN m.content IS NULL THEN 'NULL' ELSE 'TEXT' END",
         "content_is_utf8": "TRUE",  # a text value of a UTF8 database always is
-        "content_md5": "md5(m.content)",
+        "content_md5": "md5(content)",
         "content_head": "substr(convert_to(content, 'UTF8'), 1, 16)",
         "quote": "quote_nullable",
         "materialized": "",  # read once: PostgreSQL inlines it

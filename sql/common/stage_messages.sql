@@ -6,10 +6,12 @@
 -- in its detail; shared messages of multi-property timelines stay pending (property_id, rule
 -- and reason NULL) for the text rules. One file for both dialects: the adapter fills the
 -- expressions that read cells (Database.stage_expressions; over m, the legacy row, except
--- content_head, over the judged row): is_read, read_at, created_at, updated_at (in the V2
--- encoding, NULL when the cell holds no valid one: SQLite's cells may hold anything),
--- content_storage ('TEXT' when the content is text), content_is_utf8, content_md5,
--- content_head (its first bytes), quote (a function quoting a raw value) and materialized
+-- content_md5 and content_head, over the judged row): is_read, read_at, created_at,
+-- updated_at (in the V2 encoding, NULL when the cell holds no valid one: SQLite's cells may
+-- hold anything), content_storage ('TEXT' when the content is text), content_is_utf8,
+-- content_md5 (NULL unless the content is valid text, so that a legacy edit to bytes that are
+-- not is never carried to a migrated message), content_head (its first bytes), quote (a
+-- function quoting a raw value) and materialized
 -- (how the judged rows are kept: inlined, SQLite would evaluate the reason's expression again
 -- for every column that reads it). The content's reasons come first: the report and the
 -- preview read the content of every quarantined message but theirs. Binds nothing. Reads
@@ -64,7 +66,6 @@ facts AS (
         m.content,
         {content_storage} AS content_storage,
         {content_is_utf8} AS content_is_utf8,
-        {content_md5} AS content_md5,
         m.context_only
     FROM {legacy_messages} AS m
     LEFT JOIN conversations AS c ON c.id = m."conversationId"
@@ -116,7 +117,7 @@ SELECT
     created_at,
     updated_at,
     content,
-    content_md5,
+    CASE WHEN content_storage = 'TEXT' AND content_is_utf8 THEN {content_md5} END,
     prior_property_id,
     prior_content_md5,
     v2_conversation_id,

@@ -31,11 +31,14 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _columns(alias: str, columns: Sequence[str], cell: str = "{}") -> str:
-    """The columns of the row `alias`, each as the expression `cell` over it."""
+def _cells(alias: str, columns: Sequence[str]) -> list[str]:
     if not columns:
         raise ValueError("a checksum needs at least one column")
-    return ", ".join(cell.format(f"{alias}.{quote_identifier(c)}") for c in columns)
+    return [f"{alias}.{quote_identifier(c)}" for c in columns]
+
+
+def _columns(alias: str, columns: Sequence[str]) -> str:
+    return ", ".join(_cells(alias, columns))
 
 
 def row_md5_sql(dialect: str, alias: str, columns: Sequence[str]) -> str:
@@ -48,10 +51,11 @@ def row_md5_sql(dialect: str, alias: str, columns: Sequence[str]) -> str:
 def _row_hash32_sql(dialect: str, alias: str, columns: Sequence[str]) -> str:
     if dialect == "postgresql":
         return f"hashtext(CAST(ROW({_columns(alias, columns)}) AS TEXT))"
-    # Each cell as the bytes of its SQL literal, typed (5 and '5' differ): Python's sqlite3
-    # module decodes a TEXT argument as UTF-8 before the function runs, and fails the whole
-    # statement on a legacy cell that is not valid UTF-8.
-    return f"{SQLITE_ROW_HASH32}({_columns(alias, columns, 'CAST(quote({}) AS BLOB)')})"
+    # The row as the bytes of its cells' SQL literals (typed: 5 and '5' differ), in one
+    # argument: Python's sqlite3 module decodes a TEXT argument as UTF-8 before the function
+    # runs, and fails the whole statement on a legacy cell that is not valid UTF-8.
+    literals = " || ',' || ".join(f"quote({cell})" for cell in _cells(alias, columns))
+    return f"{SQLITE_ROW_HASH32}(CAST({literals} AS BLOB))"
 
 
 def table_checksum_sql(dialect: str, table: str, columns: Sequence[str]) -> str:

@@ -200,3 +200,23 @@ def test_staging_of_an_older_layout_is_made_anew(tmp_path, run_backfill):
 
     assert summary["quarantined_by_reason"] == {"missing_sender": 1}
     assert summary["messages_already_migrated"] == 2
+
+
+@pytest.mark.sqlite
+@pytest.mark.parametrize("cell", ["CAST(x'c328ff41' AS TEXT)", "x'00ff'"], ids=["not-utf8", "blob"])
+def test_sqlite_preview_shows_bad_content_without_excerpt(tmp_path, capsys, monkeypatch, cell):
+    from v2_backfill.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "app.db"
+    path.touch()
+    app = AppDatabase(f"file:{path}").create_legacy_tables()
+    _, bad, _, _ = _shared_thread(app)
+    app.execute(f"UPDATE messages SET content = {cell} WHERE id = :id", {"id": bad})
+
+    assert main(["preview", "--db", app.url, "--json"]) == 0
+
+    plan = json.loads(capsys.readouterr().out)["plan"]
+    assert plan["messages_to_copy"] == 1
+    (reason,) = plan["messages_to_quarantine_by_reason"]
+    assert plan["samples"]["quarantine"][reason][0]["excerpt"] is None

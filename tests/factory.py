@@ -76,6 +76,27 @@ class AppDatabase:
                 conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
                 conn.execute(sa.text(statement), params)
 
+    def drop_not_null(self, table: str, column: str) -> None:
+        """Let a TEXT column of an empty table hold NULL, as a hand-made or older schema does
+        (SQLite: the table made again without the constraint, its indexes with it)."""
+        if self.dialect == "postgresql":
+            self.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" DROP NOT NULL', {})
+            return
+        raw = sqlite3.connect(self.target.sqlite_path)
+        schema = raw.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
+            "ORDER BY type <> 'table'",
+            (table,),
+        )
+        ddl, *indexes = [row[0] for row in schema]
+        relaxed = ddl.replace(f'"{column}" TEXT NOT NULL', f'"{column}" TEXT')
+        assert relaxed != ddl, f"{table}.{column} is no TEXT NOT NULL column"
+        with raw:
+            raw.execute(f'DROP TABLE "{table}"')
+            for statement in (relaxed, *indexes):
+                raw.execute(statement)
+        raw.close()
+
     # -- rows ------------------------------------------------------------------------------
     def user(self) -> str:
         uid = cuid("u")

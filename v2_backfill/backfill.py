@@ -215,7 +215,8 @@ def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = N
             source = _SLICE
         if scope.deletions:
             db.run(conn, "find_deletions", {"remove": scope.remove_deleted})
-        db.run(conn, "stage_messages", fills={"legacy_messages": source})
+        db.run(conn, "stage_messages", fills={"legacy_messages": source, **db.stage_expressions})
+        db.refresh_statistics(conn, ["v2_backfill.stage_messages"])
         db.run(conn, "stage_properties", fills={"created_at": db.timestamp_sql('p."createdAt"')})
         db.run(conn, "stage_watermarks")
         return conn.execute(sa.text("SELECT COUNT(*) FROM v2_backfill.slice_messages")).scalar_one()

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine, ExceptionContext
 
 import sql
 from transforms.checksums import SQLITE_ROW_MD5
+from transforms.legacy_cells import sqlite_boolean_sql, sqlite_epoch_ms_sql
 from v2_backfill.config import BOOKKEEPING_SCHEMA, LEGACY_COLUMNS, SNAPSHOT_SUFFIX, DatabaseTarget
 from v2_backfill.errors import ConnectionFailed, LockTimeout, UsageError, V2BackfillError
 
@@ -38,6 +39,9 @@ class Database:
     dialect: str = ""
     snapshot_options: dict[str, Any] = {}
     """Execution options that make one transaction read a single snapshot of the database."""
+    stage_expressions: dict[str, str] = {}
+    """The expressions `sql/common/stage_messages.sql` reads legacy message cells with (its
+    header says what each is)."""
 
     def __init__(self, target: DatabaseTarget, engine: Engine, *, bookkeeping: bool) -> None:
         self.target = target
@@ -161,7 +165,8 @@ class Database:
         if inspector.has_table("lineage", schema=BOOKKEEPING_SCHEMA):
             if "content_md5" not in _columns(inspector, "lineage"):
                 self.run(conn, "upgrade_lineage")
-            if STAGING_MARKER not in _columns(inspector, "stage_messages"):
+            staged = _columns(inspector, "stage_messages")
+            if STAGING_MARKER not in staged or not staged[STAGING_NULLABLE]:
                 self.run(conn, "drop_staging")
         self.run(conn, "create_bookkeeping")
 
@@ -218,12 +223,18 @@ class Database:
 STAGING_MARKER = "context_only"
 """The newest column of `stage_messages`: a store whose staging lacks it has an older layout."""
 
+STAGING_NULLABLE = "sender_id"
+"""A column of `stage_messages` that older layouts declared NOT NULL (with the legacy
+conversation and isRead), which refused a legacy row holding NULL instead of quarantining it."""
 
-def _columns(inspector: sa.Inspector, table: str) -> set[str]:
-    """The columns of a bookkeeping table (none when it does not exist)."""
+
+def _columns(inspector: sa.Inspector, table: str) -> dict[str, bool]:
+    """The columns of a bookkeeping table, each with whether it is nullable (none when the
+    table does not exist)."""
     if not inspector.has_table(table, schema=BOOKKEEPING_SCHEMA):
-        return set()
-    return {c["name"] for c in inspector.get_columns(table, schema=BOOKKEEPING_SCHEMA)}
+        return {}
+    columns = inspector.get_columns(table, schema=BOOKKEEPING_SCHEMA)
+    return {c["name"]: bool(c["nullable"]) for c in columns}
 
 
 class SqliteDatabase(Database):
@@ -238,6 +249,21 @@ class SqliteDatabase(Database):
     """
 
     dialect = "sqlite"
+    stage_expressions = {
+        "is_read": sqlite_boolean_sql('m."isRead"'),
+        "read_at": sqlite_epoch_ms_sql('m."readAt"'),
+        "created_at": sqlite_epoch_ms_sql('m."createdAt"'),
+        "updated_at": sqlite_epoch_ms_sql('m."updatedAt"'),
+        "content_storage": "upper(typeof(m.content))",
+        # Python's sqlite3 module decodes a TEXT argument of a function as UTF-8 before the
+        # function runs, and fails the statement on one that is not: content reaches the
+        # Python functions as its bytes.
+        "content_is_utf8": "v2_is_utf8(CAST(m.content AS BLOB))",
+        "content_md5": "md5(CAST(content AS BLOB))",
+        "content_head": "substr(CAST(content AS BLOB), 1, 16)",
+        "quote": "quote",
+        "materialized": "MATERIALIZED",
+    }
 
     def __init__(self, target: DatabaseTarget, *, bookkeeping: bool, dry_run: bool) -> None:
         path = target.sqlite_path
@@ -365,6 +391,18 @@ class PostgresDatabase(Database):
 
     dialect = "postgresql"
     snapshot_options = {"isolation_level": "REPEATABLE READ"}
+    stage_expressions = {
+        "is_read": 'm."isRead"',
+        "read_at": 'm."readAt"',
+        "created_at": 'm."createdAt"',
+        "updated_at": 'm."updatedAt"',
+        "content_storage": "CASE WHEN m.content IS NULL THEN 'NULL' ELSE 'TEXT' END",
+        "content_is_utf8": "TRUE",  # a text value of a UTF8 database always is
+        "content_md5": "md5(content)",
+        "content_head": "substr(convert_to(content, 'UTF8'), 1, 16)",
+        "quote": "quote_nullable",
+        "materialized": "",  # read once: PostgreSQL inlines it
+    }
 
     def _record_legacy_writes(self, conn: Connection) -> None:
         # The server counts this transaction's row changes per table so far.
@@ -500,6 +538,7 @@ def _sqlite_creator(
         raw.execute("SELECT COUNT(*) FROM sqlite_master")  # fails now if it is no database
         raw.execute("PRAGMA foreign_keys = ON")
         raw.create_function("md5", 1, _md5, deterministic=True)
+        raw.create_function("v2_is_utf8", 1, _is_utf8, deterministic=True)
         raw.create_function(SQLITE_ROW_MD5, -1, _row_md5, deterministic=True)
         raw.create_function("v2_hash32", 1, _hash32, deterministic=True)
         if bookkeeping:
@@ -595,8 +634,22 @@ def _duration(ms: int) -> str:
     return f"{ms / 1000:g}s"
 
 
-def _md5(value: str | None) -> str | None:
-    return None if value is None else hashlib.md5(value.encode("utf-8")).hexdigest()
+def _md5(value: str | bytes | None) -> str | None:
+    """The hex MD5 of a TEXT value's UTF-8 encoding, or of a BLOB's bytes."""
+    if value is None:
+        return None
+    return hashlib.md5(value.encode("utf-8") if isinstance(value, str) else value).hexdigest()
+
+
+def _is_utf8(value: bytes | None) -> bool | None:
+    """Whether the bytes are valid UTF-8 (what SQLite's TEXT should hold, and never checks)."""
+    if value is None:
+        return None
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _hash32(value: str | None) -> int | None:

@@ -118,11 +118,17 @@ def _splits(rows: list[sa.Row]) -> list[dict[str, Any]]:
 
 
 def _iso(value: Any) -> str | None:
-    """A legacy timestamp as ISO 8601 UTC, whichever way it is stored."""
+    """A legacy timestamp as ISO 8601 UTC, whichever way it is stored (a quarantined cell that
+    is no date at all, as it is)."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    elif isinstance(value, int | float):
+        try:
+            moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=value)
+        except OverflowError:
+            return str(value)
     else:
-        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(value))
+        return str(value)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

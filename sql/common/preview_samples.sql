@@ -1,6 +1,7 @@
 -- Up to :per_group examples of each rule, reason and new conversation of a staged result:
 -- the message (or conversation), its legacy conversation, the property and its address, and
--- the start of the text. Binds :per_group.
+-- the start of the text (none where the content is not valid text, which the staging's first
+-- reasons say). Binds :per_group.
 WITH samples AS (
     SELECT 'copy' AS kind, sm.rule AS name, sm.id AS id, sm.legacy_conversation_id,
         sm.property_id, substr(sm.content, 1, 80) AS excerpt,
@@ -8,7 +9,8 @@ WITH samples AS (
     FROM v2_backfill.stage_v2_messages AS sm
     UNION ALL
     SELECT 'quarantine', sq.reason, sq.legacy_message_id, sq.legacy_conversation_id, NULL,
-        substr(m.content, 1, 80),
+        CASE WHEN sq.reason NOT IN ('invalid_content_type', 'invalid_content_encoding')
+            THEN substr(m.content, 1, 80) END,
         ROW_NUMBER() OVER (PARTITION BY sq.reason ORDER BY sq.legacy_message_id)
     FROM v2_backfill.stage_quarantine AS sq
     LEFT JOIN messages AS m ON m.id = sq.legacy_message_id

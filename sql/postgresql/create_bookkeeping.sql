@@ -118,16 +118,17 @@ CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_scope (
 -- The legacy messages of the run, as read in one snapshot (content included), with what the
 -- bookkeeping knew of them (prior_*: the lineage; v2_conversation_id: their messages_v2 row's)
 -- and their placement: property and rule, or a quarantine reason (none for a sync's
--- context-only ones, which the text rules only read).
+-- context-only ones, which the text rules only read). The legacy cells may be NULL (a
+-- hand-made schema): such a row is quarantined, not refused.
 CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_messages (
     message_id TEXT NOT NULL,
-    legacy_conversation_id TEXT NOT NULL,
+    legacy_conversation_id TEXT,
     timeline_id TEXT,
     is_shared BOOLEAN NOT NULL,
     conversation_active BOOLEAN,
-    sender_id TEXT NOT NULL,
+    sender_id TEXT,
     sender_type TEXT,
-    is_read BOOLEAN NOT NULL,
+    is_read BOOLEAN,
     read_at TIMESTAMP(3),
     created_at TIMESTAMP(3),
     updated_at TIMESTAMP(3),

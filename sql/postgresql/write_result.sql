@@ -7,7 +7,8 @@
 -- timeline's agent and client,
 -- ARCHIVED when every contributing legacy conversation is inactive); the messages_v2 rows to
 -- insert (content from the staged legacy row) and those to change (read state merged so that
--- a read message stays read with its earliest readAt, a legacy content edit, a move); the
+-- a read message stays read with its earliest readAt, a legacy content edit unless the new
+-- content is no valid text (its MD5 NULL), a move); the
 -- quarantine rows that are new or changed; and each staged conversation's unread counts and
 -- lastMessageAt over the messages it will hold. Binds :now (timestamp).
 -- Writes into staging the caller has emptied (v2_backfill.backfill.RESULT_STAGING).
@@ -102,7 +103,7 @@ SELECT
 FROM (
     SELECT o.*, o.target_property_id <> o.prior_property_id AS moved,
         o.content_md5 IS DISTINCT FROM o.prior_content_md5 AND o.prior_content_md5 IS NOT NULL
-            AS content_changed
+            AND o.content_md5 IS NOT NULL AS content_changed
     FROM v2_backfill.outcomes AS o
     WHERE o.migrated
 ) AS x

@@ -116,16 +116,17 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_scope (
 -- The legacy messages of the run, as read in one snapshot (content included), with what the
 -- bookkeeping knew of them (prior_*: the lineage; v2_conversation_id: their messages_v2 row's)
 -- and their placement: property and rule, or a quarantine reason (none for a sync's
--- context-only ones, which the text rules only read).
+-- context-only ones, which the text rules only read). The legacy cells may be NULL (a
+-- hand-made schema): such a row is quarantined, not refused.
 CREATE TABLE IF NOT EXISTS v2_backfill.stage_messages (
     message_id TEXT PRIMARY KEY,
-    legacy_conversation_id TEXT NOT NULL,
+    legacy_conversation_id TEXT,
     timeline_id TEXT,
     is_shared INTEGER NOT NULL,
     conversation_active INTEGER,
-    sender_id TEXT NOT NULL,
+    sender_id TEXT,
     sender_type TEXT,
-    is_read INTEGER NOT NULL,
+    is_read INTEGER,
     read_at INTEGER,
     created_at INTEGER,
     updated_at INTEGER,

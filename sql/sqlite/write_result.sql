@@ -8,9 +8,10 @@
 -- ARCHIVED when every contributing legacy conversation is inactive); the messages_v2 rows to
 -- insert (content from the staged legacy row; timestamps INTEGER epoch ms) and those to change
 -- (read state merged so that a read message stays read with its earliest readAt, a legacy
--- content edit, a move); the quarantine rows that are new or changed; and each staged
--- conversation's unread counts and lastMessageAt over the messages it will hold (DateTime
--- cells written by hand as TEXT are compared by their instant). Binds :now (epoch ms).
+-- content edit unless the new content is no valid text (its MD5 NULL), a move); the
+-- quarantine rows that are new or changed; and each staged conversation's unread counts and
+-- lastMessageAt over the messages it will hold (DateTime cells written by hand as TEXT are
+-- compared by their instant). Binds :now (epoch ms).
 -- Writes into staging the caller has emptied (v2_backfill.backfill.RESULT_STAGING).
 INSERT INTO v2_backfill.stage_replacements (
     legacy_message_id, legacy_conversation_id, from_property_id, from_conversation_id,
@@ -107,7 +108,7 @@ SELECT
 FROM (
     SELECT o.*, o.target_property_id <> o.prior_property_id AS moved,
         o.content_md5 IS NOT o.prior_content_md5 AND o.prior_content_md5 IS NOT NULL
-            AS content_changed
+            AND o.content_md5 IS NOT NULL AS content_changed
     FROM v2_backfill.outcomes AS o
     WHERE o.migrated
 ) AS x

@@ -1,13 +1,21 @@
 -- Stages the legacy messages that placeholder legacy_messages names (all, or a sync's slice,
--- each with its context_only flag), as
--- read in one snapshot: normalised fields, the content and its MD5, what the bookkeeping knows of each
--- (prior_*: the lineage; v2_conversation_id: its messages_v2 row's conversation) and the
--- set-based attribution rules (conversation_property, single_property_timeline) or a
--- quarantine reason; shared messages of multi-property timelines stay pending (property_id,
--- rule and reason NULL) for the text rules. Timestamps become INTEGER epoch ms (TEXT
--- 'YYYY-MM-DD HH:MM:SS' cells included). The judged rows are materialized once: inlined, SQLite
--- would evaluate the reason's expression again for every column that reads it. Binds nothing.
--- Reads legacy tables only.
+-- each with its context_only flag), as read in one snapshot: normalised fields, the content
+-- and its MD5, what the bookkeeping knows of each (prior_*: the lineage; v2_conversation_id:
+-- its messages_v2 row's conversation) and the set-based attribution rules
+-- (conversation_property, single_property_timeline) or a quarantine reason, with the raw value
+-- in its detail; shared messages of multi-property timelines stay pending (property_id, rule
+-- and reason NULL) for the text rules. One file for both dialects: the adapter fills the
+-- expressions that read cells (Database.stage_expressions; over m, the legacy row, except
+-- content_md5 and content_head, over the judged row): is_read, read_at, created_at,
+-- updated_at (in the V2 encoding, NULL when the cell holds no valid one: SQLite's cells may
+-- hold anything), content_storage ('TEXT' when the content is text), content_is_utf8,
+-- content_md5 (NULL unless the content is valid text, so that a legacy edit to bytes that are
+-- not is never carried to a migrated message), content_head (its first bytes), quote (a
+-- function quoting a raw value) and materialized
+-- (how the judged rows are kept: inlined, SQLite would evaluate the reason's expression again
+-- for every column that reads it). The content's reasons come first: the report and the
+-- preview read the content of every quarantined message but theirs. Binds nothing. Reads
+-- legacy tables only.
 -- Writes into staging the caller has emptied (v2_backfill.backfill.STAGE_STAGING).
 INSERT INTO v2_backfill.stage_messages (
     message_id, legacy_conversation_id, timeline_id, is_shared, conversation_active,
@@ -47,25 +55,17 @@ facts AS (
             WHEN m."senderId" = c."agentId" THEN 'AGENT'
             WHEN m."senderId" = c."clientId" THEN 'CLIENT'
         END AS sender_type,
-        CASE WHEN m."isRead" THEN 1 ELSE 0 END AS is_read,
+        m."isRead" AS raw_is_read,
+        {is_read} AS is_read,
         m."readAt" AS raw_read_at,
-        CASE typeof(m."readAt")
-            WHEN 'integer' THEN m."readAt"
-            WHEN 'real' THEN CAST(m."readAt" AS INTEGER)
-            WHEN 'text' THEN CAST(ROUND((julianday(m."readAt") - 2440587.5) * 86400000.0) AS INTEGER)
-        END AS read_at,
-        CASE typeof(m."createdAt")
-            WHEN 'integer' THEN m."createdAt"
-            WHEN 'real' THEN CAST(m."createdAt" AS INTEGER)
-            WHEN 'text' THEN CAST(ROUND((julianday(m."createdAt") - 2440587.5) * 86400000.0) AS INTEGER)
-        END AS created_at,
-        CASE typeof(m."updatedAt")
-            WHEN 'integer' THEN m."updatedAt"
-            WHEN 'real' THEN CAST(m."updatedAt" AS INTEGER)
-            WHEN 'text' THEN CAST(ROUND((julianday(m."updatedAt") - 2440587.5) * 86400000.0) AS INTEGER)
-        END AS updated_at,
+        {read_at} AS read_at,
+        m."createdAt" AS raw_created_at,
+        {created_at} AS created_at,
+        m."updatedAt" AS raw_updated_at,
+        {updated_at} AS updated_at,
         m.content,
-        md5(m.content) AS content_md5,
+        {content_storage} AS content_storage,
+        {content_is_utf8} AS content_is_utf8,
         m.context_only
     FROM {legacy_messages} AS m
     LEFT JOIN conversations AS c ON c.id = m."conversationId"
@@ -77,20 +77,25 @@ facts AS (
     LEFT JOIN messages_v2 AS mv ON mv.id = m.id
     LEFT JOIN v2_backfill.lineage AS l ON l.legacy_message_id = m.id
 ),
-judged AS MATERIALIZED (
+judged AS {materialized} (
     SELECT
         f.*,
         CASE
+            WHEN f.content_storage <> 'TEXT' THEN 'invalid_content_type'
+            WHEN NOT f.content_is_utf8 THEN 'invalid_content_encoding'
+            WHEN f.legacy_conversation_id IS NULL THEN 'missing_conversation'
             WHEN NOT f.has_conversation THEN 'orphan_message'
             WHEN f.removed_from_v2 THEN 'removed_from_v2'
             WHEN f.id_taken THEN 'id_taken_by_native_message'
             WHEN f.created_at IS NULL OR f.updated_at IS NULL
                 OR (f.raw_read_at IS NOT NULL AND f.read_at IS NULL) THEN 'invalid_timestamp'
+            WHEN f.is_read IS NULL THEN 'invalid_boolean'
+            WHEN f.sender_id IS NULL THEN 'missing_sender'
             WHEN f.sender_type IS NULL THEN 'unknown_sender'
             WHEN f.conversation_property_id IS NOT NULL AND NOT f.has_property
                 THEN 'conversation_property_missing'
             WHEN f.conversation_property_id IS NOT NULL
-                AND f.property_timeline_id IS NOT f.timeline_id
+                AND f.property_timeline_id IS DISTINCT FROM f.timeline_id
                 THEN 'conversation_property_in_other_timeline'
             WHEN NOT f.has_timeline THEN 'timeline_missing'
             WHEN NOT f.has_parties THEN 'timeline_agent_or_client_missing'
@@ -112,7 +117,7 @@ SELECT
     created_at,
     updated_at,
     content,
-    content_md5,
+    CASE WHEN content_storage = 'TEXT' AND content_is_utf8 THEN {content_md5} END,
     prior_property_id,
     prior_content_md5,
     v2_conversation_id,
@@ -128,12 +133,25 @@ SELECT
     END,
     reason,
     CASE reason
+        WHEN 'missing_conversation' THEN 'conversationId is NULL'
         WHEN 'orphan_message' THEN 'legacy conversation ' || legacy_conversation_id || ' does not exist'
         WHEN 'removed_from_v2' THEN 'migrated to the conversation of property '
             || prior_property_id || ', then removed from messages_v2; not copied again'
         WHEN 'id_taken_by_native_message' THEN 'messages_v2 already holds a native row with this id'
-        WHEN 'invalid_timestamp' THEN 'createdAt/updatedAt/readAt cannot be read as a date'
-        WHEN 'unknown_sender' THEN 'senderType ' || quote(raw_sender_type)
+        WHEN 'invalid_content_type' THEN 'content is ' || content_storage || ', not TEXT'
+            || CASE WHEN content IS NOT NULL THEN ': ' || {quote}({content_head}) ELSE '' END
+        WHEN 'invalid_content_encoding' THEN 'content is not valid UTF-8, starting '
+            || {quote}({content_head})
+        WHEN 'invalid_timestamp' THEN substr(
+            CASE WHEN created_at IS NULL THEN '; createdAt ' || {quote}(raw_created_at) ELSE '' END
+            || CASE WHEN updated_at IS NULL THEN '; updatedAt ' || {quote}(raw_updated_at) ELSE '' END
+            || CASE WHEN raw_read_at IS NOT NULL AND read_at IS NULL
+                THEN '; readAt ' || {quote}(raw_read_at) ELSE '' END, 3)
+            || ': not epoch milliseconds (INTEGER), nor ''YYYY-MM-DD HH:MM:SS[.fff]'' or '
+            || 'ISO 8601 with a zone (TEXT)'
+        WHEN 'invalid_boolean' THEN 'isRead ' || {quote}(raw_is_read) || ' is neither 0 nor 1'
+        WHEN 'missing_sender' THEN 'senderId is NULL'
+        WHEN 'unknown_sender' THEN 'senderType ' || {quote}(raw_sender_type)
             || ' and senderId ' || sender_id || ' match neither the agent nor the client'
         WHEN 'conversation_property_missing' THEN 'property ' || conversation_property_id
             || ' does not exist'

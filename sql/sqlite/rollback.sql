@@ -8,9 +8,13 @@
 -- in their lineage), the conversations they created that now hold no message and no
 -- notification, the created_conversations rows of the conversations gone, the runs' lineage
 -- and quarantine, and marks the runs rolled_back; then the replacement findings of messages no
--- longer migrated and, once nothing is migrated or quarantined any more, the sync's cursors and
--- seen facts (a sync then asks for a backfill first). DateTime cells written by hand as TEXT are
--- compared by their instant. Binds :run_ids (JSON array of run ids), :now (epoch ms).
+-- longer migrated; puts back per table the cursor the oldest of the runs (by start) found in
+-- place (prior_watermarks; none: the cursor goes, a sync reads the table from the start)
+-- wherever that is earlier, so that the next sync reads again what was removed, and drops the
+-- runs' prior cursors; and, once nothing is migrated or quarantined any more, the sync's
+-- cursors and seen facts (a sync then asks for a backfill first). DateTime cells written by
+-- hand as TEXT are compared by their instant. Binds :run_ids (JSON array of run ids), :now
+-- (epoch ms).
 WITH removed AS (
     SELECT mv.id, mv."conversationId" AS conversation_id, mv."createdAt" AS created_at
     FROM messages_v2 AS mv
@@ -84,6 +88,31 @@ WHERE run_id IN (SELECT value FROM json_each(:run_ids));
 
 DELETE FROM v2_backfill.replacements
 WHERE legacy_message_id NOT IN (SELECT l.legacy_message_id FROM v2_backfill.lineage AS l);
+
+WITH oldest AS (
+    SELECT p.table_name, p.updated_at, p.row_id, p.prior_run_id,
+        ROW_NUMBER() OVER (PARTITION BY p.table_name ORDER BY r.started_at, r.run_id) AS n
+    FROM v2_backfill.prior_watermarks AS p
+    JOIN v2_backfill.runs AS r ON r.run_id = p.run_id
+    WHERE p.run_id IN (SELECT value FROM json_each(:run_ids))
+)
+UPDATE v2_backfill.watermarks AS w
+SET updated_at = o.updated_at, row_id = o.row_id, run_id = o.prior_run_id
+FROM oldest AS o
+WHERE o.n = 1 AND o.table_name = w.table_name AND o.updated_at IS NOT NULL
+    AND (o.updated_at, o.row_id) < (w.updated_at, w.row_id);
+
+WITH oldest AS (
+    SELECT p.table_name, p.updated_at, p.row_id, p.prior_run_id,
+        ROW_NUMBER() OVER (PARTITION BY p.table_name ORDER BY r.started_at, r.run_id) AS n
+    FROM v2_backfill.prior_watermarks AS p
+    JOIN v2_backfill.runs AS r ON r.run_id = p.run_id
+    WHERE p.run_id IN (SELECT value FROM json_each(:run_ids))
+)
+DELETE FROM v2_backfill.watermarks
+WHERE table_name IN (SELECT o.table_name FROM oldest AS o WHERE o.n = 1 AND o.updated_at IS NULL);
+
+DELETE FROM v2_backfill.prior_watermarks WHERE run_id IN (SELECT value FROM json_each(:run_ids));
 
 DELETE FROM v2_backfill.watermarks
 WHERE NOT EXISTS (SELECT 1 FROM v2_backfill.lineage)

@@ -314,6 +314,27 @@ def test_rolling_back_a_sync_restores_its_cursors_so_the_next_sync_copies_again(
     assert_validates(app, tmp_path / "validate")
 
 
+def test_rolling_back_a_sync_lets_the_next_one_place_again_what_new_facts_placed(
+    app, run_backfill, run_sync, tmp_path
+):
+    from v2_backfill.rollback import rollback
+
+    ids = rollout(app)
+    lost = app.message(ids["shared"], ids["client"], "is 77 Pine Rd still free?",
+                       sender_type="client", created=T0 + 5 * HOUR)  # fmt: skip
+    run_backfill(app.url)
+    pine = app.property(ids["timeline"], "77 Pine Rd", position=3, created_ms=T1)
+    synced = run_sync(app.url, lookback="0")
+    assert app.placement(lost) == (pine, "address_mention")
+
+    rollback(app.target, synced["run_id"])
+
+    assert app.placement(lost) == (None, None)
+    run_sync(app.url, lookback="0")
+    assert app.placement(lost) == (pine, "address_mention")
+    assert_validates(app, tmp_path / "validate")
+
+
 def assert_validates(app: AppDatabase, report_dir: Path) -> None:
     """The flow `validate` passes on the published state."""
     from flows.validate import validate

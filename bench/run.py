@@ -34,7 +34,7 @@ import sql
 from v2_backfill import backfill as steps
 from v2_backfill import gate, review
 from v2_backfill.config import BackfillConfig, DatabaseTarget, parse_database_url
-from v2_backfill.database import Database, open_database, utc_now_ms
+from v2_backfill.database import Database, open_database, postgres_connect_args, utc_now_ms
 from v2_backfill.demo import write_postgres, write_sqlite
 from v2_backfill.sync import SyncOptions
 
@@ -286,7 +286,7 @@ def _scalar(db: Database, query: str) -> int:
 
 
 def _drop_schemas(target: DatabaseTarget) -> None:
-    admin = sa.create_engine(target.sqlalchemy_url)
+    admin = sa.create_engine(target.sqlalchemy_url, connect_args=postgres_connect_args(target))
     with admin.begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{target.app_schema}" CASCADE'))
         conn.execute(sa.text("DROP SCHEMA IF EXISTS v2_backfill CASCADE"))

@@ -4,7 +4,9 @@ Orchestration only: the steps are those of `v2_backfill.backfill` over the slice
 `v2_backfill.sync` chooses. The flow takes plain parameters, so that a deployment
 (`v2-backfill serve`, or `prefect.yaml` for a work pool) runs it on a schedule; the database
 comes from `db` or, where that is left out, from the worker's $DATABASE_URL (which keeps a
-password out of the deployment's parameters).
+password out of the deployment's parameters). Prefect stores `db` with the flow run: it
+carries no password (the CLI passes it without; the connection takes the password from the
+URL the process parsed, $DATABASE_URL, or libpq's $PGPASSWORD / ~/.pgpass).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ to exactly the expected state, a second sync must change nothing."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.factory import HOUR, MINUTE, T0, AppDatabase
@@ -289,6 +291,59 @@ def test_rollback_of_every_run_undoes_the_syncs_too(app, run_backfill, run_sync)
     assert dumps(app, V2) == before
     with pytest.raises(UsageError, match="no backfill has published"):
         run_sync(app.url)
+
+
+def test_rolling_back_a_sync_restores_its_cursors_so_the_next_sync_copies_again(
+    app, run_backfill, run_sync, tmp_path
+):
+    from v2_backfill.rollback import rollback
+
+    ids = rollout(app)
+    run_backfill(app.url)
+    cursors = dumps(app, ("watermarks",), "v2_backfill")
+    late = app.message(ids["own"], ids["agent"], "late", created=T1)
+    synced = run_sync(app.url, lookback="0")
+    assert app.placement(late) == (ids["cecil"], "conversation_property")
+
+    rollback(app.target, synced["run_id"])
+
+    assert app.placement(late) == (None, None)
+    assert dumps(app, ("watermarks",), "v2_backfill") == cursors  # as the backfill left them
+    run_sync(app.url, lookback="0")
+    assert app.placement(late) == (ids["cecil"], "conversation_property")
+    assert_validates(app, tmp_path / "validate")
+
+
+def test_rolling_back_a_sync_lets_the_next_one_place_again_what_new_facts_placed(
+    app, run_backfill, run_sync, tmp_path
+):
+    from v2_backfill.rollback import rollback
+
+    ids = rollout(app)
+    lost = app.message(ids["shared"], ids["client"], "is 77 Pine Rd still free?",
+                       sender_type="client", created=T0 + 5 * HOUR)  # fmt: skip
+    run_backfill(app.url)
+    pine = app.property(ids["timeline"], "77 Pine Rd", position=3, created_ms=T1)
+    synced = run_sync(app.url, lookback="0")
+    assert app.placement(lost) == (pine, "address_mention")
+
+    rollback(app.target, synced["run_id"])
+
+    assert app.placement(lost) == (None, None)
+    run_sync(app.url, lookback="0")
+    assert app.placement(lost) == (pine, "address_mention")
+    assert_validates(app, tmp_path / "validate")
+
+
+def assert_validates(app: AppDatabase, report_dir: Path) -> None:
+    """The flow `validate` passes on the published state."""
+    from flows.validate import validate
+    from v2_backfill.config import BackfillConfig, Tolerances
+
+    checked = validate(
+        BackfillConfig(target=app.target, report_dir=report_dir, tolerances=Tolerances(1.0, 1.0))
+    )
+    assert checked["gate_passed"] is True, checked["checks_failed"]
 
 
 def test_a_change_in_a_long_shared_thread_places_its_window_again_only(app, run_backfill, run_sync):

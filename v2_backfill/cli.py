@@ -29,6 +29,7 @@ from v2_backfill.config import (
     Tolerances,
     database_url_from,
     parse_database_url,
+    without_password,
 )
 from v2_backfill.database import open_database
 from v2_backfill.errors import DataQualityError, UsageError, V2BackfillError
@@ -515,7 +516,9 @@ def _run_sync(request: sync.SyncRequest, *, debug: bool = False) -> dict[str, An
 
     if not debug:
         _hide_tracebacks(("prefect.flow_runs", "prefect.task_runs"))
-    return incremental_sync(**asdict(request))
+    # the flow's parameters are stored by Prefect: the password stays in this process (`resolve`
+    # registered it with the target), or in $DATABASE_URL when --db is left out
+    return incremental_sync(**asdict(request) | {"db": request.db and without_password(request.db)})
 
 
 def _serve(args: argparse.Namespace) -> dict[str, Any]:

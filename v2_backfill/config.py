@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from v2_backfill.errors import UsageError
 
@@ -63,7 +63,8 @@ class DatabaseTarget:
     dialect: str
     """`sqlite` or `postgresql`."""
     sqlalchemy_url: str
-    """URL handed to SQLAlchemy: driver set, Prisma-only parameters removed."""
+    """URL handed to SQLAlchemy: driver set, Prisma-only parameters and the password removed (a
+    target is a flow parameter, which Prefect stores; `password()` gives the password)."""
     app_schema: str | None = None
     """PostgreSQL schema holding the app's tables (Prisma's `?schema=`, default `public`)."""
     sqlite_path: Path | None = None
@@ -85,6 +86,16 @@ class DatabaseTarget:
         if self.sqlite_path is None:
             return None
         return self.sqlite_path.with_name(self.sqlite_path.name + SIDECAR_SUFFIX)
+
+    def password(self) -> str | None:
+        """The PostgreSQL password to connect with: the one of the URL this process parsed the
+        target from, else that of $DATABASE_URL when it names the same database (a Dask worker
+        on another machine); None: libpq's own $PGPASSWORD or ~/.pgpass, or none needed."""
+        if self.sqlalchemy_url not in _PASSWORDS and self.dialect == "postgresql":
+            environment_url = os.environ.get("DATABASE_URL", "")
+            if environment_url.lower().startswith("postgres"):
+                parse_database_url(environment_url)  # registers its password
+        return _PASSWORDS.get(self.sqlalchemy_url)
 
     def describe(self) -> str:
         """A printable form without password."""
@@ -140,9 +151,12 @@ def _postgres_target(url: str, lock_timeout_ms: int) -> DatabaseTarget:
     if schema == BOOKKEEPING_SCHEMA:
         raise UsageError(f"the app schema cannot be {BOOKKEEPING_SCHEMA!r}: the pipeline owns it")
     kept = [(key, value) for key, value in query if key not in _PRISMA_ONLY_PARAMS]
+    netloc, password = _split_password(parts.netloc)
     driver_url = urlunsplit(
-        ("postgresql+psycopg", parts.netloc, parts.path, urlencode(kept), parts.fragment)
+        ("postgresql+psycopg", netloc, parts.path, urlencode(kept), parts.fragment)
     )
+    if password:
+        _PASSWORDS[driver_url] = password
     return DatabaseTarget(
         dialect="postgresql",
         sqlalchemy_url=driver_url,
@@ -179,6 +193,25 @@ def _check_netloc(parts: SplitResult) -> None:
             f"the database URL's port {port!r} is not a number from 0 to 65535",
             hint=f"e.g. @host:5432/db; if {port!r} is part of a password, {_PERCENT_ENCODE}",
         ) from None
+
+
+_PASSWORDS: dict[str, str] = {}
+"""The passwords of the PostgreSQL URLs parsed in this process, by their target's
+`sqlalchemy_url`: they stay in the process, never in a flow's parameters."""
+
+
+def without_password(url: str) -> str:
+    """A database URL as given (Prisma's form too), its password removed."""
+    netloc = urlsplit(url).netloc
+    bare, password = _split_password(netloc)
+    return url if password is None else url.replace(netloc, bare, 1)
+
+
+def _split_password(netloc: str) -> tuple[str, str | None]:
+    """`user:password@host:port` as (`user@host:port`, the decoded password or None)."""
+    userinfo, at, host = netloc.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    return (f"{user}{at}{host}", unquote(password) if colon else None)
 
 
 _PRISMA_ONLY_PARAMS = {

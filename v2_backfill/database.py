@@ -682,11 +682,20 @@ def postgres_session_options(target: DatabaseTarget) -> str:
     return " ".join([ours, *([given] if isinstance(given, str) else given or ())])
 
 
+def postgres_connect_args(target: DatabaseTarget) -> dict[str, str]:
+    """psycopg's arguments for every session of the pipeline (its own, and GX's): the session
+    options and the password, which the target's URL never holds (`DatabaseTarget.password`;
+    without one, libpq reads $PGPASSWORD or ~/.pgpass itself)."""
+    args = {"options": postgres_session_options(target)}
+    password = target.password()
+    if password:
+        args["password"] = password
+    return args
+
+
 def _postgres_engine(target: DatabaseTarget) -> Engine:
     engine = sa.create_engine(
-        target.sqlalchemy_url,
-        pool_pre_ping=True,
-        connect_args={"options": postgres_session_options(target)},
+        target.sqlalchemy_url, pool_pre_ping=True, connect_args=postgres_connect_args(target)
     )
     _explain_lock_errors(engine, target)
     _announce_lock_waits(engine, target)

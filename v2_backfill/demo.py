@@ -1012,7 +1012,7 @@ def _schema(target: DatabaseTarget) -> str:
 def _connect(target: DatabaseTarget) -> psycopg.Connection[Any]:
     url = target.sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
     try:
-        return psycopg.connect(url)
+        return psycopg.connect(url, password=target.password())  # None: libpq's own
     except psycopg.OperationalError as exc:
         raise ConnectionFailed(
             f"cannot connect to {target.describe()}: {exc}", hint="check host, port and login"

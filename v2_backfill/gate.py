@@ -26,7 +26,7 @@ from expectations import Mode
 from transforms.checksums import NATIVE_COLUMNS, native_rows_sql, row_md5_sql
 from v2_backfill.backfill import stored_cursors
 from v2_backfill.config import BOOKKEEPING_SCHEMA, Tolerances
-from v2_backfill.database import Database, postgres_session_options
+from v2_backfill.database import Database, postgres_connect_args
 
 log = logging.getLogger("v2_backfill")
 
@@ -243,7 +243,7 @@ def _datasource(context: Any, db: Database) -> Any:
     return context.data_sources.add_postgres(
         "app",
         connection_string=db.target.sqlalchemy_url,
-        kwargs={"connect_args": {"options": postgres_session_options(db.target)}},
+        kwargs={"connect_args": postgres_connect_args(db.target)},
     )
 
 

@@ -58,6 +58,18 @@ CREATE TABLE IF NOT EXISTS v2_backfill.watermarks (
     run_id TEXT NOT NULL
 );
 
+-- Per run, the cursors in place before it published (updated_at NULL: the table had none), one
+-- row per table the run stored a cursor for: a rollback restores those of the oldest run it
+-- rolls back, so that the next sync reads again what the rollback removed.
+CREATE TABLE IF NOT EXISTS v2_backfill.prior_watermarks (
+    run_id TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    updated_at INTEGER,
+    row_id TEXT,
+    prior_run_id TEXT,
+    PRIMARY KEY (run_id, table_name)
+);
+
 -- The facts of the legacy properties and conversations that the rules read, as the latest
 -- successful run saw them: a sync compares them with the live rows to find the conversations
 -- whose messages it must place again (a property added, moved or readdressed; a conversation

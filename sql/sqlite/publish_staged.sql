@@ -6,8 +6,9 @@
 -- the live row (a read message stays read, readAt keeps its earliest value; content changes
 -- only where legacy edited it); then the lineage, the quarantine, the open replacement
 -- findings of the run's messages, the property and conversation facts the run saw (all of
--- them, or the changed ones) and the watermarks (never moved backwards). Every
--- conversation of the run is recounted from its live messages last (recount_conversations).
+-- them, or the changed ones) and the watermarks (never moved backwards; the ones in place
+-- before go to prior_watermarks, for a rollback). Every conversation of the run is recounted
+-- from its live messages last (recount_conversations).
 -- The deletions probe a key per row they might delete (EXISTS): an IN list would first index
 -- every id of the run. Binds :run_id.
 INSERT INTO property_conversations (
@@ -106,6 +107,12 @@ SELECT r.legacy_message_id, r.legacy_conversation_id, r.from_property_id, r.to_p
     r.rule, r.reason, r.detail, :run_id
 FROM v2_backfill.stage_replacements AS r
 WHERE NOT r.applied;
+
+INSERT INTO v2_backfill.prior_watermarks (run_id, table_name, updated_at, row_id, prior_run_id)
+SELECT :run_id, s.table_name, w.updated_at, w.row_id, w.run_id
+FROM v2_backfill.stage_watermarks AS s
+LEFT JOIN v2_backfill.watermarks AS w ON w.table_name = s.table_name
+WHERE s.updated_at IS NOT NULL;
 
 INSERT INTO v2_backfill.watermarks (table_name, updated_at, row_id, run_id)
 SELECT w.table_name, w.updated_at, w.row_id, :run_id

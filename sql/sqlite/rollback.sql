@@ -6,11 +6,16 @@
 -- stamped by the app and stays); rows already right are not touched, and the conversations
 -- deleted next are recomputed too (harmless). Then deletes the runs' messages_v2 rows (only ids
 -- in their lineage), the conversations they created that now hold no message and no
--- notification, the created_conversations rows of the conversations gone, the runs' lineage
--- and quarantine, and marks the runs rolled_back; then the replacement findings of messages no
--- longer migrated and, once nothing is migrated or quarantined any more, the sync's cursors and
--- seen facts (a sync then asks for a backfill first). DateTime cells written by hand as TEXT are
--- compared by their instant. Binds :run_ids (JSON array of run ids), :now (epoch ms).
+-- notification, the created_conversations rows of the conversations gone, the stored facts
+-- of the legacy conversations and properties of the runs' messages (so that a sync compares
+-- them anew and places those messages again), the runs' lineage and quarantine, and marks the
+-- runs rolled_back; then the replacement findings of messages no longer migrated; puts back
+-- per table the cursor the oldest of the runs (by start) found in place (prior_watermarks;
+-- none: the cursor goes, a sync reads the table from the start) wherever that is earlier, so
+-- that the next sync reads again what was removed, and drops the runs' prior cursors; and,
+-- once nothing is migrated or quarantined any more, the sync's cursors and seen facts (a sync
+-- then asks for a backfill first). DateTime cells written by hand as TEXT are compared by
+-- their instant. Binds :run_ids (JSON array of run ids), :now (epoch ms).
 WITH removed AS (
     SELECT mv.id, mv."conversationId" AS conversation_id, mv."createdAt" AS created_at
     FROM messages_v2 AS mv
@@ -75,6 +80,18 @@ DELETE FROM v2_backfill.created_conversations AS c
 WHERE c.run_id IN (SELECT value FROM json_each(:run_ids))
     AND NOT EXISTS (SELECT 1 FROM property_conversations AS pc WHERE pc.id = c.conversation_id);
 
+DELETE FROM v2_backfill.seen_conversations
+WHERE conversation_id IN (
+    SELECT l.legacy_conversation_id FROM v2_backfill.lineage AS l
+    WHERE l.run_id IN (SELECT value FROM json_each(:run_ids))
+);
+
+DELETE FROM v2_backfill.seen_properties
+WHERE property_id IN (
+    SELECT l.property_id FROM v2_backfill.lineage AS l
+    WHERE l.run_id IN (SELECT value FROM json_each(:run_ids))
+);
+
 DELETE FROM v2_backfill.lineage WHERE run_id IN (SELECT value FROM json_each(:run_ids));
 
 DELETE FROM v2_backfill.quarantine WHERE run_id IN (SELECT value FROM json_each(:run_ids));
@@ -84,6 +101,31 @@ WHERE run_id IN (SELECT value FROM json_each(:run_ids));
 
 DELETE FROM v2_backfill.replacements
 WHERE legacy_message_id NOT IN (SELECT l.legacy_message_id FROM v2_backfill.lineage AS l);
+
+WITH oldest AS (
+    SELECT p.table_name, p.updated_at, p.row_id, p.prior_run_id,
+        ROW_NUMBER() OVER (PARTITION BY p.table_name ORDER BY r.started_at, r.run_id) AS n
+    FROM v2_backfill.prior_watermarks AS p
+    JOIN v2_backfill.runs AS r ON r.run_id = p.run_id
+    WHERE p.run_id IN (SELECT value FROM json_each(:run_ids))
+)
+UPDATE v2_backfill.watermarks AS w
+SET updated_at = o.updated_at, row_id = o.row_id, run_id = o.prior_run_id
+FROM oldest AS o
+WHERE o.n = 1 AND o.table_name = w.table_name AND o.updated_at IS NOT NULL
+    AND (o.updated_at, o.row_id) < (w.updated_at, w.row_id);
+
+WITH oldest AS (
+    SELECT p.table_name, p.updated_at, p.row_id, p.prior_run_id,
+        ROW_NUMBER() OVER (PARTITION BY p.table_name ORDER BY r.started_at, r.run_id) AS n
+    FROM v2_backfill.prior_watermarks AS p
+    JOIN v2_backfill.runs AS r ON r.run_id = p.run_id
+    WHERE p.run_id IN (SELECT value FROM json_each(:run_ids))
+)
+DELETE FROM v2_backfill.watermarks
+WHERE table_name IN (SELECT o.table_name FROM oldest AS o WHERE o.n = 1 AND o.updated_at IS NULL);
+
+DELETE FROM v2_backfill.prior_watermarks WHERE run_id IN (SELECT value FROM json_each(:run_ids));
 
 DELETE FROM v2_backfill.watermarks
 WHERE NOT EXISTS (SELECT 1 FROM v2_backfill.lineage)

@@ -9,9 +9,10 @@ this one invocation: `v2-backfill backfill --json` as a user runs it (the whole 
 on a quiet copy, then on a copy the old app writes to — `tests/live_writer.py`, a separate
 process committing `--rate` changes a second (new messages, read receipts, edits) from before
 the backfill starts until after it ends —, then, the writer stopped, one `v2-backfill sync`.
-Prints the median wall times, whether every run passed its gate, what the app changed after
-each snapshot, and how long the writer's commits took (median, 99th percentile, slowest: how
-long the pipeline made the app wait); writes them as JSON to bench/results/.
+Prints the median wall times (and each run's step timings), whether every run passed its
+gate, what the app changed after each snapshot, and how long the writer's commits took
+(median, 99th percentile, slowest: how long the pipeline made the app wait); writes them as
+JSON to bench/results/.
 """
 
 from __future__ import annotations
@@ -154,8 +155,10 @@ def _cli(command: str, url: str, folder: Path) -> dict[str, Any]:
         print(done.stderr[-3000:], file=sys.stderr)
         return {"seconds": seconds, "exit_code": done.returncode}
     summary = json.loads(done.stdout)
+    steps = json.loads((report / "summary.json").read_text())["run"]["step_seconds"]
     return {
         "seconds": seconds,
+        "step_seconds": steps,
         "exit_code": 0,
         "gate_passed": summary["gate_passed"],
         "messages_copied": summary["messages_copied"],

@@ -27,7 +27,7 @@ from typing import Any
 from v2_backfill.config import parse_database_url
 
 BUSY_TIMEOUT_MS = 5000
-"""How long the app waits for a lock before its write fails (Prisma's SQLite default)."""
+"""How long the app waits for a lock before its write fails."""
 
 _EPOCH = datetime(1970, 1, 1)
 

@@ -34,8 +34,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from devtools.demo import write_postgres, write_sqlite  # noqa: E402
 from tests import live_writer  # noqa: E402
-from v2_backfill.demo import write_postgres, write_sqlite  # noqa: E402
 
 CLI = str(Path(sys.executable).with_name("v2-backfill"))
 

@@ -31,11 +31,11 @@ from sqlalchemy.ext.automap import automap_base
 from sqlalchemy.orm import Session
 
 import sql
-from v2_backfill import backfill as steps
-from v2_backfill import gate, review
+from devtools.demo import write_postgres, write_sqlite
+from v2_backfill import backfill, runs, scope, staging
 from v2_backfill.config import BackfillConfig, DatabaseTarget, parse_database_url
-from v2_backfill.database import Database, open_database, postgres_connect_args, utc_now_ms
-from v2_backfill.demo import write_postgres, write_sqlite
+from v2_backfill.db import Database, open_database, postgres_connect_args, utc_now_ms
+from v2_backfill.quality import gate, review
 from v2_backfill.sync import SyncOptions
 
 HERE = Path(__file__).resolve().parent
@@ -79,7 +79,7 @@ def bench(target: DatabaseTarget, url: str, messages: int, seed: int) -> dict[st
 
     config = BackfillConfig(target=target)
     checker = open_database(target, bookkeeping=False)
-    steps.create_v2_tables(checker, steps.preflight(checker))
+    backfill.create_v2_tables(checker, backfill.preflight(checker))
     legacy = _scalar(checker, "SELECT COUNT(*) FROM messages")
     floor = _rolled_back(checker, lambda conn: _run_file(conn, f"floor_{target.dialect}.sql"))
     orm_sample = _rolled_back(checker, _naive_orm_copy)
@@ -129,20 +129,20 @@ def _generate(dialect: str, url: str, messages: int, seed: int) -> None:
 
 
 def _backfill(db: Database, config: BackfillConfig) -> dict[str, float]:
-    run_id = steps.new_run_id()
-    steps.start_run(db, run_id, "bench", config.run_params())
+    run_id = runs.new_run_id()
+    runs.start_run(db, run_id, "bench", config.run_params())
     result: list[gate.GateResult] = []
     with db.frozen():
         timings = {
-            "stage": _timed(lambda: steps.stage_messages(db, config)),
-            "text rules": _timed(lambda: steps.attribute_shared_messages(db, config)),
-            "write": _timed(lambda: (steps.write_result(db), gate.snapshot_native(db, run_id))),
+            "stage": _timed(lambda: backfill.stage_messages(db, config)),
+            "text rules": _timed(lambda: backfill.attribute_shared_messages(db, config)),
+            "write": _timed(lambda: (backfill.write_result(db), gate.snapshot_native(db, run_id))),
             "audit": _timed(lambda: result.append(_audit(db, "run", run_id, config))),
         }
     if not result[0].passed:
         raise SystemExit(f"the gate failed: {result[0].failed}")
-    timings["publish"] = _timed(lambda: steps.publish(db, run_id))
-    timings["clear staging"] = _timed(lambda: steps.clear_staging(db))
+    timings["publish"] = _timed(lambda: backfill.publish(db, run_id))
+    timings["clear staging"] = _timed(lambda: staging.clear_staging(db))
     return timings
 
 
@@ -188,23 +188,26 @@ def _legacy_changes(db: Database, seed: int) -> None:
 def _sync(db: Database, config: BackfillConfig) -> tuple[dict[str, float], int]:
     """A sync's own steps after the changes (Prefect start-up and GX's import excluded: this
     process has run the backfill's audit); returns the timings and the slice's size."""
-    run_id = steps.new_run_id()
-    steps.start_run(db, run_id, "bench-sync", config.run_params())
-    scope = SyncOptions().scope(steps.stored_cursors(db))
+    run_id = runs.new_run_id()
+    runs.start_run(db, run_id, "bench-sync", config.run_params())
+    changes = SyncOptions().scope(scope.stored_cursors(db))
     sliced: list[int] = []
     result: list[gate.GateResult] = []
     with db.frozen():
         timings = {
-            "stage": _timed(lambda: sliced.append(steps.stage_messages(db, config, scope))),
-            "text rules": _timed(lambda: steps.attribute_shared_messages(db, config)),
+            "stage": _timed(lambda: sliced.append(backfill.stage_messages(db, config, changes))),
+            "text rules": _timed(lambda: backfill.attribute_shared_messages(db, config)),
             "write": _timed(
-                lambda: (steps.write_result(db), gate.snapshot_native(db, run_id, slice_only=True))
-            ),  # fmt: skip
+                lambda: (
+                    backfill.write_result(db),
+                    gate.snapshot_native(db, run_id, slice_only=True),
+                )
+            ),
             "audit": _timed(lambda: result.append(_audit(db, "sync", run_id, config))),
         }
     if not result[0].passed:
         raise SystemExit(f"the sync's gate failed: {result[0].failed}")
-    timings["publish"] = _timed(lambda: steps.publish(db, run_id))
+    timings["publish"] = _timed(lambda: backfill.publish(db, run_id))
     return timings, sliced[0]
 
 

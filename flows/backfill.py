@@ -17,13 +17,14 @@ from prefect.cache_policies import NONE
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from expectations import Mode
-from flows import gate
+from flows import conclusion
 from v2_backfill import backfill as steps
-from v2_backfill import gate as gate_steps
+from v2_backfill import runs, scope, staging
 from v2_backfill.config import BackfillConfig
-from v2_backfill.database import Database, open_database
+from v2_backfill.db import Database, open_database
 from v2_backfill.lock import run_lock
 from v2_backfill.preflight import PreflightReport
+from v2_backfill.quality import gate
 
 
 @task(name="preflight", cache_policy=NONE)
@@ -42,7 +43,7 @@ def create_v2_tables(db: Database, report: PreflightReport) -> bool:
 
 
 @task(name="stage-messages", cache_policy=NONE)
-def stage_messages(db: Database, config: BackfillConfig, scope: steps.Scope | None) -> int:
+def stage_messages(db: Database, config: BackfillConfig, scope: scope.Scope | None) -> int:
     """Stage the legacy messages of `scope` (None: every one; a sync: what changed since the
     stored cursors, or, reconciling, everything with the hard deletes) in one snapshot, with
     the set-based rules applied."""
@@ -92,7 +93,7 @@ def attribute_shared_messages(db: Database, config: BackfillConfig) -> int:
 def snapshot_native(db: Database, run_id: str, slice_only: bool) -> None:
     """Record the native V2 rows (with `slice_only`, those of the staged conversations), to
     prove the state to publish keeps them unchanged."""
-    gate_steps.snapshot_native(db, run_id, slice_only=slice_only)
+    gate.snapshot_native(db, run_id, slice_only=slice_only)
 
 
 @task(name="write-result", cache_policy=NONE)
@@ -112,17 +113,17 @@ def publish(db: Database, run_id: str) -> None:
 @task(name="clear-staging", cache_policy=NONE)
 def clear_staging(db: Database) -> None:
     """Empty the published backfill's per-message staging."""
-    steps.clear_staging(db)
+    staging.clear_staging(db)
 
 
 def stage_audit_publish(
     db: Database,
     config: BackfillConfig,
     run_id: str,
-    scope: steps.Scope | None,
+    scope: scope.Scope | None,
     report_dir: Path,
-    timer: steps.StepTimer,
-) -> tuple[gate_steps.GateResult, dict[str, Any]]:
+    timer: runs.StepTimer,
+) -> tuple[gate.GateResult, dict[str, Any]]:
     """The body of a backfill (`scope` None, audited in mode `run`) or a sync (mode `sync`):
     stage in one snapshot of legacy, the text rules, the write into staging and the audit,
     all reading the app's tables as `Database.frozen` lets them without holding the app's
@@ -138,8 +139,8 @@ def stage_audit_publish(
             write_result(db)
             snapshot_native(db, run_id, slice_only=mode == "sync")
         with timer.step("audit"):
-            result, facts = gate.audit(db, mode, run_id, config.tolerances, report_dir)
-    facts["changes_after_snapshot"] = gate.changes_after_snapshot(db)
+            result, facts = conclusion.audit(db, mode, run_id, config.tolerances, report_dir)
+    facts["changes_after_snapshot"] = conclusion.changes_after_snapshot(db)
     if result.passed:
         with timer.step("publish"):
             publish(db, run_id)
@@ -165,10 +166,10 @@ def backfill(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any
     """Backfill the V2 messaging tables from the legacy ones: write the result to staging,
     audit it with the data-quality gate, publish only if it passes. Returns the summary;
     raises DataQualityError (the flow run ends Failed) when the gate fails."""
-    run_id = run_id or steps.new_run_id()
-    summary = steps.RunSummary(run_id=run_id, database=config.target.describe())
-    summary.started_at = steps.utc_now_iso()
-    timer = steps.StepTimer()
+    run_id = run_id or runs.new_run_id()
+    summary = runs.RunSummary(run_id=run_id, database=config.target.describe())
+    summary.started_at = runs.utc_now_iso()
+    timer = runs.StepTimer()
     checker = open_database(config.target, bookkeeping=False)
     try:
         with timer.step("preflight"):
@@ -189,20 +190,20 @@ def _locked_run(
     config: BackfillConfig,
     run_id: str,
     report: PreflightReport,
-    summary: steps.RunSummary,
-    timer: steps.StepTimer,
+    summary: runs.RunSummary,
+    timer: runs.StepTimer,
 ) -> dict[str, Any]:
     """The run proper, under the database's run lock."""
     report_dir = config.report_dir or Path("reports") / run_id
     summary.v2_tables_created = create_v2_tables(db, report)
-    steps.start_run(db, run_id, "backfill", config.run_params())
+    runs.start_run(db, run_id, "backfill", config.run_params())
     try:
         result, facts = stage_audit_publish(db, config, run_id, None, report_dir, timer)
         if result.passed:
-            summary = steps.summarize(db, summary)
+            summary = runs.summarize(db, summary)
             with timer.step("clear staging"):
                 clear_staging(db)
     except Exception as exc:
-        steps.finish_run(db, run_id, "failed", {"error": str(exc), **summary.to_dict()})
+        runs.finish_run(db, run_id, "failed", {"error": str(exc), **summary.to_dict()})
         raise
-    return gate.conclude(db, summary, config.run_params(), timer, result, facts, report_dir)
+    return conclusion.conclude(db, summary, config.run_params(), timer, result, facts, report_dir)

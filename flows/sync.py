@@ -16,12 +16,11 @@ from typing import Any
 
 from prefect import flow
 
-from flows import gate
+from flows import conclusion
 from flows.backfill import preflight, stage_audit_publish
-from v2_backfill import backfill as steps
-from v2_backfill import sync
+from v2_backfill import runs, scope, sync
 from v2_backfill.config import DEFAULT_LOCK_TIMEOUT, BackfillConfig
-from v2_backfill.database import Database, open_database
+from v2_backfill.db import Database, open_database
 from v2_backfill.lock import run_lock
 
 
@@ -53,10 +52,10 @@ def incremental_sync(
         chunk_size=chunk_size, lock_timeout=lock_timeout,
     )  # fmt: skip
     target, options = request.resolve()
-    run_id = steps.new_run_id()
+    run_id = runs.new_run_id()
     summary = sync.SyncSummary(run_id=run_id, database=target.describe())
-    summary.started_at = steps.utc_now_iso()
-    timer = steps.StepTimer()
+    summary.started_at = runs.utc_now_iso()
+    timer = runs.StepTimer()
     checker = open_database(target, bookkeeping=False)
     try:
         with timer.step("preflight"):
@@ -80,21 +79,21 @@ def _locked_sync(
     db: Database,
     config: BackfillConfig,
     options: sync.SyncOptions,
-    cursors: dict[str, steps.Cursor],
+    cursors: dict[str, scope.Cursor],
     summary: sync.SyncSummary,
-    timer: steps.StepTimer,
+    timer: runs.StepTimer,
 ) -> dict[str, Any]:
     """The sync proper, under the database's run lock."""
     run_id = summary.run_id
     report_dir = config.report_dir or Path("reports") / run_id
     params = {**config.run_params(), **options.run_params()}
-    steps.start_run(db, run_id, "sync", params)
+    runs.start_run(db, run_id, "sync", params)
     try:
         scope = options.scope(cursors)
         result, facts = stage_audit_publish(db, config, run_id, scope, report_dir, timer)
         if result.passed:
             summary = sync.summarize(db, summary, options, cursors)
     except Exception as exc:
-        steps.finish_run(db, run_id, "failed", {"error": str(exc), **summary.to_dict()})
+        runs.finish_run(db, run_id, "failed", {"error": str(exc), **summary.to_dict()})
         raise
-    return gate.conclude(db, summary, params, timer, result, facts, report_dir)
+    return conclusion.conclude(db, summary, params, timer, result, facts, report_dir)

@@ -1,6 +1,6 @@
 """Prefect flow `validate`: the data-quality gate on the published state alone, with a report.
 
-Orchestration only, like `flows.backfill`: the audit is `v2_backfill.gate`.
+Orchestration only, like `flows.backfill`: the audit is `v2_backfill.quality.gate`.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import Any
 
 from prefect import flow
 
-from flows import gate
-from v2_backfill import backfill as steps
+from flows import conclusion
+from v2_backfill import runs
 from v2_backfill.config import BackfillConfig
-from v2_backfill.database import open_database
+from v2_backfill.db import open_database
 from v2_backfill.errors import DataQualityError
 
 
@@ -22,20 +22,20 @@ def validate(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any
     """Run the suites against the current V2 state and write the report; raise
     DataQualityError carrying the outcome (the flow run ends Failed) when a critical check
     fails."""
-    run_id = run_id or steps.new_run_id()
+    run_id = run_id or runs.new_run_id()
     report_dir = config.report_dir or Path("reports") / run_id
-    summary = steps.RunSummary(run_id=run_id, database=config.target.describe())
-    summary.started_at = steps.utc_now_iso()
-    timer = steps.StepTimer()
+    summary = runs.RunSummary(run_id=run_id, database=config.target.describe())
+    summary.started_at = runs.utc_now_iso()
+    timer = runs.StepTimer()
     db = open_database(config.target)
     try:
-        steps.start_run(db, run_id, "validate", config.run_params())
+        runs.start_run(db, run_id, "validate", config.run_params())
         with timer.step("audit"):
-            result, facts = gate.audit(db, "validate", run_id, config.tolerances, report_dir)
-        summary.finished_at = steps.utc_now_iso()
+            result, facts = conclusion.audit(db, "validate", run_id, config.tolerances, report_dir)
+        summary.finished_at = runs.utc_now_iso()
         status = "succeeded" if result.passed else "failed"
-        run = steps.report_run_info(summary, "validate", status, config.run_params(), timer)
-        index = gate.write_report(run, result, facts, report_dir)
+        run = runs.report_run_info(summary, "validate", status, config.run_params(), timer)
+        index = conclusion.write_report(run, result, facts, report_dir)
         outcome = {
             "run_id": run_id,
             "kind": "validate",
@@ -47,7 +47,7 @@ def validate(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any
             "changes_after_snapshot": facts["changes_after_snapshot"],
             "report": str(index),
         }
-        steps.finish_run(db, run_id, status, outcome)
+        runs.finish_run(db, run_id, status, outcome)
         if not result.passed:
             raise DataQualityError(
                 f"validation failed ({', '.join(result.failed)}); report: {index}",

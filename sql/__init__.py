@@ -27,8 +27,11 @@ def statements(dialect: str, name: str, fills: dict[str, str] | None = None) -> 
     A file whose header names placeholders (`{legacy_messages}`) gets them from `fills`.
     """
     text = load(dialect, name)
-    if fills is not None:
-        text = text.format(**fills)
+    return split(text.format(**fills) if fills is not None else text)
+
+
+def split(text: str) -> list[str]:
+    """The statements of a SQL text (see `statements`)."""
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
     parts = (part.strip().rstrip(";").strip() for part in body.split(";\n"))
     return [part for part in parts if part]

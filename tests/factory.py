@@ -13,9 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-import sql
+from devtools.sql import legacy_ddl
 from v2_backfill.config import parse_database_url
-from v2_backfill.database import Database, open_database
+from v2_backfill.db import Database, open_database
 
 T0 = 1_757_950_000_000  # 2025-09-15, epoch ms
 MINUTE = 60_000
@@ -40,7 +40,7 @@ class AppDatabase:
 
     def create_legacy_tables(self) -> AppDatabase:
         with self.db.begin() as conn:
-            for statement in sql.statements(self.dialect, "create_legacy_tables"):
+            for statement in legacy_ddl(self.dialect):
                 conn.execute(sa.text(statement))
         return self
 

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from tests.factory import T0, AppDatabase
-from v2_backfill import backfill as steps
+from v2_backfill import backfill, runs
 from v2_backfill.config import BackfillConfig
-from v2_backfill.database import open_database
+from v2_backfill.db import open_database
 
 V2 = ("property_conversations", "messages_v2", "notifications_v2")
 
@@ -92,11 +92,11 @@ def test_app_creates_the_conversation_during_the_run(app):
     ids = busy_timeline(app)
     app.create_v2_tables()
     db = open_database(app.target)
-    run_id = steps.new_run_id()
-    steps.start_run(db, run_id, "backfill", {})
-    steps.stage_messages(db, BackfillConfig(target=app.target))
-    steps.attribute_shared_messages(db, BackfillConfig(target=app.target))
-    steps.write_result(db)  # the plan is staged (and would be audited) before the app acts
+    run_id = runs.new_run_id()
+    runs.start_run(db, run_id, "backfill", {})
+    backfill.stage_messages(db, BackfillConfig(target=app.target))
+    backfill.attribute_shared_messages(db, BackfillConfig(target=app.target))
+    backfill.write_result(db)  # the plan is staged (and would be audited) before the app acts
 
     app_conversation = app.insert(
         "property_conversations",
@@ -105,7 +105,7 @@ def test_app_creates_the_conversation_during_the_run(app):
          "status": "ACTIVE", "unreadAgentCount": 0, "unreadClientCount": 0,
          "createdAt": app.ts(T0), "updatedAt": app.ts(T0)},
     )  # fmt: skip
-    steps.publish(db, run_id)
+    backfill.publish(db, run_id)
     db.dispose()
 
     rows = app.rows('SELECT id FROM property_conversations WHERE "propertyId" = :p', p=ids["cecil"])
@@ -122,11 +122,11 @@ def test_publish_waits_for_the_apps_open_transaction(pg_schema):
     app = AppDatabase(pg_schema).create_legacy_tables().create_v2_tables()
     ids = busy_timeline(app)
     db = open_database(app.target)
-    run_id = steps.new_run_id()
-    steps.start_run(db, run_id, "backfill", {})
-    steps.stage_messages(db, BackfillConfig(target=app.target))
-    steps.attribute_shared_messages(db, BackfillConfig(target=app.target))
-    steps.write_result(db)  # the plan is staged (and would be audited) before the app acts
+    run_id = runs.new_run_id()
+    runs.start_run(db, run_id, "backfill", {})
+    backfill.stage_messages(db, BackfillConfig(target=app.target))
+    backfill.attribute_shared_messages(db, BackfillConfig(target=app.target))
+    backfill.write_result(db)  # the plan is staged (and would be audited) before the app acts
 
     import sqlalchemy as sa
 
@@ -139,7 +139,7 @@ def test_publish_waits_for_the_apps_open_transaction(pg_schema):
             {"id": "cappmadeconversation00002", "p": ids["oak"], "t": ids["timeline"],
              "a": ids["agent"], "c": ids["client"]},
         )  # fmt: skip
-        publisher = threading.Thread(target=steps.publish, args=(db, run_id))
+        publisher = threading.Thread(target=backfill.publish, args=(db, run_id))
         publisher.start()
         time.sleep(1.0)
         assert publisher.is_alive()  # blocked on the app's row lock, not failed

@@ -19,7 +19,7 @@ from tests.test_backfill_runs import busy_timeline
 from v2_backfill import cli
 from v2_backfill.cli import main, parse_duration_ms, parse_share
 from v2_backfill.config import parse_database_url
-from v2_backfill.database import open_database
+from v2_backfill.db import open_database
 from v2_backfill.lock import run_lock
 
 

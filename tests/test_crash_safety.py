@@ -13,9 +13,9 @@ import pytest
 
 from tests.factory import AppDatabase
 from tests.test_backfill_runs import V2, busy_timeline
-from v2_backfill.backfill import FAILPOINT_ENV
-from v2_backfill.database import open_database
+from v2_backfill.db import open_database
 from v2_backfill.lock import run_lock
+from v2_backfill.runs import FAILPOINT_ENV
 
 KILL_POINTS = ["after-stage", "after-write", "after-audit", "publish-uncommitted", "after-publish"]
 BOOKKEEPING = ("lineage", "quarantine", "created_conversations")

@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-import sql
-from v2_backfill.config import parse_database_url
-from v2_backfill.demo import (
+from devtools.demo import (
     LEGACY_TABLES,
     V2_TABLES,
     Breakage,
@@ -26,6 +24,8 @@ from v2_backfill.demo import (
     write_postgres,
     write_sqlite,
 )
+from devtools.sql import legacy_ddl
+from v2_backfill.config import parse_database_url
 from v2_backfill.errors import UsageError
 
 MESSAGES = 2000
@@ -172,7 +172,7 @@ def test_too_few_messages_is_a_usage_error(tmp_path):
 def test_sqlite_has_the_legacy_schema_and_the_counted_rows(demo_db):
     path, stats = demo_db
     with closing(sqlite3.connect(":memory:")) as expected:
-        for statement in sql.statements("sqlite", "create_legacy_tables"):
+        for statement in legacy_ddl("sqlite"):
             expected.execute(statement)
         expected_schema = expected.execute("SELECT type, name FROM sqlite_master").fetchall()
     assert sorted(sqlite_rows(path, "SELECT type, name FROM sqlite_master")) == sorted(
@@ -332,7 +332,7 @@ def test_postgres_load_matches_sqlite_without_dangling_rows(tmp_path, pg_schema)
 def test_postgres_legacy_tables_mirror_the_sqlite_ones(pg_schema):
     write_postgres(pg_schema, 200, seed=1)
     with closing(sqlite3.connect(":memory:")) as lite:
-        for statement in sql.statements("sqlite", "create_legacy_tables"):
+        for statement in legacy_ddl("sqlite"):
             lite.execute(statement)
         expected_columns = [
             (table, name, POSTGRES_TYPES[declared], bool(not_null))

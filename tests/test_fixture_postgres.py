@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.demo import copy_sqlite_app_db_to_postgres
 from tests.factory import AppDatabase
-from v2_backfill.demo import copy_sqlite_app_db_to_postgres
 
 pytestmark = pytest.mark.postgres
 

@@ -15,7 +15,7 @@ from tests.factory import AppDatabase
 from tests.test_backfill_runs import V2, busy_timeline
 from tests.test_report import Collector, chromium_path, dump_dom
 from v2_backfill.config import BackfillConfig, Tolerances, parse_database_url
-from v2_backfill.database import open_database
+from v2_backfill.db import open_database
 from v2_backfill.errors import DataQualityError
 
 LENIENT = Tolerances(1.0, 1.0)

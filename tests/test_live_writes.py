@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from devtools.demo import write_postgres, write_sqlite
 from tests.factory import AppDatabase
-from v2_backfill import backfill as steps
-from v2_backfill.demo import write_postgres, write_sqlite
+from v2_backfill import backfill, runs
 from v2_backfill.errors import DataQualityError
 
 from . import live_writer
@@ -78,11 +78,11 @@ def test_backfill_and_sync_while_the_old_app_writes(
     from tests.test_gate import config
 
     app = AppDatabase(live_app)
-    monkeypatch.setenv(steps.FAILPOINT_ENV, "after-stage:sleep=1")
+    monkeypatch.setenv(runs.FAILPOINT_ENV, "after-stage:sleep=1")
     stop = live_writer.start(sys.executable, live_app, tmp_path / "writer.json")
     try:
         summary = run_backfill(live_app, report_dir=tmp_path / "backfill")
-        monkeypatch.delenv(steps.FAILPOINT_ENV)
+        monkeypatch.delenv(runs.FAILPOINT_ENV)
         assert run_sync(live_app)["gate_passed"] is True
         assert validate(config(app, tmp_path / "validate-live"))["gate_passed"] is True
     finally:
@@ -148,7 +148,7 @@ def test_a_pipeline_write_to_legacy_fails_the_gate(empty_app, run_backfill, tmp_
     try:
         busy_timeline(app)
         victim = app.scalar("SELECT MIN(id) FROM messages")
-        original = steps.write_result
+        original = backfill.write_result
 
         def buggy_write_result(db):  # a pipeline bug: a legacy UPDATE in its own transaction
             with db.begin() as conn:
@@ -157,7 +157,7 @@ def test_a_pipeline_write_to_legacy_fails_the_gate(empty_app, run_backfill, tmp_
                 )
             return original(db)
 
-        monkeypatch.setattr(steps, "write_result", buggy_write_result)
+        monkeypatch.setattr(backfill, "write_result", buggy_write_result)
         with pytest.raises(DataQualityError, match="legacy_tables_unchanged"):
             run_backfill(empty_app, report_dir=tmp_path / "report")
         assert app.scalar("SELECT COUNT(*) FROM messages_v2") == 0

@@ -11,9 +11,9 @@ from distributed import Client, LocalCluster, get_task_stream
 from tests.factory import HOUR, MINUTE, T0, AppDatabase
 from tests.test_backfill_runs import busy_timeline
 from tests.test_crash_safety import state, wipe
-from v2_backfill import backfill as steps
+from v2_backfill import backfill
 from v2_backfill.config import BackfillConfig
-from v2_backfill.database import open_database
+from v2_backfill.db import open_database
 
 BUCKETS = 4
 
@@ -95,17 +95,17 @@ def test_a_bucket_run_twice_leaves_the_same_rows(app):
     try:
         with db.begin() as conn:
             db.ensure_bookkeeping(conn)
-        steps.stage_messages(db, config)
-        serial = steps.attribute_bucket(db, config, 0, 1)
+        backfill.stage_messages(db, config)
+        serial = backfill.attribute_bucket(db, config, 0, 1)
         whole = stage_attribution(app)
 
-        decided = [steps.attribute_bucket(db, config, b, BUCKETS) for b in range(BUCKETS)]
+        decided = [backfill.attribute_bucket(db, config, b, BUCKETS) for b in range(BUCKETS)]
         assert sum(decided) == serial == len(whole)
         assert sum(1 for n in decided if n) >= 2  # the timelines really are spread
         assert stage_attribution(app) == whole
 
         busiest = max(range(BUCKETS), key=decided.__getitem__)
-        assert steps.attribute_bucket(db, config, busiest, BUCKETS) == decided[busiest]
+        assert backfill.attribute_bucket(db, config, busiest, BUCKETS) == decided[busiest]
         assert stage_attribution(app) == whole
     finally:
         db.dispose()

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from v2_backfill.report import (
+from v2_backfill.quality.report import (
     NOTHING_PUBLISHED,
     checks_table,
     render_html,

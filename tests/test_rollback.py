@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.factory import MINUTE, T0, AppDatabase
 from tests.test_backfill_runs import V2, busy_timeline
 from v2_backfill.cli import main
-from v2_backfill.database import open_database
+from v2_backfill.db import open_database
 from v2_backfill.lock import run_lock
 from v2_backfill.rollback import rollback
 

@@ -22,8 +22,8 @@ from tests.test_sync import (
     rollout,
     v2_app_writes,
 )
-from v2_backfill.backfill import FAILPOINT_ENV
 from v2_backfill.cli import main
+from v2_backfill.runs import FAILPOINT_ENV
 
 KILL_POINTS = ["after-stage", "after-write", "after-audit", "publish-uncommitted", "after-publish"]
 STORED = (*BOOKKEEPING, "watermarks", "seen_properties", "seen_conversations")

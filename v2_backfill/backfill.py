@@ -1,24 +1,16 @@
 """The backfill's steps, each a plain function over a `Database` (the flow only sequences them).
 
-snapshot -> stage -> attribute shared messages -> write the result to staging -> audit (the
-gate, `v2_backfill.gate`) -> publish (one transaction) -> summarise. Staging and all
-bookkeeping live in the `v2_backfill` store; the app's tables are written only by `publish`
-and `create_v2_tables`, the legacy tables never.
+stage (one snapshot) -> attribute shared messages -> write the result to staging -> audit (the
+gate, `v2_backfill.quality.gate`) -> publish (one transaction); the run's records are
+`v2_backfill.runs`, what it reads `v2_backfill.scope`, its tables `v2_backfill.staging`.
+Staging and all bookkeeping live in the `v2_backfill` store; the app's tables are written only
+by `publish` and `create_v2_tables`, the legacy tables never.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import signal
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
@@ -30,96 +22,17 @@ from transforms.attribution import (
     TimelineProperty,
 )
 from v2_backfill.config import BackfillConfig, Fallback
-from v2_backfill.database import Database, utc_now_ms
+from v2_backfill.db import Database, utc_now_ms
 from v2_backfill.errors import DataQualityError, PreflightError
 from v2_backfill.preflight import PreflightReport, run_preflight
+from v2_backfill.runs import failpoint
+from v2_backfill.scope import Scope, cursor_params
+from v2_backfill.staging import PUBLISHED_TABLES, RESULT_STAGING, STAGE_STAGING
 
 log = logging.getLogger("v2_backfill")
 
 Progress = Callable[[int, int], None]
 """Called as progress(done, total) during long steps."""
-
-
-@dataclass
-class RunSummary:
-    """What a backfill run did; printed as text or JSON (stable keys)."""
-
-    run_id: str
-    database: str
-    kind: str = "backfill"
-    v2_tables_created: bool = False
-    legacy_messages: int = 0
-    messages_copied: int = 0
-    messages_already_migrated: int = 0
-    messages_updated: int = 0
-    conversations_created: int = 0
-    conversations_reused: int = 0
-    replacements_found: int = 0
-    replacements_applied: int = 0
-    attribution_by_rule: dict[str, int] = field(default_factory=dict)
-    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
-    changes_after_snapshot: dict[str, int] = field(default_factory=dict)
-    """Legacy messages the app wrote after the run's snapshot (new, changed, deleted), left to
-    the next sync."""
-    notes: list[str] = field(default_factory=list)
-    gate_passed: bool = False
-    checks_failed: list[str] = field(default_factory=list)
-    checks_warned: list[str] = field(default_factory=list)
-    report: str = ""
-    started_at: str = ""
-    finished_at: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The summary as plain JSON-ready values."""
-        return asdict(self)
-
-
-class StepTimer:
-    """Wall-clock seconds per named step, for the report."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        """Time the block as step `name` (added up when a name repeats)."""
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            elapsed = time.perf_counter() - start
-            self.seconds[name] = round(self.seconds.get(name, 0.0) + elapsed, 3)
-        failpoint(f"after-{name}")
-
-
-FAILPOINT_ENV = "V2_BACKFILL_FAILPOINT"
-
-
-def failpoint(name: str) -> None:
-    """For crash-safety and concurrency tests: act at the point `$V2_BACKFILL_FAILPOINT` names.
-
-    Points: `after-<step>` for every timed step, and `publish-uncommitted` inside the
-    publishing transaction, after every row is written, before the commit. `<point>` SIGKILLs
-    this process there; `<point>:sleep=<seconds>` holds it there that long (the run lock
-    held). Unset, as in production, this does nothing.
-    """
-    point, _, action = os.environ.get(FAILPOINT_ENV, "").partition(":")
-    if point != name:
-        return
-    if action.startswith("sleep="):
-        time.sleep(float(action.removeprefix("sleep=")))
-        return
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def utc_now_iso() -> str:
-    """The current UTC time, ISO 8601 with milliseconds."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def new_run_id() -> str:
-    """A sortable, unique run id: UTC time plus a random suffix."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
 def preflight(db: Database, *, allow_extra_indexes: bool = False) -> PreflightReport:
@@ -138,56 +51,6 @@ def create_v2_tables(db: Database, report: PreflightReport) -> bool:
         db.run(conn, "create_v2_tables")
     log.info("created the V2 tables")
     return True
-
-
-def start_run(db: Database, run_id: str, kind: str, params: dict[str, Any]) -> None:
-    """Create the bookkeeping store if needed and record the run as running."""
-    with db.begin() as conn:
-        db.ensure_bookkeeping(conn)
-        db.run(
-            conn,
-            "start_run",
-            {"run_id": run_id, "kind": kind, "now": db.from_ms(utc_now_ms()),
-             "params": json.dumps(params, sort_keys=True, default=str)},
-        )  # fmt: skip
-
-
-def finish_run(db: Database, run_id: str, status: str, summary: dict[str, Any]) -> None:
-    """Record how the run ended, with its summary."""
-    with db.begin() as conn:
-        db.run(
-            conn,
-            "finish_run",
-            {"run_id": run_id, "status": status, "now": db.from_ms(utc_now_ms()),
-             "summary": json.dumps(summary, sort_keys=True, default=str)},
-        )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where a legacy table's changes start: the (updatedAt, id) of the newest row read."""
-
-    updated_ms: int
-    """updatedAt, epoch milliseconds UTC."""
-    row_id: str
-
-
-SYNCED_TABLES = ("messages", "conversations", "properties")
-"""The legacy tables whose changes a sync reads, each from its own cursor."""
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which legacy messages a run stages."""
-
-    since: dict[str, Cursor] | None = None
-    """None: every legacy message; else what changed after these cursors (a sync)."""
-    lookback_ms: int = 0
-    """How far each cursor of `since` is moved back (0: the cursor is exact)."""
-    deletions: bool = False
-    """Whether to find the migrated and quarantined messages deleted in legacy (a reconcile)."""
-    remove_deleted: bool = False
-    """Whether the run removes what the pipeline made of those messages."""
 
 
 _ALL = "(SELECT m.*, FALSE AS context_only FROM messages AS m)"
@@ -209,7 +72,7 @@ def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = N
             db.run(conn, "scope_all", {"replace": config.replace})
             source = _ALL
         else:
-            params = _cursor_params(db, scope.since, scope.lookback_ms)
+            params = cursor_params(db, scope.since, scope.lookback_ms)
             params |= {"replace": config.replace, "window_ms": config.thread_window_ms}
             db.run(conn, "scope_changes", params)
             source = _SLICE
@@ -220,24 +83,6 @@ def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = N
         db.run(conn, "stage_properties", fills={"created_at": db.timestamp_sql('p."createdAt"')})
         db.run(conn, "stage_watermarks")
         return conn.execute(sa.text("SELECT COUNT(*) FROM v2_backfill.slice_messages")).scalar_one()
-
-
-def _cursor_params(db: Database, since: dict[str, Cursor], lookback_ms: int) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for table in SYNCED_TABLES:
-        cursor = since.get(table, Cursor(0, ""))
-        params[f"since_{table}"] = db.from_ms(cursor.updated_ms - lookback_ms)
-        params[f"since_{table}_id"] = cursor.row_id if lookback_ms == 0 else ""
-    return params
-
-
-def stored_cursors(db: Database) -> dict[str, Cursor]:
-    """The cursors the latest successful run stored, per legacy table (empty: none yet)."""
-    with db.connect() as conn:
-        rows = conn.execute(
-            sa.text("SELECT table_name, updated_at, row_id FROM v2_backfill.watermarks")
-        )
-        return {row.table_name: Cursor(db.to_ms(row.updated_at), row.row_id) for row in rows}
 
 
 def attribute_shared_messages(
@@ -359,40 +204,6 @@ def publish(db: Database, run_id: str) -> None:
             db.refresh_statistics(conn, PUBLISHED_TABLES)
 
 
-PUBLISHED_TABLES = (
-    "messages_v2", "property_conversations", "v2_backfill.lineage", "v2_backfill.quarantine",
-)  # fmt: skip
-"""The tables a publish of every legacy message bulk-writes (the app's, then the store's)."""
-
-STAGE_STAGING = (
-    "stage_options", "stage_scope", "stage_context", "stage_deletions", "stage_attribution",
-    "stage_messages", "stage_properties", "stage_watermarks",
-)  # fmt: skip
-"""The staging tables `stage_messages` rebuilds in its snapshot: the run's scope and options,
-the facts and deletions it found, the messages and the text rules' properties as read, the
-text rules' results, cursors."""
-
-RESULT_STAGING = (
-    "stage_conversations", "stage_v2_messages", "stage_quarantine", "stage_replacements",
-)  # fmt: skip
-"""The staging tables `write_result` rebuilds: the result to audit and publish."""
-
-PER_MESSAGE_STAGING = (
-    "stage_scope", "stage_messages", "stage_attribution", "stage_conversations",
-    "stage_v2_messages", "stage_quarantine",
-)  # fmt: skip
-"""The staging tables holding a row per legacy message of the run (as read, the text rules'
-results, the V2 rows and quarantine to publish)."""
-
-
-def clear_staging(db: Database) -> None:
-    """Empty the per-message staging of a backfill that has published and been summarized,
-    so that it does not linger in the store and the next sync does not pay for clearing it
-    (a failed run keeps its staging, for inspection, until the next run rebuilds it)."""
-    with db.begin() as conn:
-        db.empty(conn, PER_MESSAGE_STAGING)
-
-
 def _reconcile(counts: sa.Row) -> None:
     """Refuse to commit unless every staged message is in exactly one place."""
     problems = []
@@ -407,41 +218,3 @@ def _reconcile(counts: sa.Row) -> None:
         raise DataQualityError(
             "reconciliation failed, nothing was published: " + "; ".join(problems)
         )
-
-
-def summarize(db: Database, summary: RunSummary) -> RunSummary:
-    """Fill the run's figures from staging and bookkeeping."""
-    with db.connect() as conn:
-        counts = db.query(conn, "run_counts", {"run_id": summary.run_id})[0]
-        summary.legacy_messages = counts.legacy_messages
-        summary.messages_copied = counts.messages_copied
-        summary.messages_already_migrated = counts.already_migrated
-        summary.messages_updated = counts.messages_updated
-        summary.conversations_created = counts.conversations_created
-        summary.conversations_reused = counts.conversations_receiving - counts.conversations_created
-        summary.replacements_found = counts.replacements_found
-        summary.replacements_applied = counts.replacements_applied
-        summary.attribution_by_rule = {r.rule: r.messages for r in db.query(conn, "run_rules")}
-        summary.quarantined_by_reason = {
-            r.reason: r.messages for r in db.query(conn, "run_reasons")
-        }
-    return summary
-
-
-def report_run_info(
-    summary: RunSummary, kind: str, status: str, params: dict[str, Any], timer: StepTimer
-) -> dict[str, Any]:
-    """The report's `run` section (run id, database and times taken from `summary`)."""
-    started = datetime.fromisoformat(summary.started_at)
-    finished = datetime.fromisoformat(summary.finished_at)
-    return {
-        "run_id": summary.run_id,
-        "kind": kind,
-        "database": summary.database,
-        "status": status,
-        "started_at": summary.started_at,
-        "finished_at": summary.finished_at,
-        "duration_seconds": round((finished - started).total_seconds(), 3),
-        "parameters": params,
-        "step_seconds": dict(timer.seconds),
-    }

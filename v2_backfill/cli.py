@@ -19,8 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from v2_backfill import backfill as steps
-from v2_backfill import config, prisma, sync
+from v2_backfill import backfill, config, prisma, sync
 from v2_backfill.config import (
     DEFAULT_LOCK_TIMEOUT,
     BackfillConfig,
@@ -31,7 +30,7 @@ from v2_backfill.config import (
     parse_database_url,
     without_password,
 )
-from v2_backfill.database import open_database
+from v2_backfill.db import open_database
 from v2_backfill.errors import DataQualityError, UsageError, V2BackfillError
 from v2_backfill.lock import run_lock
 from v2_backfill.preview import format_preview, preview
@@ -480,7 +479,7 @@ def _check(
     a command that comes `after_backfill` (its name), that a backfill has run."""
     db = open_database(config.target, bookkeeping=False)
     try:
-        report = steps.preflight(db, allow_extra_indexes=config.allow_extra_indexes)
+        report = backfill.preflight(db, allow_extra_indexes=config.allow_extra_indexes)
         if after_backfill and (report.create_v2_tables or not db.has_bookkeeping()):
             raise UsageError(
                 f"no backfill has run on {config.target.describe()}: nothing to {after_backfill}",
@@ -573,7 +572,7 @@ def _hide_tracebacks(logger_names: Sequence[str]) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> dict[str, Any]:
-    from v2_backfill.demo import write_sqlite
+    from devtools.demo import write_sqlite
 
     folder: Path = args.dir
     folder.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 
 from v2_backfill.config import BOOKKEEPING_SCHEMA
-from v2_backfill.database import Database, utc_now_ms
+from v2_backfill.db import Database, utc_now_ms
 from v2_backfill.errors import RunInProgress
 
 ADVISORY_KEY = 0x7632_6266_696C_6C00 >> 8

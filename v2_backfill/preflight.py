@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from v2_backfill.config import LEGACY_COLUMNS
-from v2_backfill.database import Database
+from v2_backfill.db import Database
 
 V2_TABLES = ("property_conversations", "messages_v2", "notifications_v2")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from v2_backfill import backfill as steps
+from v2_backfill import backfill
 from v2_backfill.config import BackfillConfig
-from v2_backfill.database import open_database
+from v2_backfill.db import open_database
 
 SAMPLES = 3
 """Examples shown per rule, reason and kind of conversation."""
@@ -24,19 +24,19 @@ def preview(config: BackfillConfig) -> dict[str, Any]:
     """
     checker = open_database(config.target, bookkeeping=False)
     try:
-        report = steps.preflight(checker, allow_extra_indexes=config.allow_extra_indexes)
+        report = backfill.preflight(checker, allow_extra_indexes=config.allow_extra_indexes)
         ddl = checker.statements("create_v2_tables") if report.create_v2_tables else []
     finally:
         checker.dispose()
     sandbox = open_database(config.target, dry_run=True)
     try:
         with sandbox.rolled_back():
-            steps.create_v2_tables(sandbox, report)
+            backfill.create_v2_tables(sandbox, report)
             with sandbox.begin() as conn:
                 sandbox.ensure_bookkeeping(conn)
-            steps.stage_messages(sandbox, config)
-            steps.attribute_shared_messages(sandbox, config)
-            steps.write_result(sandbox)
+            backfill.stage_messages(sandbox, config)
+            backfill.attribute_shared_messages(sandbox, config)
+            backfill.write_result(sandbox)
             with sandbox.connect() as conn:
                 counts = sandbox.query(conn, "preview_counts")
                 samples = sandbox.query(conn, "preview_samples", {"per_group": SAMPLES})

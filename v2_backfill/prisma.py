@@ -18,7 +18,7 @@ from pathlib import Path
 import sql
 from v2_backfill.backfill import preflight
 from v2_backfill.config import DatabaseTarget
-from v2_backfill.database import open_database
+from v2_backfill.db import open_database
 from v2_backfill.errors import UsageError
 
 LOCK_FILE = "migration_lock.toml"

@@ -16,9 +16,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from v2_backfill import backfill as steps
+from v2_backfill import runs
 from v2_backfill.config import DatabaseTarget
-from v2_backfill.database import Database, open_database, utc_now_ms
+from v2_backfill.db import Database, open_database, utc_now_ms
 from v2_backfill.errors import UsageError
 from v2_backfill.lock import run_lock
 
@@ -116,8 +116,8 @@ def _has_bookkeeping(target: DatabaseTarget) -> bool:
 
 def _roll_back(db: Database, run_ids: list[str]) -> RollbackSummary:
     """Record the rollback run, remove the rows in one transaction, record the outcome."""
-    rollback_id = steps.new_run_id()
-    steps.start_run(db, rollback_id, "rollback", {"run_ids": run_ids, "dry_run": False})
+    rollback_id = runs.new_run_id()
+    runs.start_run(db, rollback_id, "rollback", {"run_ids": run_ids, "dry_run": False})
     try:
         with db.begin(app_writes=True) as conn:
             summary = _summary(db, conn, rollback_id, run_ids)
@@ -127,9 +127,9 @@ def _roll_back(db: Database, run_ids: list[str]) -> RollbackSummary:
                 {"run_ids": json.dumps(run_ids), "now": db.from_ms(utc_now_ms())},
             )
     except Exception as exc:
-        steps.finish_run(db, rollback_id, "failed", {"error": str(exc)})
+        runs.finish_run(db, rollback_id, "failed", {"error": str(exc)})
         raise
-    steps.finish_run(db, rollback_id, "succeeded", summary.to_dict())
+    runs.finish_run(db, rollback_id, "succeeded", summary.to_dict())
     return summary
 
 

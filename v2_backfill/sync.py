@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from v2_backfill import backfill as steps
+from v2_backfill import runs, scope
 from v2_backfill.config import (
     DEFAULT_LOCK_TIMEOUT,
     BackfillConfig,
@@ -33,7 +33,7 @@ from v2_backfill.config import (
     parse_report_dir,
     parse_share,
 )
-from v2_backfill.database import Database
+from v2_backfill.db import Database
 from v2_backfill.errors import UsageError
 
 DEFAULT_LOOKBACK = "5m"
@@ -70,15 +70,15 @@ class SyncOptions:
         return {"lookback_ms": self.lookback_ms, "reconcile": self.reconcile,
                 "propagate_deletes": self.propagate_deletes}  # fmt: skip
 
-    def scope(self, cursors: dict[str, steps.Cursor]) -> steps.Scope:
+    def scope(self, cursors: dict[str, scope.Cursor]) -> scope.Scope:
         """The legacy messages a sync from `cursors` stages."""
         if self.reconcile:
-            return steps.Scope(deletions=True, remove_deleted=self.propagate_deletes)
-        return steps.Scope(since=cursors, lookback_ms=self.lookback_ms)
+            return scope.Scope(deletions=True, remove_deleted=self.propagate_deletes)
+        return scope.Scope(since=cursors, lookback_ms=self.lookback_ms)
 
 
 @dataclass
-class SyncSummary(steps.RunSummary):
+class SyncSummary(runs.RunSummary):
     """What a sync did: a backfill's figures over its slice, and the sync's own."""
 
     kind: str = "sync"
@@ -164,9 +164,9 @@ def backfill_rules(db: Database) -> dict[str, Any]:
     return {k: recorded[k] for k in ("thread_window_ms", "fallback") if k in recorded}
 
 
-def require_backfill(db: Database) -> dict[str, steps.Cursor]:
+def require_backfill(db: Database) -> dict[str, scope.Cursor]:
     """The stored cursors; raises UsageError when no backfill has published yet."""
-    cursors = steps.stored_cursors(db)
+    cursors = scope.stored_cursors(db)
     if not cursors:
         raise no_backfill(db.target)
     return cursors
@@ -181,9 +181,9 @@ def no_backfill(target: DatabaseTarget) -> UsageError:
 
 
 def summarize(db: Database, summary: SyncSummary, options: SyncOptions,
-              cursors: dict[str, steps.Cursor]) -> SyncSummary:  # fmt: skip
+              cursors: dict[str, scope.Cursor]) -> SyncSummary:  # fmt: skip
     """Fill a published sync's figures: the backfill's over its slice, and its own."""
-    steps.summarize(db, summary)
+    runs.summarize(db, summary)
     with db.connect() as conn:
         deletions = db.query(conn, "deletion_counts")[0]
     summary.reconcile = options.reconcile
@@ -196,7 +196,7 @@ def summarize(db: Database, summary: SyncSummary, options: SyncOptions,
             for table, cursor in sorted(cursors.items())
         }
     summary.watermarks = {
-        table: _iso(cursor.updated_ms) for table, cursor in sorted(steps.stored_cursors(db).items())
+        table: _iso(cursor.updated_ms) for table, cursor in sorted(scope.stored_cursors(db).items())
     }
     return summary
 

@@ -2,7 +2,7 @@
 -- `validate` leaves to the next sync: new messages (neither migrated nor quarantined, and
 -- recent), changed ones (migrated or quarantined, and recent) and deleted ones (migrated or
 -- quarantined, no longer in legacy). Placeholder recent: the condition on legacy message m
--- (v2_backfill.gate.recent_legacy). Binds nothing.
+-- (v2_backfill.quality.gate.recent_legacy). Binds nothing.
 SELECT
     (
         SELECT COUNT(*) FROM messages AS m

@@ -14,8 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-MAX_EXAMPLES = 20
-"""Example rows shown per failing check."""
+from v2_backfill.quality import EXAMPLES
 
 QUARANTINE_COLUMNS = (
     "legacy_message_id",
@@ -368,7 +367,7 @@ def _check_details(check: Mapping[str, Any]) -> str:
     details = f'<p class="error">SQL error: {_text(error)}</p>' if error else ""
     examples = check["examples"]
     if examples:
-        shown = examples[:MAX_EXAMPLES]
+        shown = examples[:EXAMPLES]
         details += _showing(len(shown), len(examples), "examples")
         details += _rows_table(shown, _union_keys(shown))
     return details

@@ -1,4 +1,4 @@
-"""Strict reading of SQLite legacy cells (`transforms.legacy_cells`), evaluated by SQLite
+"""Strict reading of SQLite legacy cells (`v2_backfill.db.sqlite_cells`), evaluated by SQLite
 itself on tiny literal cells, exact expected outputs."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from transforms.legacy_cells import (
+from v2_backfill.db.sqlite_cells import (
     EPOCH_MS_MAX,
     EPOCH_MS_MIN,
     sqlite_boolean_sql,

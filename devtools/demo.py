@@ -33,6 +33,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 import sql
+from devtools.sql import legacy_ddl
 from v2_backfill.config import DatabaseTarget, parse_database_url
 from v2_backfill.errors import ConnectionFailed, UsageError
 
@@ -966,10 +967,10 @@ _TO_POSTGRES: dict[str, Callable[[Any], Any]] = {
 
 @cache
 def _declared_types(ddl: str) -> dict[str, dict[str, str]]:
-    """{table: {column: declared type}} of the tables `sql/sqlite/<ddl>.sql` creates."""
+    """{table: {column: declared type}} of the tables the DDL file `ddl` creates."""
     conn = sqlite3.connect(":memory:")
     try:
-        for statement in sql.statements("sqlite", ddl):
+        for statement in _ddl("sqlite", ddl):
             conn.execute(statement)
         tables = [
             name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -1019,13 +1020,18 @@ def _connect(target: DatabaseTarget) -> psycopg.Connection[Any]:
         ) from exc
 
 
+def _ddl(dialect: str, name: str) -> list[str]:
+    """The statements of DDL file `name`: the legacy tables' (devtools), else the pipeline's."""
+    return legacy_ddl(dialect) if name == "create_legacy_tables" else sql.statements(dialect, name)
+
+
 def _ddl_phases(dialect: str, ddl_files: Sequence[str]) -> tuple[list[str], list[str]]:
     """The files' statements split in two: types and tables, then indexes and constraints.
 
     Loading between the two is much faster than maintaining indexes row by row; the catalog
     ends up the same.
     """
-    statements = [statement for name in ddl_files for statement in sql.statements(dialect, name)]
+    statements = [statement for name in ddl_files for statement in _ddl(dialect, name)]
     creates = [s for s in statements if s.startswith(("CREATE TABLE", "CREATE TYPE"))]
     return creates, [s for s in statements if s not in creates]
 

@@ -21,7 +21,7 @@ from great_expectations.expectations.core.unexpected_rows_expectation import (
 from great_expectations.expectations.metrics.metric_provider import metric_value
 from great_expectations.expectations.metrics.query_metric_provider import QueryMetricProvider
 
-from v2_backfill.gate import EXAMPLES as SAMPLE
+from v2_backfill.quality import EXAMPLES as SAMPLE
 
 _TOTAL = "v2_backfill_unexpected_total"
 

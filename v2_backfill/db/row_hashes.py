@@ -1,15 +1,13 @@
-"""SQL builders for the "did not change" check of native V2 rows: per-row hashes.
+"""Per-row hashes for the "did not change" check of native V2 rows.
 
 A row hash is the MD5 of chosen columns (typed: on SQLite the INTEGER 5 and the TEXT '5' hash
-differently). PostgreSQL hashes the text of a ROW(...) value with md5(); SQLite uses the
-function `v2_row_md5` that the adapter registers.
+differently). Each adapter says how it hashes a row (`Database.row_md5_sql`); this module
+names the columns and builds the statement around that expression.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-SQLITE_ROW_MD5 = "v2_row_md5"
+from collections.abc import Callable, Sequence
 
 NATIVE_COLUMNS: dict[str, tuple[str, ...]] = {
     "messages_v2": (
@@ -28,34 +26,30 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _columns(alias: str, columns: Sequence[str]) -> str:
+def column_list(alias: str, columns: Sequence[str]) -> str:
+    """`alias."a", alias."b"`: the columns to hash, in order."""
     if not columns:
         raise ValueError("a checksum needs at least one column")
     return ", ".join(f"{alias}.{quote_identifier(c)}" for c in columns)
 
 
-def row_md5_sql(dialect: str, alias: str, columns: Sequence[str]) -> str:
-    """An expression: the hex MD5 of the given columns of the row `alias`."""
-    if dialect == "postgresql":
-        return f"md5(CAST(ROW({_columns(alias, columns)}) AS TEXT))"
-    return f"{SQLITE_ROW_MD5}({_columns(alias, columns)})"
-
-
 def native_rows_sql(
-    dialect: str, table: str, pipeline_ids: tuple[str, str], where: str | None = None
+    row_md5_sql: Callable[[str, Sequence[str]], str],
+    table: str,
+    pipeline_ids: tuple[str, str],
+    where: str | None = None,
 ) -> str:
     """SELECT table_name, row_id, row_hash of the rows of a V2 table the pipeline did not write.
 
-    `pipeline_ids` names the (table, id column) listing the ids the pipeline wrote to that
-    table (an anti-join, so a slice probes the key instead of hashing every id); `where`, a
-    condition on the rows (alias `t`), keeps only some.
+    `row_md5_sql` is the adapter's row hash; `pipeline_ids` names the (table, id column)
+    listing the ids the pipeline wrote to that table (an anti-join, so a slice probes the key
+    instead of hashing every id); `where`, a condition on the rows (alias `t`), keeps only some.
     """
-    columns = NATIVE_COLUMNS[table]
     keep = f" AND {where}" if where else ""
     ids_table, id_column = pipeline_ids
     return (
         f"SELECT '{table}' AS table_name, t.id AS row_id, "
-        f"{row_md5_sql(dialect, 't', columns)} AS row_hash "
+        f"{row_md5_sql('t', NATIVE_COLUMNS[table])} AS row_hash "
         f"FROM {quote_identifier(table)} AS t WHERE NOT EXISTS (SELECT 1 FROM {ids_table} AS p "
         f"WHERE p.{quote_identifier(id_column)} = t.id){keep}"
     )

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 import expectations
 from expectations import Mode
-from v2_backfill.database import Database
-from v2_backfill.gate import GateResult, recent_legacy
+from v2_backfill.db import Database
+from v2_backfill.quality.gate import GateResult, recent_legacy
 
 REPORT_VERSION = 1
 QUARANTINE_SHOWN = 500

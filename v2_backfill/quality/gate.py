@@ -23,15 +23,13 @@ import sqlalchemy as sa
 
 import expectations
 from expectations import Mode
-from transforms.checksums import NATIVE_COLUMNS, native_rows_sql, row_md5_sql
-from v2_backfill.backfill import stored_cursors
 from v2_backfill.config import BOOKKEEPING_SCHEMA, Tolerances
-from v2_backfill.database import Database, postgres_connect_args
+from v2_backfill.db import Database, postgres_connect_args
+from v2_backfill.db.row_hashes import NATIVE_COLUMNS, native_rows_sql
+from v2_backfill.quality import EXAMPLES
+from v2_backfill.scope import stored_cursors
 
 log = logging.getLogger("v2_backfill")
-
-EXAMPLES = 20
-"""Failing rows kept per check for the report."""
 
 
 @dataclass
@@ -92,7 +90,7 @@ def snapshot_native(db: Database, run_id: str, *, slice_only: bool = False) -> N
     it must never change, for the audit that follows: all of them (replacing the last record),
     or with `slice_only` those of the staged conversations (refreshing theirs)."""
     native = "\nUNION ALL\n".join(
-        native_rows_sql(db.dialect, table, ids, _SLICE_ROWS[table] if slice_only else None)
+        native_rows_sql(db.row_md5_sql, table, ids, _SLICE_ROWS[table] if slice_only else None)
         for table, ids in _PIPELINE_IDS.items()
     )
     with db.begin() as conn:
@@ -159,10 +157,8 @@ def audit(
         materialize_slice(db)
     params = {
         "run_id": "'" + run_id.replace("'", "''") + "'",
-        "native_message_hash": row_md5_sql(db.dialect, "t", NATIVE_COLUMNS["messages_v2"]),
-        "native_conversation_hash": row_md5_sql(
-            db.dialect, "t", NATIVE_COLUMNS["property_conversations"]
-        ),
+        "native_message_hash": db.row_md5_sql("t", NATIVE_COLUMNS["messages_v2"]),
+        "native_conversation_hash": db.row_md5_sql("t", NATIVE_COLUMNS["property_conversations"]),
         "recent": recent_legacy(db) if mode == "validate" else "1 = 0",
         "quarantine_warn_share": repr(float(tolerances.quarantine_warn_share)),
         "quarantine_fail_share": repr(float(tolerances.quarantine_fail_share)),
@@ -225,11 +221,11 @@ def _run_checkpoint(
 
 
 def _import_gx() -> tuple[Any, Any]:
-    """GX itself, and our expectation class (`v2_backfill.gx_checks`)."""
+    """GX itself, and our expectation class (`v2_backfill.quality.gx_checks`)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
-    from v2_backfill import gx_checks
+    from v2_backfill.quality import gx_checks
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     return gx, gx_checks.ExpectNoUnexpectedRows

@@ -1,7 +1,7 @@
-"""Tasks shared by the flows: the data-quality gate and the reviewer report.
+"""The conclusion every gated run shares: the data-quality gate and the reviewer report.
 
-Orchestration only: the audit itself is `v2_backfill.gate`, the facts `v2_backfill.review`,
-the renderings `v2_backfill.report`.
+Orchestration only: the audit itself is `v2_backfill.quality.gate`, the facts
+`v2_backfill.quality.review`, the renderings `v2_backfill.quality.report`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
 from expectations import Mode
-from v2_backfill import backfill as steps
-from v2_backfill import gate, report, review
+from v2_backfill import runs
 from v2_backfill.config import Tolerances
-from v2_backfill.database import Database
+from v2_backfill.db import Database
 from v2_backfill.errors import DataQualityError
+from v2_backfill.quality import gate, report, review
 
 DATA_DOCS = "gx"
 """The GX Data Docs' folder inside a report folder."""
@@ -81,9 +81,9 @@ def write_report(
 
 def conclude(
     db: Database,
-    summary: steps.RunSummary,
+    summary: runs.RunSummary,
     params: dict[str, Any],
-    timer: steps.StepTimer,
+    timer: runs.StepTimer,
     result: gate.GateResult,
     facts: dict[str, Any],
     report_dir: Path,
@@ -91,9 +91,9 @@ def conclude(
     """End a run that was audited (published or not): write its report, record how it ended
     with its summary, and raise DataQualityError carrying that summary (the flow run ends
     Failed) when the gate failed. Returns the summary."""
-    summary.finished_at = steps.utc_now_iso()
+    summary.finished_at = runs.utc_now_iso()
     status = "succeeded" if result.passed else "failed"
-    run = steps.report_run_info(summary, summary.kind, status, params, timer)
+    run = runs.report_run_info(summary, summary.kind, status, params, timer)
     index = write_report(run, result, facts, report_dir)
     summary.changes_after_snapshot = facts["changes_after_snapshot"]
     summary.gate_passed = result.passed
@@ -101,7 +101,7 @@ def conclude(
     summary.checks_warned = result.warnings
     summary.report = str(index)
     outcome = summary.to_dict()
-    steps.finish_run(db, summary.run_id, status, outcome)
+    runs.finish_run(db, summary.run_id, status, outcome)
     if not result.passed:
         raise DataQualityError(
             f"the data-quality gate failed ({', '.join(result.failed)}); nothing was "

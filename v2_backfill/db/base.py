@@ -1,0 +1,304 @@
+"""The adapter's base: a `Database` with the operations every dialect shares, and the
+errors of connecting and of lock waits."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, ExceptionContext
+
+import sql
+from v2_backfill.config import BOOKKEEPING_SCHEMA, DatabaseTarget
+from v2_backfill.errors import ConnectionFailed, LockTimeout, UsageError, V2BackfillError
+
+log = logging.getLogger("v2_backfill")
+
+
+LEGACY_WRITE_COLUMNS = ("table_name", "operation", "row_count", "recorded_at")
+"""The columns of `v2_backfill.legacy_writes`, as each adapter records them."""
+
+
+class Database:
+    """The app's database, seen through one dialect's adapter."""
+
+    dialect: str = ""
+    snapshot_options: dict[str, Any] = {}
+    """Execution options that make one transaction read a single snapshot of the database."""
+    stage_expressions: dict[str, str] = {}
+    """The expressions `sql/common/stage_messages.sql` reads legacy message cells with (its
+    header says what each is)."""
+
+    def __init__(self, target: DatabaseTarget, engine: Engine, *, bookkeeping: bool) -> None:
+        self.target = target
+        self.engine = engine
+        self.bookkeeping = bookkeeping
+        """Whether the pipeline's store is reachable (a pipeline session, not a probe)."""
+        self._pinned: Connection | None = None
+
+    # -- connections -----------------------------------------------------------------------
+    @contextmanager
+    def begin(self, *, snapshot: bool = False, app_writes: bool = False) -> Iterator[Connection]:
+        """A connection inside one transaction, committed on success; with `snapshot`, every
+        statement in it reads the same snapshot of the database. `app_writes` says that the
+        transaction writes the app's tables (the V2 ones: never legacy); without it, it writes
+        only the pipeline's store, and the adapter keeps the app's writers free meanwhile.
+        Before committing, a pipeline session records any write it made to a legacy table
+        (`v2_backfill.legacy_writes`, read by the gate)."""
+        if self._pinned is not None:
+            with self._pinned.begin_nested():
+                yield self._pinned
+            return
+        with self._open(self._engine_for(snapshot=snapshot, app_writes=app_writes)) as conn:
+            with conn.begin():
+                self._lock_for_writing(conn, app_writes=app_writes)
+                yield conn
+                if self.bookkeeping:
+                    self._record_legacy_writes(conn)
+
+    def _engine_for(self, *, snapshot: bool, app_writes: bool) -> Engine:
+        """The engine (with execution options) of a transaction of that kind."""
+        return self.engine.execution_options(**(self.snapshot_options if snapshot else {}))
+
+    def _lock_for_writing(self, conn: Connection, *, app_writes: bool) -> None:
+        """Take what a writing transaction needs up front (nothing, where the server's row
+        locks do it)."""
+
+    def _record_legacy_writes(self, conn: Connection) -> None:
+        """Record the legacy writes this transaction made (none, unless the pipeline has a
+        bug); the base records them as they happen."""
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection for reads; roll back whatever it leaves open."""
+        if self._pinned is not None:
+            yield self._pinned
+            return
+        with self._open(self._engine_for(snapshot=False, app_writes=False)) as conn:
+            yield conn
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Inside, the steps that only read the app's tables read one unchanging state of them
+        where the dialect needs it so as not to hold the app's writers (see SQLite's); a
+        transaction that writes the app's tables always sees the live database."""
+        yield
+
+    @contextmanager
+    def rolled_back(self) -> Iterator[None]:
+        """Everything inside runs on one connection, in one transaction that is rolled back
+        (each `begin()` becomes a savepoint): a dry run that leaves no trace."""
+        with self._open(self.engine) as conn:
+            outer = conn.begin()
+            self._pinned = conn
+            try:
+                yield
+            finally:
+                self._pinned = None
+                outer.rollback()
+
+    def _open(self, engine: Engine) -> Connection:
+        """Connect, turning driver errors into errors that say what to do."""
+        with explained_errors(self.target):
+            return engine.connect()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    # -- SQL files -------------------------------------------------------------------------
+    def statements(self, name: str, fills: dict[str, str] | None = None) -> list[str]:
+        """The statements of `sql/<dialect>/<name>.sql`, placeholders filled from `fills`."""
+        return sql.statements(self.dialect, name, fills)
+
+    def run(
+        self,
+        conn: Connection,
+        name: str,
+        params: dict[str, Any] | None = None,
+        fills: dict[str, str] | None = None,
+    ) -> int:
+        """Execute every statement of a SQL file; return the rows the last one touched."""
+        rowcount = 0
+        for statement in self.statements(name, fills):
+            rowcount = conn.execute(sa.text(statement), params or {}).rowcount
+        return rowcount
+
+    def query(
+        self, conn: Connection, name: str, params: dict[str, Any] | None = None
+    ) -> list[sa.Row]:
+        """Rows of the single SELECT in a SQL file."""
+        (statement,) = self.statements(name)
+        return list(conn.execute(sa.text(statement), params or {}))
+
+    def stream(
+        self, conn: Connection, name: str, params: dict[str, Any], chunk_size: int
+    ) -> Iterator[list[sa.Row]]:
+        """The rows of the single SELECT in a SQL file, in chunks of `chunk_size`, fetched as
+        they are consumed (a server-side cursor on PostgreSQL): memory stays bounded."""
+        (statement,) = self.statements(name)
+        options = {"stream_results": True, "yield_per": chunk_size}
+        result = conn.execute(sa.text(statement), params, execution_options=options)
+        for chunk in result.partitions(chunk_size):
+            yield list(chunk)
+
+    # -- dialect specifics -----------------------------------------------------------------
+    def ensure_bookkeeping(self, conn: Connection) -> None:
+        """Create the pipeline's own tables (outside the app schema) when missing, first
+        bringing a store of an older layout up to date: its lineage gains `content_md5`, its
+        staging (rebuilt by every run) is made anew."""
+        inspector = sa.inspect(conn)
+        if inspector.has_table("lineage", schema=BOOKKEEPING_SCHEMA):
+            if "content_md5" not in _columns(inspector, "lineage"):
+                self.run(conn, "upgrade_lineage")
+            staged = _columns(inspector, "stage_messages")
+            if STAGING_MARKER not in staged or not staged[STAGING_NULLABLE]:
+                self.run(conn, "drop_staging")
+        self.run(conn, "create_bookkeeping")
+
+    def bulk_insert(
+        self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]
+    ) -> int:
+        """Load rows into a bookkeeping table `v2_backfill.<table>`; return how many."""
+        raise NotImplementedError
+
+    def empty(self, conn: Connection, tables: Sequence[str]) -> None:
+        """Delete every row of the bookkeeping tables `v2_backfill.<table>`."""
+        for table in tables:
+            conn.execute(sa.text(f"DELETE FROM {BOOKKEEPING_SCHEMA}.{table}"))
+
+    def refresh_statistics(self, conn: Connection, tables: Sequence[str]) -> None:
+        """Refresh the planner's statistics of tables just bulk-written (schema-qualified
+        names, or the app's). SQLite's planner keeps none unless asked, and the app's file has
+        no sqlite_stat1, so this does nothing there."""
+
+    def to_ms(self, value: Any) -> int:
+        """Epoch milliseconds (UTC) of a timestamp as this dialect returns it."""
+        raise NotImplementedError
+
+    def timestamp_sql(self, column: str) -> str:
+        """An expression reading an app DateTime `column` as the store keeps timestamps."""
+        return column
+
+    def timestamp_literal(self, ms: int) -> str:
+        """A SQL literal of the timestamp `ms` (epoch ms, UTC) as the store keeps it."""
+        raise NotImplementedError
+
+    def row_md5_sql(self, alias: str, columns: Sequence[str]) -> str:
+        """An expression: the hex MD5 of the given columns of the row `alias`."""
+        raise NotImplementedError
+
+    def from_ms(self, ms: int) -> Any:
+        """The value to bind for a timestamp given in epoch milliseconds (UTC)."""
+        raise NotImplementedError
+
+    def app_tables(self, conn: Connection) -> set[str]:
+        """Names of the tables in the app schema."""
+        return set(sa.inspect(conn).get_table_names(schema=self.app_schema))
+
+    @property
+    def app_schema(self) -> str | None:
+        """Schema of the app's tables for reflection (`None`: the connection's default)."""
+        return None
+
+    def has_bookkeeping(self) -> bool:
+        """Whether the pipeline's store exists (some run has started here)."""
+        raise NotImplementedError
+
+    def check_writable(self) -> None:
+        """Raise UsageError when the app's database cannot be written; writes nothing."""
+        raise NotImplementedError
+
+
+STAGING_MARKER = "context_only"
+"""The newest column of `stage_messages`: a store whose staging lacks it has an older layout."""
+
+STAGING_NULLABLE = "sender_id"
+"""A column of `stage_messages` that older layouts declared NOT NULL (with the legacy
+conversation and isRead), which refused a legacy row holding NULL instead of quarantining it."""
+
+
+def _columns(inspector: sa.Inspector, table: str) -> dict[str, bool]:
+    """The columns of a bookkeeping table, each with whether it is nullable (none when the
+    table does not exist)."""
+    if not inspector.has_table(table, schema=BOOKKEEPING_SCHEMA):
+        return {}
+    columns = inspector.get_columns(table, schema=BOOKKEEPING_SCHEMA)
+    return {c["name"]: bool(c["nullable"]) for c in columns}
+
+
+def explain_lock_errors(engine: Engine, target: DatabaseTarget) -> None:
+    """A lock wait that ran out (SQLite busy, PostgreSQL `lock_timeout`) raises LockTimeout,
+    wherever it happens."""
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _lock_timeout(context: ExceptionContext) -> Exception | None:
+        error = context.original_exception
+        busy = sqlite_code(error) == sqlite3.SQLITE_BUSY
+        if not busy and not isinstance(error, psycopg.errors.LockNotAvailable):
+            return None
+        what = "the write lock" if busy else "a table or row lock"
+        return LockTimeout(
+            f"database is locked by another writer: {what} on {target.describe()} stayed "
+            f"held for the whole lock timeout ({duration(target.lock_timeout_ms)})",
+            hint="let the other writer finish, then run again; or wait longer, e.g. "
+            "--lock-timeout 5m",
+        )
+
+
+def sqlite_code(error: BaseException | None) -> int | None:
+    """SQLite's primary result code of a driver error (`SQLITE_BUSY`, …); None for others."""
+    code = getattr(error, "sqlite_errorcode", None) if isinstance(error, sqlite3.Error) else None
+    return None if code is None else code & 0xFF
+
+
+def duration(ms: int) -> str:
+    """Milliseconds as `2s`, `1.5s`."""
+    return f"{ms / 1000:g}s"
+
+
+@contextmanager
+def explained_errors(target: DatabaseTarget) -> Iterator[None]:
+    """Driver errors that `_explain_connect_error` knows become errors that say what to do;
+    any other passes unchanged."""
+    try:
+        yield
+    except sa.exc.DatabaseError as exc:
+        explained = _explain_connect_error(target, exc)
+        if explained is None:
+            raise
+        raise explained from exc
+
+
+def _explain_connect_error(
+    target: DatabaseTarget, exc: sa.exc.DatabaseError
+) -> V2BackfillError | None:
+    text = str(exc.orig or exc).strip()
+    first_line = text.splitlines()[0] if text else type(exc).__name__
+    if "file is not a database" in text:
+        return UsageError(
+            f"{target.sqlite_path} is not a SQLite database",
+            hint="point --db at the app's database file",
+        )
+    if "readonly" in text or "unable to open database" in text:
+        return UsageError(
+            f"cannot open {target.describe()} for writing: {first_line}",
+            hint="run as a user that may write the database file and its folder",
+        )
+    if target.dialect == "postgresql":
+        return ConnectionFailed(
+            f"cannot connect to {target.describe()}: {first_line}",
+            hint="check host, port, user, password and database name, and that the server runs",
+        )
+    return None
+
+
+def utc_now_ms() -> int:
+    """The current time in epoch milliseconds, UTC."""
+    return int(datetime.now(UTC).timestamp() * 1000)

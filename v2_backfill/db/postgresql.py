@@ -1,0 +1,221 @@
+"""PostgreSQL: the app's database with the bookkeeping schema, its sessions and lock waits."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, ExceptionContext
+
+from v2_backfill.config import BOOKKEEPING_SCHEMA, LEGACY_COLUMNS, DatabaseTarget
+from v2_backfill.db.base import (
+    LEGACY_WRITE_COLUMNS,
+    Database,
+    duration,
+    explain_lock_errors,
+    utc_now_ms,
+)  # fmt: skip
+from v2_backfill.db.row_hashes import column_list
+from v2_backfill.errors import UsageError
+
+log = logging.getLogger("v2_backfill")
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+class PostgresDatabase(Database):
+    """PostgreSQL: `TIMESTAMP(3)` UTC, bookkeeping in schema `v2_backfill`, loads by COPY."""
+
+    dialect = "postgresql"
+    snapshot_options = {"isolation_level": "REPEATABLE READ"}
+    stage_expressions = {
+        "is_read": 'm."isRead"',
+        "read_at": 'm."readAt"',
+        "created_at": 'm."createdAt"',
+        "updated_at": 'm."updatedAt"',
+        "content_storage": "CASE WHEN m.content IS NULL THEN 'NULL' ELSE 'TEXT' END",
+        "content_is_utf8": "TRUE",  # a text value of a UTF8 database always is
+        "content_md5": "md5(content)",
+        "content_head": "substr(convert_to(content, 'UTF8'), 1, 16)",
+        "quote": "quote_nullable",
+        "materialized": "",  # read once: PostgreSQL inlines it
+    }
+
+    def _record_legacy_writes(self, conn: Connection) -> None:
+        # The server counts this transaction's row changes per table so far.
+        written = conn.execute(
+            sa.text(
+                "SELECT s.relname, w.operation, w.row_count FROM pg_stat_xact_user_tables AS s "
+                "CROSS JOIN LATERAL (VALUES ('INSERT', s.n_tup_ins), ('UPDATE', s.n_tup_upd), "
+                "('DELETE', s.n_tup_del)) AS w (operation, row_count) "
+                "WHERE s.schemaname = :schema AND s.relname = ANY(:tables) AND w.row_count > 0"
+            ),
+            {"schema": self.app_schema or "public", "tables": list(LEGACY_COLUMNS)},
+        ).all()
+        if written:
+            now = self.from_ms(utc_now_ms())
+            self.bulk_insert(conn, "legacy_writes", LEGACY_WRITE_COLUMNS,
+                             [(*row, now) for row in written])  # fmt: skip
+
+    @property
+    def app_schema(self) -> str | None:
+        return self.target.app_schema
+
+    def bulk_insert(
+        self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]
+    ) -> int:
+        names = ", ".join(columns)
+        count = 0
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {BOOKKEEPING_SCHEMA}.{table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+
+    def has_bookkeeping(self) -> bool:
+        with self.connect() as conn:
+            found = conn.execute(
+                sa.text("SELECT to_regclass(:table) IS NOT NULL"),
+                {"table": f"{BOOKKEEPING_SCHEMA}.lineage"},
+            )
+            return bool(found.scalar_one())
+
+    def check_writable(self) -> None:
+        schema = self.app_schema or "public"
+        with self.connect() as conn:
+            read_only, can_create = conn.execute(
+                sa.text(
+                    "SELECT current_setting('transaction_read_only') = 'on', "
+                    "has_schema_privilege(:schema, 'CREATE')"
+                ),
+                {"schema": schema},
+            ).one()
+        if read_only or not can_create:
+            why = "the session is read-only" if read_only else f"no CREATE right on {schema!r}"
+            raise UsageError(
+                f"cannot write {self.target.describe()}: {why}",
+                hint="connect as the app's migration user, on the primary server",
+            )
+
+    def empty(self, conn: Connection, tables: Sequence[str]) -> None:
+        names = ", ".join(f"{BOOKKEEPING_SCHEMA}.{table}" for table in tables)
+        conn.execute(sa.text(f"TRUNCATE {names}"))
+
+    def refresh_statistics(self, conn: Connection, tables: Sequence[str]) -> None:
+        for table in tables:
+            conn.execute(sa.text(f"ANALYZE {table}"))
+
+    def to_ms(self, value: datetime) -> int:
+        delta = value.replace(tzinfo=None) - _EPOCH
+        return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+    def row_md5_sql(self, alias: str, columns: Sequence[str]) -> str:
+        return f"md5(CAST(ROW({column_list(alias, columns)}) AS TEXT))"
+
+    def from_ms(self, ms: int) -> datetime:
+        return _EPOCH + timedelta(milliseconds=ms)
+
+    def timestamp_literal(self, ms: int) -> str:
+        return f"CAST('{self.from_ms(ms).isoformat(sep=' ')}' AS TIMESTAMP(3))"
+
+
+SESSION_WORK_MEM = "128MB"
+"""PostgreSQL `work_mem` of the pipeline's own sessions: the set-based steps hash-join and
+sort a million staged rows, which spill to disk at the server's default of 4MB."""
+
+
+def postgres_session_options(target: DatabaseTarget) -> str:
+    """libpq `options` for every session of the pipeline (its own, and GX's): the app schema
+    first on the search path, the pipeline's `work_mem` and lock timeout, then any `options`
+    of the URL."""
+    schema = (target.app_schema or "public").replace('"', '""')
+    ours = (
+        f'-csearch_path="{schema}" -cwork_mem={SESSION_WORK_MEM} '
+        f"-clock_timeout={target.lock_timeout_ms}"
+    )
+    given = sa.engine.make_url(target.sqlalchemy_url).query.get("options")
+    return " ".join([ours, *([given] if isinstance(given, str) else given or ())])
+
+
+def postgres_connect_args(target: DatabaseTarget) -> dict[str, str]:
+    """psycopg's arguments for every session of the pipeline (its own, and GX's): the session
+    options and the password, which the target's URL never holds (`DatabaseTarget.password`;
+    without one, libpq reads $PGPASSWORD or ~/.pgpass itself)."""
+    args = {"options": postgres_session_options(target)}
+    password = target.password()
+    if password:
+        args["password"] = password
+    return args
+
+
+def postgres_engine(target: DatabaseTarget) -> Engine:
+    engine = sa.create_engine(
+        target.sqlalchemy_url, pool_pre_ping=True, connect_args=postgres_connect_args(target)
+    )
+    explain_lock_errors(engine, target)
+    _announce_lock_waits(engine, target)
+    return engine
+
+
+_LOCK_WAIT_TIMER = "v2_backfill_lock_wait_timer"
+"""Key of the running statement's timer in its connection's `info`."""
+
+
+def _announce_lock_waits(engine: Engine, target: DatabaseTarget) -> None:
+    """A statement still running after a second (or half the lock timeout, when shorter) is
+    checked: when it waits for a lock another session holds, that is logged."""
+    delay = min(1.0, target.lock_timeout_ms / 2000)
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _arm(conn: Connection, *_: object) -> None:
+        pid = conn.connection.driver_connection.info.backend_pid
+        timer = threading.Timer(delay, _log_lock_wait, (engine, target, pid))
+        timer.daemon = True
+        conn.info[_LOCK_WAIT_TIMER] = timer
+        timer.start()
+
+    @sa.event.listens_for(engine, "after_cursor_execute")
+    def _done(conn: Connection, *_: object) -> None:
+        _disarm(conn)
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _failed(context: ExceptionContext) -> None:
+        if context.connection is not None:
+            _disarm(context.connection)
+
+
+def _disarm(conn: Connection) -> None:
+    """Stop the timer of the statement that just ended on `conn`."""
+    timer = conn.info.pop(_LOCK_WAIT_TIMER, None)
+    if timer is not None:
+        timer.cancel()
+
+
+def _log_lock_wait(engine: Engine, target: DatabaseTarget, pid: int) -> None:
+    """Log what the session `pid` waits for, if it waits for a lock (best effort: a failed
+    look is not logged)."""
+    try:
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(
+                "SELECT COALESCE(relation::regclass::text, locktype), pg_blocking_pids(pid) "
+                "FROM pg_locks WHERE pid = %s AND NOT granted",
+                (pid,),
+            )
+            waits = cursor.fetchall()
+        finally:
+            raw.close()
+    except (sa.exc.DBAPIError, psycopg.Error):
+        return
+    for what, holders in waits:
+        log.warning(
+            "waiting up to %s for a lock on %s in %s: held by PostgreSQL session(s) %s",
+            duration(target.lock_timeout_ms), what, target.describe(),
+            ", ".join(map(str, holders)),
+        )  # fmt: skip

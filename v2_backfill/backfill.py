@@ -26,8 +26,13 @@ from v2_backfill.db import Database, utc_now_ms
 from v2_backfill.errors import DataQualityError, PreflightError
 from v2_backfill.preflight import PreflightReport, run_preflight
 from v2_backfill.runs import failpoint
-from v2_backfill.scope import Scope, cursor_params
-from v2_backfill.staging import PUBLISHED_TABLES, RESULT_STAGING, STAGE_STAGING
+from v2_backfill.scope import SYNCED_TABLES, Scope, cursor_params
+from v2_backfill.staging import (
+    JOINED_RESULT_STAGING,
+    PUBLISHED_TABLES,
+    RESULT_STAGING,
+    STAGE_STAGING,
+)
 
 log = logging.getLogger("v2_backfill")
 
@@ -78,11 +83,12 @@ def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = N
             source = _SLICE
         if scope.deletions:
             db.run(conn, "find_deletions", {"remove": scope.remove_deleted})
-        db.run(conn, "stage_messages", fills={"legacy_messages": source, **db.stage_expressions})
+        db.run(conn, "stage_messages", fills={"legacy_messages": source})
         db.refresh_statistics(conn, ["v2_backfill.stage_messages"])
-        db.run(conn, "stage_properties", fills={"created_at": db.timestamp_sql('p."createdAt"')})
-        db.run(conn, "stage_watermarks")
-        return conn.execute(sa.text("SELECT COUNT(*) FROM v2_backfill.slice_messages")).scalar_one()
+        db.run(conn, "stage_properties")
+        for table in SYNCED_TABLES:
+            db.run(conn, "stage_watermark", fills={"legacy_table": table})
+        return db.query(conn, "count_slice")[0].messages
 
 
 def attribute_shared_messages(
@@ -172,9 +178,8 @@ def write_result(db: Database) -> int:
     with db.begin() as conn:
         db.empty(conn, RESULT_STAGING)
         db.run(conn, "write_result", {"now": db.from_ms(utc_now_ms())})
-        return conn.execute(
-            sa.text("SELECT COUNT(*) FROM v2_backfill.stage_v2_messages WHERE action = 'insert'")
-        ).scalar_one()
+        db.refresh_statistics(conn, JOINED_RESULT_STAGING)
+        return db.query(conn, "count_copies")[0].messages
 
 
 def publish(db: Database, run_id: str) -> None:
@@ -184,28 +189,24 @@ def publish(db: Database, run_id: str) -> None:
     message, PostgreSQL's planner statistics of the written tables are refreshed."""
     params = {"run_id": run_id, "now": db.from_ms(utc_now_ms())}
     with db.begin(app_writes=True) as conn:
-        unplaced = conn.execute(
-            sa.text(
-                "SELECT COUNT(*) FROM v2_backfill.outcomes "
-                "WHERE target_property_id IS NULL AND reason IS NULL"
-            )
-        ).scalar_one()
+        unplaced = db.query(conn, "count_unplaced")[0].messages
         if unplaced:
             raise RuntimeError(f"{unplaced} staged messages have neither a property nor a reason")
         db.run(conn, "publish_staged", params)
         db.run(conn, "publish_deletions")
         db.run(conn, "recount_conversations", params)
-        _reconcile(db.query(conn, "reconcile_staged")[0])
+        _check_placed_once(db.query(conn, "placed_once")[0])
         failpoint("publish-uncommitted")
-        whole = conn.execute(sa.text("SELECT full_context FROM v2_backfill.stage_options"))
-        refresh = bool(whole.scalar_one_or_none())
+        options = db.query(conn, "stage_options")
+        refresh = bool(options and options[0].full_context)
     if refresh:  # so the next sync's slice queries probe indexes instead of hashing tables
         with db.begin(app_writes=True) as conn:
             db.refresh_statistics(conn, PUBLISHED_TABLES)
 
 
-def _reconcile(counts: sa.Row) -> None:
-    """Refuse to commit unless every staged message is in exactly one place."""
+def _check_placed_once(counts: sa.Row) -> None:
+    """Refuse to commit unless every staged message is in exactly one place (the counts of
+    `sql/common/placed_once.sql`)."""
     problems = []
     if counts.migrated + counts.quarantined - counts.in_both != counts.staged:
         lost = counts.staged - (counts.migrated + counts.quarantined - counts.in_both)

@@ -22,6 +22,13 @@ RESULT_STAGING = (
 )  # fmt: skip
 """The staging tables `write_result` rebuilds: the result to audit and publish."""
 
+JOINED_RESULT_STAGING = (
+    "v2_backfill.stage_conversations", "v2_backfill.stage_v2_messages",
+    "v2_backfill.stage_quarantine",
+)  # fmt: skip
+"""The result staging that the audit and the publish join: its planner statistics are
+refreshed once `write_result` has written it."""
+
 PER_MESSAGE_STAGING = (
     "stage_scope", "stage_messages", "stage_attribution", "stage_conversations",
     "stage_v2_messages", "stage_quarantine",

@@ -1,8 +1,7 @@
 -- What the app changed in legacy messages after the run's snapshot, left to the next sync:
 -- new messages (in legacy, yet neither staged, migrated nor quarantined), changed ones (staged
 -- or placed, with an updatedAt after the snapshot's newest) and deleted ones (staged, no
--- longer in legacy). Placeholder updated_at: the adapter's reading of m."updatedAt"
--- (Database.timestamp_sql). Binds nothing.
+-- longer in legacy). Binds nothing. Fills instant (Database.fills).
 SELECT
     (
         SELECT COUNT(*) FROM messages AS m
@@ -14,7 +13,7 @@ SELECT
     ) AS new_messages,
     (
         SELECT COUNT(*) FROM messages AS m
-        WHERE {updated_at} > (
+        WHERE {instant[m."updatedAt"]} > (
                 SELECT w.updated_at FROM v2_backfill.stage_watermarks AS w
                 WHERE w.table_name = 'messages'
             )

@@ -5,10 +5,10 @@
 -- (conversation_property, single_property_timeline) or a quarantine reason, with the raw value
 -- in its detail; shared messages of multi-property timelines stay pending (property_id, rule
 -- and reason NULL) for the text rules. One file for both dialects: the adapter fills the
--- expressions that read cells (Database.stage_expressions; over m, the legacy row, except
--- content_md5 and content_head, over the judged row): is_read, read_at, created_at,
--- updated_at (in the V2 encoding, NULL when the cell holds no valid one: SQLite's cells may
--- hold anything), content_storage ('TEXT' when the content is text), content_is_utf8,
+-- expressions that read cells (Database.fills; over m, the legacy row, except content_md5
+-- and content_head, over the judged row): legacy_boolean and legacy_instant (a cell in the
+-- V2 encoding, NULL when it holds no valid one: SQLite's cells may hold anything),
+-- content_storage ('TEXT' when the content is text), content_is_utf8,
 -- content_md5 (NULL unless the content is valid text, so that a legacy edit to bytes that are
 -- not is never carried to a migrated message), content_head (its first bytes), quote (a
 -- function quoting a raw value) and materialized
@@ -56,13 +56,13 @@ facts AS (
             WHEN m."senderId" = c."clientId" THEN 'CLIENT'
         END AS sender_type,
         m."isRead" AS raw_is_read,
-        {is_read} AS is_read,
+        {legacy_boolean[m."isRead"]} AS is_read,
         m."readAt" AS raw_read_at,
-        {read_at} AS read_at,
+        {legacy_instant[m."readAt"]} AS read_at,
         m."createdAt" AS raw_created_at,
-        {created_at} AS created_at,
+        {legacy_instant[m."createdAt"]} AS created_at,
         m."updatedAt" AS raw_updated_at,
-        {updated_at} AS updated_at,
+        {legacy_instant[m."updatedAt"]} AS updated_at,
         m.content,
         {content_storage} AS content_storage,
         {content_is_utf8} AS content_is_utf8,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -25,15 +25,57 @@ LEGACY_WRITE_COLUMNS = ("table_name", "operation", "row_count", "recorded_at")
 """The columns of `v2_backfill.legacy_writes`, as each adapter records them."""
 
 
+class Fragment:
+    """A placeholder that takes an argument: `{name[argument]}` in a SQL file is
+    `render(argument)` (the argument is SQL text and holds no `]`)."""
+
+    def __init__(self, render: Callable[[str], str]) -> None:
+        self.render = render
+
+    def __getitem__(self, argument: str) -> str:
+        return self.render(argument)
+
+
+def _same(expression: str) -> str:
+    """The expression itself: a fragment that a dialect needs nothing for."""
+    return expression
+
+
+SAME = Fragment(_same)
+"""A fragment argument passed through as it is."""
+
+
 class Database:
     """The app's database, seen through one dialect's adapter."""
 
     dialect: str = ""
     snapshot_options: dict[str, Any] = {}
     """Execution options that make one transaction read a single snapshot of the database."""
-    stage_expressions: dict[str, str] = {}
-    """The expressions `sql/common/stage_messages.sql` reads legacy message cells with (its
-    header says what each is)."""
+    fills: Mapping[str, str | Fragment] = {}
+    """The SQL fragments that differ between dialects, by placeholder name: every SQL file may
+    use them (`{distinct_from}`, `{instant[m."updatedAt"]}`) and says in its header which it
+    does. `Database.statements` always passes them. What each is:
+
+    - `distinct_from`: the null-safe inequality (`a {distinct_from} b`);
+    - `bytewise`: a collation suffix that compares text by its bytes (ids, as on SQLite);
+    - `timestamp_type`, `boolean_type`: the column types the store keeps those values in;
+    - `create_staging_table`: the statement head that creates a staging table when missing
+      (PostgreSQL: unlogged, a crash may lose it);
+    - `create_view`: the statement head that creates a view or keeps one (`... v AS`);
+    - `staged_message_key`: the key constraint of `stage_messages.message_id`;
+    - `instant[cell]`: an app DateTime cell as the store keeps timestamps, comparable with
+      them (SQLite: epoch ms, also of a TEXT cell written by hand; NULL for other storage);
+    - `ms_interval[:param]`: a duration bound as `:param` in milliseconds, to add to or
+      subtract from a timestamp;
+    - `enum_cast[expr AS "Type"]`: the cast of an enum value to or from text where the
+      dialect types enums (SQLite keeps the value as it is);
+    - `json_texts[:param]`: a SELECT of the text elements of the JSON array bound as `:param`;
+    - `hash32[expr]`: the first 32 bits of md5(expr) as an unsigned integer;
+    - `legacy_boolean[cell]`, `legacy_instant[cell]`: a legacy Boolean / DateTime cell read
+      strictly, NULL when it holds no valid value (SQLite's cells may hold anything);
+    - `content_storage`, `content_is_utf8` (over `m.content`), `content_md5`, `content_head`
+      (over `content`), `quote`, `materialized`: see `sql/common/stage_messages.sql`.
+    """
 
     def __init__(self, target: DatabaseTarget, engine: Engine, *, bookkeeping: bool) -> None:
         self.target = target
@@ -113,16 +155,17 @@ class Database:
         self.engine.dispose()
 
     # -- SQL files -------------------------------------------------------------------------
-    def statements(self, name: str, fills: dict[str, str] | None = None) -> list[str]:
-        """The statements of `sql/<dialect>/<name>.sql`, placeholders filled from `fills`."""
-        return sql.statements(self.dialect, name, fills)
+    def statements(self, name: str, fills: Mapping[str, str] | None = None) -> list[str]:
+        """The statements of `sql/<dialect>/<name>.sql`, placeholders filled from the
+        adapter's `fills` and the given ones."""
+        return sql.statements(self.dialect, name, {**self.fills, **(fills or {})})
 
     def run(
         self,
         conn: Connection,
         name: str,
         params: dict[str, Any] | None = None,
-        fills: dict[str, str] | None = None,
+        fills: Mapping[str, str] | None = None,
     ) -> int:
         """Execute every statement of a SQL file; return the rows the last one touched."""
         rowcount = 0
@@ -183,8 +226,11 @@ class Database:
         raise NotImplementedError
 
     def timestamp_sql(self, column: str) -> str:
-        """An expression reading an app DateTime `column` as the store keeps timestamps."""
-        return column
+        """An expression reading an app DateTime `column` as the store keeps timestamps (the
+        fill `instant`)."""
+        instant = self.fills["instant"]
+        assert isinstance(instant, Fragment)
+        return instant[column]
 
     def timestamp_literal(self, ms: int) -> str:
         """A SQL literal of the timestamp `ms` (epoch ms, UTC) as the store keeps it."""

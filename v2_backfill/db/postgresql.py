@@ -14,7 +14,9 @@ from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from v2_backfill.config import BOOKKEEPING_SCHEMA, LEGACY_COLUMNS, DatabaseTarget
 from v2_backfill.db.base import (
     LEGACY_WRITE_COLUMNS,
+    SAME,
     Database,
+    Fragment,
     duration,
     explain_lock_errors,
     utc_now_ms,
@@ -32,11 +34,28 @@ class PostgresDatabase(Database):
 
     dialect = "postgresql"
     snapshot_options = {"isolation_level": "REPEATABLE READ"}
-    stage_expressions = {
-        "is_read": 'm."isRead"',
-        "read_at": 'm."readAt"',
-        "created_at": 'm."createdAt"',
-        "updated_at": 'm."updatedAt"',
+    fills = {
+        "distinct_from": "IS DISTINCT FROM",
+        "bytewise": ' COLLATE "C"',
+        "timestamp_type": "TIMESTAMP(3)",
+        "boolean_type": "BOOLEAN",
+        "create_staging_table": "CREATE UNLOGGED TABLE IF NOT EXISTS",
+        "create_view": "CREATE OR REPLACE VIEW",
+        "staged_message_key": "NOT NULL",  # bulk-written, then read by joins: no index kept
+        "instant": SAME,
+        "ms_interval": Fragment(
+            lambda param: f"CAST({param} AS BIGINT) * INTERVAL '1 millisecond'"
+        ),
+        "enum_cast": Fragment(lambda cast: f"CAST({cast})"),
+        "json_texts": Fragment(
+            lambda param: f"SELECT jsonb_array_elements_text(CAST({param} AS jsonb))"
+        ),
+        "hash32": Fragment(
+            lambda expression: f"CAST(CAST(('x' || substr(md5({expression}), 1, 8)) AS BIT(32)) "
+            "AS BIGINT)"
+        ),
+        "legacy_boolean": SAME,  # its types admit only valid values
+        "legacy_instant": SAME,
         "content_storage": "CASE WHEN m.content IS NULL THEN 'NULL' ELSE 'TEXT' END",
         "content_is_utf8": "TRUE",  # a text value of a UTF8 database always is
         "content_md5": "md5(content)",
@@ -64,6 +83,10 @@ class PostgresDatabase(Database):
     @property
     def app_schema(self) -> str | None:
         return self.target.app_schema
+
+    def ensure_bookkeeping(self, conn: Connection) -> None:
+        self.run(conn, "create_store")
+        super().ensure_bookkeeping(conn)
 
     def bulk_insert(
         self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]

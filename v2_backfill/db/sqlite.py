@@ -18,7 +18,9 @@ from sqlalchemy.engine import Connection, Engine
 from v2_backfill.config import BOOKKEEPING_SCHEMA, LEGACY_COLUMNS, SNAPSHOT_SUFFIX, DatabaseTarget
 from v2_backfill.db.base import (
     LEGACY_WRITE_COLUMNS,
+    SAME,
     Database,
+    Fragment,
     duration,
     explain_lock_errors,
     explained_errors,
@@ -26,13 +28,18 @@ from v2_backfill.db.base import (
     utc_now_ms,
 )  # fmt: skip
 from v2_backfill.db.row_hashes import column_list
-from v2_backfill.db.sqlite_cells import sqlite_boolean_sql, sqlite_epoch_ms_sql
+from v2_backfill.db.sqlite_cells import sqlite_boolean_sql, sqlite_epoch_ms_sql, sqlite_instant_sql
 from v2_backfill.errors import UsageError
 
 log = logging.getLogger("v2_backfill")
 
 _ROW_MD5 = "v2_row_md5"
 """The SQL function the connections register to hash a row's typed values."""
+
+
+def _uncast(cast: str) -> str:
+    """`expr AS "Type"` without its cast: SQLite keeps an enum's value as TEXT."""
+    return cast.rsplit(" AS ", 1)[0]
 
 
 class SqliteDatabase(Database):
@@ -47,11 +54,21 @@ class SqliteDatabase(Database):
     """
 
     dialect = "sqlite"
-    stage_expressions = {
-        "is_read": sqlite_boolean_sql('m."isRead"'),
-        "read_at": sqlite_epoch_ms_sql('m."readAt"'),
-        "created_at": sqlite_epoch_ms_sql('m."createdAt"'),
-        "updated_at": sqlite_epoch_ms_sql('m."updatedAt"'),
+    fills = {
+        "distinct_from": "IS NOT",
+        "bytewise": "",  # BINARY, the default collation, compares bytes
+        "timestamp_type": "INTEGER",
+        "boolean_type": "INTEGER",
+        "create_staging_table": "CREATE TABLE IF NOT EXISTS",
+        "create_view": "CREATE VIEW IF NOT EXISTS",
+        "staged_message_key": "PRIMARY KEY",
+        "instant": Fragment(sqlite_instant_sql),
+        "ms_interval": SAME,  # the store keeps timestamps as epoch ms
+        "enum_cast": Fragment(_uncast),
+        "json_texts": Fragment(lambda param: f"SELECT value FROM json_each({param})"),
+        "hash32": Fragment(lambda expression: f"v2_hash32({expression})"),
+        "legacy_boolean": Fragment(sqlite_boolean_sql),
+        "legacy_instant": Fragment(sqlite_epoch_ms_sql),
         "content_storage": "upper(typeof(m.content))",
         # Python's sqlite3 module decodes a TEXT argument of a function as UTF-8 before the
         # function runs, and fails the statement on one that is not: content reaches the
@@ -136,6 +153,10 @@ class SqliteDatabase(Database):
             "the app's writes waited at most that long)", time.perf_counter() - start,
         )  # fmt: skip
 
+    def ensure_bookkeeping(self, conn: Connection) -> None:
+        super().ensure_bookkeeping(conn)
+        self.run(conn, "index_audit_tables")
+
     def bulk_insert(
         self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]
     ) -> int:
@@ -170,15 +191,6 @@ class SqliteDatabase(Database):
 
     def timestamp_literal(self, ms: int) -> str:
         return str(int(ms))
-
-    def timestamp_sql(self, column: str) -> str:
-        # Epoch ms; a cell written by hand with CURRENT_TIMESTAMP holds TEXT.
-        return (
-            f"CASE typeof({column}) WHEN 'integer' THEN {column} "
-            f"WHEN 'real' THEN CAST({column} AS INTEGER) "
-            f"WHEN 'text' THEN CAST(ROUND((julianday({column}) - 2440587.5) * 86400000.0) "
-            "AS INTEGER) END"
-        )
 
     def row_md5_sql(self, alias: str, columns: Sequence[str]) -> str:
         return f"{_ROW_MD5}({column_list(alias, columns)})"

@@ -66,3 +66,15 @@ def sqlite_epoch_ms_sql(cell: str) -> str:
 def sqlite_boolean_sql(cell: str) -> str:
     """An expression: the Boolean `cell` as INTEGER 0 or 1, or NULL unless it holds one."""
     return f"CASE WHEN typeof({cell}) = 'integer' AND {cell} IN (0, 1) THEN {cell} END"
+
+
+def sqlite_instant_sql(cell: str) -> str:
+    """An expression: the DateTime `cell` as INTEGER epoch ms (UTC), for comparing instants;
+    a cell written by hand with CURRENT_TIMESTAMP holds TEXT, a REAL is truncated, any other
+    storage is NULL. (The pipeline's own cells, which `sqlite_epoch_ms_sql` vetted.)"""
+    return (
+        f"CASE typeof({cell}) WHEN 'integer' THEN {cell} "
+        f"WHEN 'real' THEN CAST({cell} AS INTEGER) "
+        f"WHEN 'text' THEN CAST(ROUND((julianday({cell}) - 2440587.5) * 86400000.0) "
+        "AS INTEGER) END"
+    )

@@ -60,8 +60,7 @@ def changes_after_snapshot(db: Database, recent: str | None = None) -> dict[str,
         if recent is not None:
             row = _rows(db, conn, "report_changes_since_published", {"recent": recent})[0]
         else:
-            updated_at = {"updated_at": db.timestamp_sql('m."updatedAt"')}
-            row = _rows(db, conn, "report_changes_after_snapshot", updated_at)[0]
+            row = _rows(db, conn, "report_changes_after_snapshot", {})[0]
     return {key: int(value or 0) for key, value in row._mapping.items()}
 
 
@@ -88,9 +87,8 @@ def _rows(
     params: dict[str, Any] | None = None,
 ) -> list[sa.Row]:
     """The rows of the query `name`, its placeholders (relations, expressions) filled."""
-    (statement,) = db.statements(name)
-    text = sa.text(statement.format(**fills))
-    return list(conn.execute(text, params or {}))
+    (statement,) = db.statements(name, fills)
+    return list(conn.execute(sa.text(statement), params or {}))
 
 
 def _counts(rows: list[sa.Row]) -> dict[str, int]:

@@ -1,11 +1,14 @@
--- Creates the pipeline's own tables in the sidecar file attached as v2_backfill (never in the
--- app's database file, so Prisma sees no drift). Idempotent. Binds nothing.
+-- Creates the pipeline's own tables in its store v2_backfill (PostgreSQL: a schema the adapter
+-- creates first; SQLite: the sidecar file attached under that name; never in the app's
+-- schema or file, so Prisma sees no drift). Idempotent. Binds nothing. Fills timestamp_type,
+-- boolean_type, create_staging_table, create_view, staged_message_key (Database.fills).
+
 CREATE TABLE IF NOT EXISTS v2_backfill.runs (
     run_id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
     status TEXT NOT NULL,
-    started_at INTEGER NOT NULL,
-    finished_at INTEGER,
+    started_at {timestamp_type} NOT NULL,
+    finished_at {timestamp_type},
     params TEXT NOT NULL,
     summary TEXT
 );
@@ -53,7 +56,7 @@ CREATE TABLE IF NOT EXISTS v2_backfill.replacements (
 -- read, in the snapshot it read the rows in; a sync reads from there minus its lookback.
 CREATE TABLE IF NOT EXISTS v2_backfill.watermarks (
     table_name TEXT PRIMARY KEY,
-    updated_at INTEGER,
+    updated_at {timestamp_type},
     row_id TEXT,
     run_id TEXT NOT NULL
 );
@@ -64,7 +67,7 @@ CREATE TABLE IF NOT EXISTS v2_backfill.watermarks (
 CREATE TABLE IF NOT EXISTS v2_backfill.prior_watermarks (
     run_id TEXT NOT NULL,
     table_name TEXT NOT NULL,
-    updated_at INTEGER,
+    updated_at {timestamp_type},
     row_id TEXT,
     prior_run_id TEXT,
     PRIMARY KEY (run_id, table_name)
@@ -98,7 +101,7 @@ CREATE TABLE IF NOT EXISTS v2_backfill.legacy_writes (
     table_name TEXT NOT NULL,
     operation TEXT NOT NULL,
     row_count BIGINT NOT NULL,
-    recorded_at INTEGER NOT NULL
+    recorded_at {timestamp_type} NOT NULL
 );
 
 -- The native V2 rows (not written by the pipeline) as a run saw them before its audit: id and
@@ -111,18 +114,19 @@ CREATE TABLE IF NOT EXISTS v2_backfill.native_rows (
     PRIMARY KEY (table_name, row_id)
 );
 
--- Staging, rebuilt by every run.
+-- Staging, rebuilt by every run (on PostgreSQL unlogged: a crash loses nothing that a re-run
+-- would not redo).
 -- The run's options that the staged outcome depends on (one row).
-CREATE TABLE IF NOT EXISTS v2_backfill.stage_options (
-    replace INTEGER NOT NULL,
-    full_context INTEGER NOT NULL
+{create_staging_table} v2_backfill.stage_options (
+    replace {boolean_type} NOT NULL,
+    full_context {boolean_type} NOT NULL
 );
 
 -- A sync's slice: the legacy messages it re-examines; context_only: read by the text rules as
 -- a thread's context, not placed again.
-CREATE TABLE IF NOT EXISTS v2_backfill.stage_scope (
+{create_staging_table} v2_backfill.stage_scope (
     message_id TEXT PRIMARY KEY,
-    context_only INTEGER NOT NULL
+    context_only {boolean_type} NOT NULL
 );
 
 -- The legacy messages of the run, as read in one snapshot (content included), with what the
@@ -130,18 +134,18 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_scope (
 -- and their placement: property and rule, or a quarantine reason (none for a sync's
 -- context-only ones, which the text rules only read). The legacy cells may be NULL (a
 -- hand-made schema): such a row is quarantined, not refused.
-CREATE TABLE IF NOT EXISTS v2_backfill.stage_messages (
-    message_id TEXT PRIMARY KEY,
+{create_staging_table} v2_backfill.stage_messages (
+    message_id TEXT {staged_message_key},
     legacy_conversation_id TEXT,
     timeline_id TEXT,
-    is_shared INTEGER NOT NULL,
-    conversation_active INTEGER,
+    is_shared {boolean_type} NOT NULL,
+    conversation_active {boolean_type},
     sender_id TEXT,
     sender_type TEXT,
-    is_read INTEGER,
-    read_at INTEGER,
-    created_at INTEGER,
-    updated_at INTEGER,
+    is_read {boolean_type},
+    read_at {timestamp_type},
+    created_at {timestamp_type},
+    updated_at {timestamp_type},
     content TEXT,
     content_md5 TEXT,
     prior_property_id TEXT,
@@ -151,14 +155,14 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_messages (
     rule TEXT,
     reason TEXT,
     detail TEXT,
-    context_only INTEGER NOT NULL
+    context_only {boolean_type} NOT NULL
 );
 
 -- The staged messages the run places (all but a sync's context-only ones).
-CREATE VIEW IF NOT EXISTS v2_backfill.slice_messages AS
-SELECT * FROM stage_messages AS s WHERE NOT s.context_only;
+{create_view} v2_backfill.slice_messages AS
+SELECT * FROM v2_backfill.stage_messages AS s WHERE NOT s.context_only;
 
-CREATE TABLE IF NOT EXISTS v2_backfill.stage_attribution (
+{create_staging_table} v2_backfill.stage_attribution (
     message_id TEXT PRIMARY KEY,
     property_id TEXT,
     rule TEXT,
@@ -171,7 +175,7 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_attribution (
 -- no NOT NULL or UNIQUE beyond the primary key, so that the gate, not a constraint, judges.
 -- stage_conversations: every conversation holding or receiving a message of the run, as it
 -- will be.
-CREATE TABLE IF NOT EXISTS v2_backfill.stage_conversations (
+{create_staging_table} v2_backfill.stage_conversations (
     id TEXT PRIMARY KEY,
     "propertyId" TEXT,
     "timelineId" TEXT,
@@ -180,41 +184,41 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_conversations (
     status TEXT,
     "unreadAgentCount" INTEGER,
     "unreadClientCount" INTEGER,
-    "lastMessageAt" INTEGER,
-    "createdAt" INTEGER,
-    "updatedAt" INTEGER,
-    is_new INTEGER NOT NULL
+    "lastMessageAt" {timestamp_type},
+    "createdAt" {timestamp_type},
+    "updatedAt" {timestamp_type},
+    is_new {boolean_type} NOT NULL
 );
 
 -- stage_v2_messages: the messages_v2 rows the run inserts (action 'insert') or changes
 -- (action 'update': read state, a legacy content edit, a move), as they will be.
-CREATE TABLE IF NOT EXISTS v2_backfill.stage_v2_messages (
+{create_staging_table} v2_backfill.stage_v2_messages (
     id TEXT PRIMARY KEY,
     "conversationId" TEXT,
     "senderId" TEXT,
     "senderType" TEXT,
     content TEXT,
     type TEXT,
-    "isRead" INTEGER,
-    "readAt" INTEGER,
-    "createdAt" INTEGER,
-    "updatedAt" INTEGER,
+    "isRead" {boolean_type},
+    "readAt" {timestamp_type},
+    "createdAt" {timestamp_type},
+    "updatedAt" {timestamp_type},
     legacy_conversation_id TEXT,
     property_id TEXT,
     rule TEXT,
     content_md5 TEXT,
     action TEXT NOT NULL,
-    content_changed INTEGER NOT NULL
+    content_changed {boolean_type} NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS v2_backfill.stage_quarantine (
+{create_staging_table} v2_backfill.stage_quarantine (
     legacy_message_id TEXT PRIMARY KEY,
     legacy_conversation_id TEXT,
     reason TEXT,
     detail TEXT
 );
 
-CREATE TABLE IF NOT EXISTS v2_backfill.stage_replacements (
+{create_staging_table} v2_backfill.stage_replacements (
     legacy_message_id TEXT PRIMARY KEY,
     legacy_conversation_id TEXT NOT NULL,
     from_property_id TEXT NOT NULL,
@@ -223,13 +227,13 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_replacements (
     rule TEXT,
     reason TEXT,
     detail TEXT,
-    applied INTEGER NOT NULL
+    applied {boolean_type} NOT NULL
 );
 
 -- The property and conversation facts to store when the run publishes (all of them, with
 -- stage_options.full_context; else the changed and, with deleted, the vanished ones);
 -- old_timeline_id: the timeline a changed property was seen in.
-CREATE TABLE IF NOT EXISTS v2_backfill.stage_context (
+{create_staging_table} v2_backfill.stage_context (
     kind TEXT NOT NULL,
     id TEXT NOT NULL,
     timeline_id TEXT,
@@ -239,23 +243,23 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_context (
     client_id TEXT,
     address TEXT,
     position INTEGER,
-    deleted INTEGER NOT NULL,
+    deleted {boolean_type} NOT NULL,
     PRIMARY KEY (kind, id)
 );
 
 -- The properties of the timelines the text rules read, as of the run's snapshot.
-CREATE TABLE IF NOT EXISTS v2_backfill.stage_properties (
+{create_staging_table} v2_backfill.stage_properties (
     id TEXT PRIMARY KEY,
     timeline_id TEXT NOT NULL,
     address TEXT,
     position INTEGER,
-    created_at INTEGER
+    created_at {timestamp_type}
 );
 
 -- The cursors to store when the run publishes, read in the run's snapshot.
-CREATE TABLE IF NOT EXISTS v2_backfill.stage_watermarks (
+{create_staging_table} v2_backfill.stage_watermarks (
     table_name TEXT PRIMARY KEY,
-    updated_at INTEGER,
+    updated_at {timestamp_type},
     row_id TEXT
 );
 
@@ -263,19 +267,19 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_watermarks (
 -- A reconciling sync's findings: migrated or quarantined messages whose legacy row is gone
 -- (kind 'migrated' with the conversation holding its messages_v2 row, or 'quarantined'), and
 -- whether the run removes what the pipeline made of them (--propagate-deletes).
-CREATE TABLE IF NOT EXISTS v2_backfill.stage_deletions (
+{create_staging_table} v2_backfill.stage_deletions (
     legacy_message_id TEXT PRIMARY KEY,
     legacy_conversation_id TEXT,
     conversation_id TEXT,
     kind TEXT NOT NULL,
-    removed INTEGER NOT NULL
+    removed {boolean_type} NOT NULL
 );
 
 -- The slice a sync's audit reads, materialized once when the audit starts (every check then
 -- reads one snapshot, and the slice's joins run once): the lineage and quarantine of the
 -- slice's legacy messages, and every message of the staged conversations, as they would be
 -- after publishing. No keys: a duplicate is what some checks look for.
-CREATE TABLE IF NOT EXISTS v2_backfill.audit_lineage (
+{create_staging_table} v2_backfill.audit_lineage (
     legacy_message_id TEXT,
     legacy_conversation_id TEXT,
     conversation_id TEXT,
@@ -283,40 +287,30 @@ CREATE TABLE IF NOT EXISTS v2_backfill.audit_lineage (
     rule TEXT
 );
 
-CREATE TABLE IF NOT EXISTS v2_backfill.audit_quarantine (
+{create_staging_table} v2_backfill.audit_quarantine (
     legacy_message_id TEXT,
     legacy_conversation_id TEXT,
     reason TEXT,
     detail TEXT
 );
 
-CREATE TABLE IF NOT EXISTS v2_backfill.audit_messages (
+{create_staging_table} v2_backfill.audit_messages (
     id TEXT,
     "conversationId" TEXT,
     "senderId" TEXT,
     "senderType" TEXT,
     content TEXT,
     type TEXT,
-    "isRead" INTEGER,
-    "readAt" INTEGER,
-    "createdAt" INTEGER,
-    "updatedAt" INTEGER
+    "isRead" {boolean_type},
+    "readAt" {timestamp_type},
+    "createdAt" {timestamp_type},
+    "updatedAt" {timestamp_type}
 );
-
-CREATE INDEX IF NOT EXISTS v2_backfill.audit_lineage_message ON audit_lineage (legacy_message_id);
-
-CREATE INDEX IF NOT EXISTS v2_backfill.audit_quarantine_message
-ON audit_quarantine (legacy_message_id);
-
-CREATE INDEX IF NOT EXISTS v2_backfill.audit_messages_id ON audit_messages (id);
-
-CREATE INDEX IF NOT EXISTS v2_backfill.audit_messages_conversation
-ON audit_messages ("conversationId");
 
 -- Each staged message's outcome: the property whose conversation it will be in (NULL: in
 -- quarantine). A migrated message stays where it is unless the rules now name another
 -- property and the run may replace; one whose messages_v2 row is gone is quarantined.
-CREATE VIEW IF NOT EXISTS v2_backfill.outcomes AS
+{create_view} v2_backfill.outcomes AS
 SELECT
     s.*,
     s.prior_property_id IS NOT NULL AND s.v2_conversation_id IS NOT NULL AS migrated,
@@ -324,7 +318,7 @@ SELECT
         WHEN s.prior_property_id IS NULL THEN s.property_id
         WHEN s.v2_conversation_id IS NULL THEN NULL
         WHEN s.property_id IS NOT NULL
-            AND (SELECT o.replace FROM stage_options AS o) THEN s.property_id
+            AND (SELECT o.replace FROM v2_backfill.stage_options AS o) THEN s.property_id
         ELSE s.prior_property_id
     END AS target_property_id
-FROM slice_messages AS s;
+FROM v2_backfill.slice_messages AS s;

@@ -1,6 +1,7 @@
 -- Publishes the audited staging into the V2 tables and the bookkeeping (the "publish" of
 -- write - audit - publish; run in one transaction). A conversation the live app inserted
--- meanwhile wins (ON CONFLICT DO NOTHING; on a concurrent uncommitted insert this waits for it)
+-- meanwhile wins (ON CONFLICT DO NOTHING; on PostgreSQL a concurrent uncommitted insert is
+-- waited for)
 -- and messages follow their property's actual conversation; the conversations this run created
 -- are recorded; messages are inserted, or changed with their read state merged once more with
 -- the live row (a read message stays read, readAt keeps its earliest value; content changes
@@ -9,14 +10,16 @@
 -- them, or the changed ones) and the watermarks (never moved backwards; the ones in place
 -- before go to prior_watermarks, for a rollback). Every conversation of the run is recounted
 -- from its live messages last (recount_conversations).
--- Binds :run_id.
+-- The deletions probe a key per row they might delete (EXISTS): an IN list would first index
+-- every id of the run on SQLite (PostgreSQL plans both as the same semi-join). Binds :run_id.
+-- Fills distinct_from, enum_cast, bytewise (Database.fills).
 INSERT INTO property_conversations (
     id, "propertyId", "timelineId", "agentId", "clientId", status,
     "unreadAgentCount", "unreadClientCount", "lastMessageAt", "createdAt", "updatedAt"
 )
 SELECT
     sc.id, sc."propertyId", sc."timelineId", sc."agentId", sc."clientId",
-    CAST(sc.status AS "ConversationStatus"), sc."unreadAgentCount", sc."unreadClientCount",
+    {enum_cast[sc.status AS "ConversationStatus"]}, sc."unreadAgentCount", sc."unreadClientCount",
     sc."lastMessageAt", sc."createdAt", sc."updatedAt"
 FROM v2_backfill.stage_conversations AS sc
 WHERE sc.is_new
@@ -34,8 +37,9 @@ INSERT INTO messages_v2 (
     "isRead", "readAt", "createdAt", "updatedAt"
 )
 SELECT
-    sm.id, pc.id, sm."senderId", CAST(sm."senderType" AS "UserType"), sm.content,
-    CAST(sm.type AS "MessageType"), sm."isRead", sm."readAt", sm."createdAt", sm."updatedAt"
+    sm.id, pc.id, sm."senderId", {enum_cast[sm."senderType" AS "UserType"]}, sm.content,
+    {enum_cast[sm.type AS "MessageType"]}, sm."isRead", sm."readAt", sm."createdAt",
+    sm."updatedAt"
 FROM v2_backfill.stage_v2_messages AS sm
 JOIN property_conversations AS pc ON pc."propertyId" = sm.property_id
 WHERE sm.action = 'insert'
@@ -45,9 +49,11 @@ UPDATE messages_v2 AS mv
 SET
     "conversationId" = CASE WHEN sm.action = 'move' THEN pc.id ELSE mv."conversationId" END,
     content = CASE WHEN sm.content_changed THEN sm.content ELSE mv.content END,
-    "isRead" = mv."isRead" OR sm."isRead",
-    "readAt" = LEAST(mv."readAt", sm."readAt"),
-    "updatedAt" = GREATEST(mv."updatedAt", sm."updatedAt")
+    "isRead" = CASE WHEN mv."isRead" OR sm."isRead" THEN TRUE ELSE FALSE END,
+    "readAt" = CASE WHEN mv."readAt" IS NULL OR sm."readAt" < mv."readAt"
+        THEN sm."readAt" ELSE mv."readAt" END,
+    "updatedAt" = CASE WHEN sm."updatedAt" > mv."updatedAt" THEN sm."updatedAt"
+        ELSE mv."updatedAt" END
 FROM v2_backfill.stage_v2_messages AS sm
 JOIN property_conversations AS pc ON pc."propertyId" = sm.property_id
 WHERE sm.action <> 'insert' AND mv.id = sm.id;
@@ -68,9 +74,9 @@ SET conversation_id = mv."conversationId", property_id = sm.property_id, rule = 
 FROM v2_backfill.stage_v2_messages AS sm
 JOIN messages_v2 AS mv ON mv.id = sm.id
 WHERE sm.action <> 'insert' AND l.legacy_message_id = sm.id
-    AND (l.conversation_id IS DISTINCT FROM mv."conversationId"
-        OR l.property_id IS DISTINCT FROM sm.property_id OR l.rule IS DISTINCT FROM sm.rule
-        OR l.content_md5 IS DISTINCT FROM sm.content_md5);
+    AND (l.conversation_id {distinct_from} mv."conversationId"
+        OR l.property_id {distinct_from} sm.property_id OR l.rule {distinct_from} sm.rule
+        OR l.content_md5 {distinct_from} sm.content_md5);
 
 DELETE FROM v2_backfill.lineage
 WHERE legacy_message_id IN (SELECT sq.legacy_message_id FROM v2_backfill.stage_quarantine AS sq);
@@ -78,18 +84,23 @@ WHERE legacy_message_id IN (SELECT sq.legacy_message_id FROM v2_backfill.stage_q
 INSERT INTO v2_backfill.quarantine (legacy_message_id, legacy_conversation_id, reason, detail, run_id)
 SELECT sq.legacy_message_id, sq.legacy_conversation_id, sq.reason, sq.detail, :run_id
 FROM v2_backfill.stage_quarantine AS sq
+WHERE TRUE -- SQLite reads ON CONFLICT after a bare FROM as a join constraint
 ON CONFLICT (legacy_message_id) DO UPDATE
 SET reason = excluded.reason, detail = excluded.detail, run_id = excluded.run_id
-WHERE quarantine.reason IS DISTINCT FROM excluded.reason
-    OR quarantine.detail IS DISTINCT FROM excluded.detail;
+WHERE quarantine.reason {distinct_from} excluded.reason
+    OR quarantine.detail {distinct_from} excluded.detail;
 
 DELETE FROM v2_backfill.quarantine
-WHERE legacy_message_id IN (
-    SELECT l.legacy_message_id FROM v2_backfill.lineage AS l WHERE l.run_id = :run_id
+WHERE EXISTS (
+    SELECT 1 FROM v2_backfill.lineage AS l
+    WHERE l.legacy_message_id = quarantine.legacy_message_id AND l.run_id = :run_id
 );
 
 DELETE FROM v2_backfill.replacements
-WHERE legacy_message_id IN (SELECT s.message_id FROM v2_backfill.slice_messages AS s);
+WHERE EXISTS (
+    SELECT 1 FROM v2_backfill.slice_messages AS s
+    WHERE s.message_id = replacements.legacy_message_id
+);
 
 INSERT INTO v2_backfill.replacements (
     legacy_message_id, legacy_conversation_id, from_property_id, to_property_id, rule, reason,
@@ -112,8 +123,8 @@ FROM v2_backfill.stage_watermarks AS w
 WHERE w.updated_at IS NOT NULL
 ON CONFLICT (table_name) DO UPDATE
 SET updated_at = excluded.updated_at, row_id = excluded.row_id, run_id = excluded.run_id
-WHERE (watermarks.updated_at, watermarks.row_id COLLATE "C")
-    < (excluded.updated_at, excluded.row_id COLLATE "C");
+WHERE (watermarks.updated_at, watermarks.row_id{bytewise})
+    < (excluded.updated_at, excluded.row_id{bytewise});
 
 DELETE FROM v2_backfill.seen_properties
 WHERE (SELECT o.full_context FROM v2_backfill.stage_options AS o)

@@ -1,9 +1,10 @@
 -- What rolling back the selected backfill runs removes and recomputes (reads only; run before
 -- rollback.sql, or alone for a dry run): messages_v2 rows in their lineage, the conversations
 -- they created that would hold no other message and no notification, the other conversations
--- losing messages, their quarantine rows. Binds :run_ids (JSON array of run ids).
+-- losing messages, their quarantine rows. Binds :run_ids (JSON array of run ids). Fills
+-- json_texts (Database.fills).
 WITH selected AS (
-    SELECT jsonb_array_elements_text(CAST(:run_ids AS jsonb)) AS run_id
+    {json_texts[:run_ids]} AS run_id
 ),
 removed AS (
     SELECT mv.id, mv."conversationId" AS conversation_id

@@ -1,6 +1,6 @@
--- Reconciles every staged legacy message by id: migrated (lineage, with its messages_v2 row)
--- or quarantined, never both, never neither. Run inside the publishing transaction.
--- Binds nothing.
+-- Counts, for the check that every staged legacy message is placed exactly once, how each is
+-- placed by id: migrated (lineage, with its messages_v2 row) or quarantined, never both, never
+-- neither. Run inside the publishing transaction, after the writes. Binds nothing.
 SELECT
     COUNT(*) AS staged,
     COALESCE(SUM(CASE WHEN l.legacy_message_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS migrated,

@@ -1,9 +1,10 @@
 -- Recounts, from the live messages (native ones included), every conversation of the run:
 -- each staged one, and the actual conversation of each staged message's property (the live
 -- app's, where it won the race): unreadAgentCount (unread CLIENT messages), unreadClientCount
--- (unread AGENT messages), lastMessageAt = max(current, newest createdAt), DateTime cells
--- written by hand as TEXT compared by their instant. Rows already right are not touched. Run in
--- the publishing transaction. Binds :now (epoch ms).
+-- (unread AGENT messages), lastMessageAt = max(current, newest createdAt) (on SQLite,
+-- DateTime cells written by hand as TEXT compared by their instant). Rows already right are
+-- not touched. Run in the publishing transaction. Binds :now (a timestamp as the store keeps
+-- it). Fills instant (Database.fills).
 UPDATE property_conversations AS pc
 SET
     "unreadAgentCount" = x.unread_agent,
@@ -18,14 +19,8 @@ FROM (
             AS unread_agent,
         SUM(CASE WHEN mv."senderType" = 'AGENT' AND NOT mv."isRead" THEN 1 ELSE 0 END)
             AS unread_client,
-        MAX(CASE typeof(mv."createdAt")
-            WHEN 'text' THEN CAST(ROUND((julianday(mv."createdAt") - 2440587.5) * 86400000.0) AS INTEGER)
-            ELSE CAST(mv."createdAt" AS INTEGER)
-        END) AS newest,
-        CASE typeof(c."lastMessageAt")
-            WHEN 'text' THEN CAST(ROUND((julianday(c."lastMessageAt") - 2440587.5) * 86400000.0) AS INTEGER)
-            ELSE c."lastMessageAt"
-        END AS current_last
+        MAX({instant[mv."createdAt"]}) AS newest,
+        {instant[c."lastMessageAt"]} AS current_last
     FROM property_conversations AS c
     LEFT JOIN messages_v2 AS mv ON mv."conversationId" = c.id
     WHERE c.id IN (SELECT sc.id FROM v2_backfill.stage_conversations AS sc)

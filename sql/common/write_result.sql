@@ -6,12 +6,13 @@
 -- with the deterministic id 'c' || md5('v2-backfill:' || propertyId)[:24] and the property's
 -- timeline's agent and client,
 -- ARCHIVED when every contributing legacy conversation is inactive); the messages_v2 rows to
--- insert (content from the staged legacy row; timestamps INTEGER epoch ms) and those to change
--- (read state merged so that a read message stays read with its earliest readAt, a legacy
--- content edit unless the new content is no valid text (its MD5 NULL), a move); the
+-- insert (content from the staged legacy row) and those to change (read state merged so that
+-- a read message stays read with its earliest readAt, a legacy content edit unless the new
+-- content is no valid text (its MD5 NULL), a move); the
 -- quarantine rows that are new or changed; and each staged conversation's unread counts and
--- lastMessageAt over the messages it will hold (DateTime cells written by hand as TEXT are
--- compared by their instant). Binds :now (epoch ms).
+-- lastMessageAt over the messages it will hold (on SQLite, DateTime cells written by hand as
+-- TEXT compared by their instant). Binds :now (a timestamp as the store keeps it). Fills
+-- distinct_from, enum_cast, instant (Database.fills).
 -- Writes into staging the caller has emptied (v2_backfill.backfill.RESULT_STAGING).
 INSERT INTO v2_backfill.stage_replacements (
     legacy_message_id, legacy_conversation_id, from_property_id, from_conversation_id,
@@ -20,16 +21,17 @@ INSERT INTO v2_backfill.stage_replacements (
 SELECT o.message_id, o.legacy_conversation_id, o.prior_property_id, o.v2_conversation_id,
     o.property_id, o.rule, o.reason, o.detail, o.target_property_id <> o.prior_property_id
 FROM v2_backfill.outcomes AS o
-WHERE o.migrated AND o.property_id IS NOT o.prior_property_id;
+WHERE o.migrated AND o.property_id {distinct_from} o.prior_property_id;
 
 INSERT INTO v2_backfill.stage_conversations (
     id, "propertyId", "timelineId", "agentId", "clientId", status,
     "unreadAgentCount", "unreadClientCount", "lastMessageAt", "createdAt", "updatedAt", is_new
 )
 SELECT
-    pc.id, pc."propertyId", pc."timelineId", pc."agentId", pc."clientId", pc.status,
+    pc.id, pc."propertyId", pc."timelineId", pc."agentId", pc."clientId",
+    {enum_cast[pc.status AS TEXT]},
     pc."unreadAgentCount", pc."unreadClientCount", pc."lastMessageAt", pc."createdAt",
-    pc."updatedAt", 0
+    pc."updatedAt", FALSE
 FROM property_conversations AS pc
 WHERE pc.id IN (
     SELECT o.v2_conversation_id FROM v2_backfill.outcomes AS o WHERE o.migrated
@@ -51,13 +53,14 @@ SELECT
     t.id,
     t."agentId",
     t."clientId",
-    CASE WHEN MAX(COALESCE(o.conversation_active, 1)) THEN 'ACTIVE' ELSE 'ARCHIVED' END,
+    CASE WHEN MAX(CASE WHEN COALESCE(o.conversation_active, TRUE) THEN 1 ELSE 0 END) = 1
+        THEN 'ACTIVE' ELSE 'ARCHIVED' END,
     0,
     0,
     NULL,
     MIN(o.created_at),
     :now,
-    1
+    TRUE
 FROM v2_backfill.outcomes AS o
 JOIN properties AS p ON p.id = o.target_property_id
 JOIN timelines AS t ON t.id = p."timelineId"
@@ -74,7 +77,7 @@ INSERT INTO v2_backfill.stage_v2_messages (
 SELECT
     o.message_id, sc.id, o.sender_id, o.sender_type, o.content, 'TEXT', o.is_read, o.read_at,
     o.created_at, o.updated_at, o.legacy_conversation_id, o.target_property_id, o.rule,
-    o.content_md5, 'insert', 1
+    o.content_md5, 'insert', TRUE
 FROM v2_backfill.outcomes AS o
 JOIN v2_backfill.stage_conversations AS sc ON sc."propertyId" = o.target_property_id
 WHERE NOT o.migrated AND o.target_property_id IS NOT NULL;
@@ -88,13 +91,13 @@ SELECT
     mv.id,
     CASE WHEN x.moved THEN sc.id ELSE mv."conversationId" END,
     mv."senderId",
-    mv."senderType",
+    {enum_cast[mv."senderType" AS TEXT]},
     CASE WHEN x.content_changed THEN x.content ELSE mv.content END,
-    mv.type,
-    CASE WHEN mv."isRead" OR x.is_read THEN 1 ELSE 0 END,
+    {enum_cast[mv.type AS TEXT]},
+    CASE WHEN mv."isRead" OR x.is_read THEN TRUE ELSE FALSE END,
     CASE
-        WHEN NOT x.is_read OR x.read_at IS NULL THEN mv."readAt"
-        WHEN mv."readAt" IS NULL OR x.read_at < mv."readAt" THEN x.read_at
+        WHEN x.is_read AND x.read_at IS NOT NULL
+            AND (mv."readAt" IS NULL OR x.read_at < mv."readAt") THEN x.read_at
         ELSE mv."readAt"
     END,
     mv."createdAt",
@@ -107,7 +110,7 @@ SELECT
     x.content_changed
 FROM (
     SELECT o.*, o.target_property_id <> o.prior_property_id AS moved,
-        o.content_md5 IS NOT o.prior_content_md5 AND o.prior_content_md5 IS NOT NULL
+        o.content_md5 {distinct_from} o.prior_content_md5 AND o.prior_content_md5 IS NOT NULL
             AND o.content_md5 IS NOT NULL AS content_changed
     FROM v2_backfill.outcomes AS o
     WHERE o.migrated
@@ -125,10 +128,12 @@ SELECT o.message_id, o.legacy_conversation_id, o.reason, o.detail
 FROM v2_backfill.outcomes AS o
 LEFT JOIN v2_backfill.quarantine AS q ON q.legacy_message_id = o.message_id
 WHERE o.target_property_id IS NULL
-    AND (q.legacy_message_id IS NULL OR q.reason IS NOT o.reason OR q.detail IS NOT o.detail);
+    AND (q.legacy_message_id IS NULL OR q.reason {distinct_from} o.reason
+        OR q.detail {distinct_from} o.detail);
 
 WITH delivered AS (
-    SELECT mv."conversationId" AS conversation_id, mv."senderType" AS sender_type,
+    SELECT mv."conversationId" AS conversation_id,
+        {enum_cast[mv."senderType" AS TEXT]} AS sender_type,
         mv."isRead" AS is_read, mv."createdAt" AS created_at
     FROM messages_v2 AS mv
     WHERE mv."conversationId" IN (SELECT sc.id FROM v2_backfill.stage_conversations AS sc)
@@ -148,14 +153,8 @@ totals AS (
             AS unread_agent,
         SUM(CASE WHEN d.sender_type = 'AGENT' AND NOT d.is_read THEN 1 ELSE 0 END)
             AS unread_client,
-        MAX(CASE typeof(d.created_at)
-            WHEN 'text' THEN CAST(ROUND((julianday(d.created_at) - 2440587.5) * 86400000.0) AS INTEGER)
-            ELSE CAST(d.created_at AS INTEGER)
-        END) AS newest,
-        CASE typeof(sc."lastMessageAt")
-            WHEN 'text' THEN CAST(ROUND((julianday(sc."lastMessageAt") - 2440587.5) * 86400000.0) AS INTEGER)
-            ELSE sc."lastMessageAt"
-        END AS current_last
+        MAX({instant[d.created_at]}) AS newest,
+        {instant[sc."lastMessageAt"]} AS current_last
     FROM v2_backfill.stage_conversations AS sc
     LEFT JOIN delivered AS d ON d.conversation_id = sc.id
     GROUP BY sc.id

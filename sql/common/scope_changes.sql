@@ -10,7 +10,9 @@
 -- change to a window after the last are placed again, beside the window before the first
 -- change as their context only (context_only: read by the text rules, not placed again). The
 -- changed facts go to stage_context, for publish to store. Run in the staging snapshot. Binds
--- the cursors, :window_ms and :replace.
+-- the cursors (timestamps as the store keeps them), :window_ms and :replace. On SQLite,
+-- DateTime cells written by hand as TEXT count by their instant. Fills instant,
+-- distinct_from, bytewise, ms_interval (Database.fills).
 -- Writes into staging the caller has emptied (v2_backfill.backfill.STAGE_STAGING).
 INSERT INTO v2_backfill.stage_options (replace, full_context) VALUES (:replace, FALSE);
 
@@ -18,14 +20,23 @@ INSERT INTO v2_backfill.stage_context (
     kind, id, timeline_id, old_timeline_id, property_id, agent_id, client_id, address, position,
     deleted
 )
+WITH live_properties AS (
+    SELECT p.id, p."timelineId", p.address, p.position, {instant[p."updatedAt"]} AS updated_at
+    FROM properties AS p
+),
+live_conversations AS (
+    SELECT c.id, c."timelineId", c."propertyId", c."agentId", c."clientId",
+        {instant[c."updatedAt"]} AS updated_at
+    FROM conversations AS c
+)
 SELECT 'property', p.id, p."timelineId", sp.timeline_id, NULL, NULL, NULL, p.address, p.position,
     FALSE
-FROM properties AS p
+FROM live_properties AS p
 LEFT JOIN v2_backfill.seen_properties AS sp ON sp.property_id = p.id
-WHERE (p."updatedAt" > :since_properties
-        OR (p."updatedAt" = :since_properties AND p.id COLLATE "C" > :since_properties_id))
-    AND (sp.property_id IS NULL OR sp.timeline_id IS DISTINCT FROM p."timelineId"
-        OR sp.address IS DISTINCT FROM p.address OR sp.position IS DISTINCT FROM p.position)
+WHERE (p.updated_at > :since_properties
+        OR (p.updated_at = :since_properties AND p.id{bytewise} > :since_properties_id))
+    AND (sp.property_id IS NULL OR sp.timeline_id {distinct_from} p."timelineId"
+        OR sp.address {distinct_from} p.address OR sp.position {distinct_from} p.position)
 UNION ALL
 SELECT 'property', sp.property_id, NULL, sp.timeline_id, NULL, NULL, NULL, NULL, NULL, TRUE
 FROM v2_backfill.seen_properties AS sp
@@ -33,20 +44,24 @@ WHERE NOT EXISTS (SELECT 1 FROM properties AS p WHERE p.id = sp.property_id)
 UNION ALL
 SELECT 'conversation', c.id, c."timelineId", sc.timeline_id, c."propertyId", c."agentId",
     c."clientId", NULL, NULL, FALSE
-FROM conversations AS c
+FROM live_conversations AS c
 LEFT JOIN v2_backfill.seen_conversations AS sc ON sc.conversation_id = c.id
-WHERE (c."updatedAt" > :since_conversations
-        OR (c."updatedAt" = :since_conversations AND c.id COLLATE "C" > :since_conversations_id))
-    AND (sc.conversation_id IS NULL OR sc.timeline_id IS DISTINCT FROM c."timelineId"
-        OR sc.property_id IS DISTINCT FROM c."propertyId"
-        OR sc.agent_id IS DISTINCT FROM c."agentId" OR sc.client_id IS DISTINCT FROM c."clientId");
+WHERE (c.updated_at > :since_conversations
+        OR (c.updated_at = :since_conversations AND c.id{bytewise} > :since_conversations_id))
+    AND (sc.conversation_id IS NULL OR sc.timeline_id {distinct_from} c."timelineId"
+        OR sc.property_id {distinct_from} c."propertyId"
+        OR sc.agent_id {distinct_from} c."agentId" OR sc.client_id {distinct_from} c."clientId");
 
 INSERT INTO v2_backfill.stage_scope (message_id, context_only)
-WITH changed AS (
-    SELECT m.id, m."conversationId" AS conversation_id, m."createdAt" AS created_at
+WITH live_messages AS (
+    SELECT m.id, m."conversationId" AS conversation_id,
+        {instant[m."updatedAt"]} AS updated_at, {instant[m."createdAt"]} AS created_at
     FROM messages AS m
-    WHERE m."updatedAt" > :since_messages
-        OR (m."updatedAt" = :since_messages AND m.id COLLATE "C" > :since_messages_id)
+),
+changed AS (
+    SELECT id, conversation_id, created_at FROM live_messages
+    WHERE updated_at > :since_messages
+        OR (updated_at = :since_messages AND id{bytewise} > :since_messages_id)
 ),
 changed_timelines AS (
     SELECT timeline_id AS id FROM v2_backfill.stage_context
@@ -75,15 +90,19 @@ windows AS (
     WHERE c."propertyId" IS NULL AND ch.conversation_id NOT IN (SELECT id FROM whole)
     GROUP BY ch.conversation_id
 ),
-chosen AS (
-    SELECT id AS message_id, FALSE AS context_only FROM changed
-    UNION ALL
-    SELECT m.id, FALSE FROM messages AS m WHERE m."conversationId" IN (SELECT id FROM whole)
-    UNION ALL
-    SELECT m.id, m."createdAt" < w.first_change
+thread AS (
+    SELECT m.id, w.first_change, w.last_change, {instant[m."createdAt"]} AS created_at
     FROM windows AS w
     JOIN messages AS m ON m."conversationId" = w.conversation_id
-    WHERE m."createdAt" >= w.first_change - CAST(:window_ms AS BIGINT) * INTERVAL '1 millisecond'
-        AND m."createdAt" <= w.last_change + CAST(:window_ms AS BIGINT) * INTERVAL '1 millisecond'
+),
+chosen AS (
+    SELECT id AS message_id, 0 AS context_only FROM changed
+    UNION ALL
+    SELECT m.id, 0 FROM messages AS m WHERE m."conversationId" IN (SELECT id FROM whole)
+    UNION ALL
+    SELECT id, CASE WHEN created_at < first_change THEN 1 ELSE 0 END
+    FROM thread
+    WHERE created_at >= first_change - {ms_interval[:window_ms]}
+        AND created_at <= last_change + {ms_interval[:window_ms]}
 )
-SELECT message_id, bool_and(context_only) FROM chosen GROUP BY message_id;
+SELECT message_id, MIN(context_only) = 1 FROM chosen GROUP BY message_id;

@@ -14,13 +14,17 @@
 -- none: the cursor goes, a sync reads the table from the start) wherever that is earlier, so
 -- that the next sync reads again what was removed, and drops the runs' prior cursors; and,
 -- once nothing is migrated or quarantined any more, the sync's cursors and seen facts (a sync
--- then asks for a backfill first). DateTime cells written by hand as TEXT are compared by
--- their instant. Binds :run_ids (JSON array of run ids), :now (epoch ms).
+-- then asks for a backfill first). A cursor put back as none is first set to NULL (its run
+-- kept), then dropped: a stored cursor never holds a NULL updated_at (publish_staged stores
+-- none). On
+-- SQLite, DateTime cells written by hand as TEXT are compared by their instant. Binds
+-- :run_ids (JSON array of run ids), :now (a timestamp as the store keeps it). Fills
+-- json_texts, instant, distinct_from, bytewise (Database.fills).
 WITH removed AS (
     SELECT mv.id, mv."conversationId" AS conversation_id, mv."createdAt" AS created_at
     FROM messages_v2 AS mv
     JOIN v2_backfill.lineage AS l ON l.legacy_message_id = mv.id
-    WHERE l.run_id IN (SELECT value FROM json_each(:run_ids))
+    WHERE l.run_id IN ({json_texts[:run_ids]})
 ),
 touched AS (
     SELECT pc.id, pc."lastMessageAt" AS current_last, MAX(r.created_at) AS newest_removed
@@ -35,14 +39,8 @@ recount AS (
             AS unread_agent,
         SUM(CASE WHEN mv."senderType" = 'AGENT' AND NOT mv."isRead" THEN 1 ELSE 0 END)
             AS unread_client,
-        CASE WHEN t.current_last IS NULL OR CASE typeof(t.current_last)
-                WHEN 'text' THEN CAST(ROUND((julianday(t.current_last) - 2440587.5) * 86400000.0) AS INTEGER)
-                ELSE CAST(t.current_last AS INTEGER)
-            END <= t.newest_removed
-        THEN MAX(CASE typeof(mv."createdAt")
-            WHEN 'text' THEN CAST(ROUND((julianday(mv."createdAt") - 2440587.5) * 86400000.0) AS INTEGER)
-            ELSE CAST(mv."createdAt" AS INTEGER)
-        END) ELSE t.current_last END AS last_message_at
+        CASE WHEN t.current_last IS NULL OR {instant[t.current_last]} <= t.newest_removed
+            THEN MAX({instant[mv."createdAt"]}) ELSE t.current_last END AS last_message_at
     FROM touched AS t
     LEFT JOIN messages_v2 AS mv ON mv."conversationId" = t.id
         AND NOT EXISTS (SELECT 1 FROM removed AS r WHERE r.id = mv.id)
@@ -57,47 +55,47 @@ SET
 FROM recount AS x
 WHERE pc.id = x.id
     AND (
-        pc."unreadAgentCount" IS NOT x.unread_agent
-        OR pc."unreadClientCount" IS NOT x.unread_client
-        OR pc."lastMessageAt" IS NOT x.last_message_at
+        pc."unreadAgentCount" {distinct_from} x.unread_agent
+        OR pc."unreadClientCount" {distinct_from} x.unread_client
+        OR pc."lastMessageAt" {distinct_from} x.last_message_at
     );
 
 DELETE FROM messages_v2
 WHERE id IN (
     SELECT l.legacy_message_id FROM v2_backfill.lineage AS l
-    WHERE l.run_id IN (SELECT value FROM json_each(:run_ids))
+    WHERE l.run_id IN ({json_texts[:run_ids]})
 );
 
 DELETE FROM property_conversations AS pc
 WHERE pc.id IN (
     SELECT c.conversation_id FROM v2_backfill.created_conversations AS c
-    WHERE c.run_id IN (SELECT value FROM json_each(:run_ids))
+    WHERE c.run_id IN ({json_texts[:run_ids]})
 )
     AND NOT EXISTS (SELECT 1 FROM messages_v2 AS mv WHERE mv."conversationId" = pc.id)
     AND NOT EXISTS (SELECT 1 FROM notifications_v2 AS n WHERE n."conversationId" = pc.id);
 
 DELETE FROM v2_backfill.created_conversations AS c
-WHERE c.run_id IN (SELECT value FROM json_each(:run_ids))
+WHERE c.run_id IN ({json_texts[:run_ids]})
     AND NOT EXISTS (SELECT 1 FROM property_conversations AS pc WHERE pc.id = c.conversation_id);
 
 DELETE FROM v2_backfill.seen_conversations
 WHERE conversation_id IN (
     SELECT l.legacy_conversation_id FROM v2_backfill.lineage AS l
-    WHERE l.run_id IN (SELECT value FROM json_each(:run_ids))
+    WHERE l.run_id IN ({json_texts[:run_ids]})
 );
 
 DELETE FROM v2_backfill.seen_properties
 WHERE property_id IN (
     SELECT l.property_id FROM v2_backfill.lineage AS l
-    WHERE l.run_id IN (SELECT value FROM json_each(:run_ids))
+    WHERE l.run_id IN ({json_texts[:run_ids]})
 );
 
-DELETE FROM v2_backfill.lineage WHERE run_id IN (SELECT value FROM json_each(:run_ids));
+DELETE FROM v2_backfill.lineage WHERE run_id IN ({json_texts[:run_ids]});
 
-DELETE FROM v2_backfill.quarantine WHERE run_id IN (SELECT value FROM json_each(:run_ids));
+DELETE FROM v2_backfill.quarantine WHERE run_id IN ({json_texts[:run_ids]});
 
 UPDATE v2_backfill.runs SET status = 'rolled_back'
-WHERE run_id IN (SELECT value FROM json_each(:run_ids));
+WHERE run_id IN ({json_texts[:run_ids]});
 
 DELETE FROM v2_backfill.replacements
 WHERE legacy_message_id NOT IN (SELECT l.legacy_message_id FROM v2_backfill.lineage AS l);
@@ -107,25 +105,19 @@ WITH oldest AS (
         ROW_NUMBER() OVER (PARTITION BY p.table_name ORDER BY r.started_at, r.run_id) AS n
     FROM v2_backfill.prior_watermarks AS p
     JOIN v2_backfill.runs AS r ON r.run_id = p.run_id
-    WHERE p.run_id IN (SELECT value FROM json_each(:run_ids))
+    WHERE p.run_id IN ({json_texts[:run_ids]})
 )
 UPDATE v2_backfill.watermarks AS w
-SET updated_at = o.updated_at, row_id = o.row_id, run_id = o.prior_run_id
+SET updated_at = o.updated_at, row_id = o.row_id,
+    run_id = COALESCE(o.prior_run_id, w.run_id)
 FROM oldest AS o
-WHERE o.n = 1 AND o.table_name = w.table_name AND o.updated_at IS NOT NULL
-    AND (o.updated_at, o.row_id) < (w.updated_at, w.row_id);
+WHERE o.n = 1 AND o.table_name = w.table_name
+    AND (o.updated_at IS NULL
+        OR (o.updated_at, o.row_id{bytewise}) < (w.updated_at, w.row_id{bytewise}));
 
-WITH oldest AS (
-    SELECT p.table_name, p.updated_at, p.row_id, p.prior_run_id,
-        ROW_NUMBER() OVER (PARTITION BY p.table_name ORDER BY r.started_at, r.run_id) AS n
-    FROM v2_backfill.prior_watermarks AS p
-    JOIN v2_backfill.runs AS r ON r.run_id = p.run_id
-    WHERE p.run_id IN (SELECT value FROM json_each(:run_ids))
-)
-DELETE FROM v2_backfill.watermarks
-WHERE table_name IN (SELECT o.table_name FROM oldest AS o WHERE o.n = 1 AND o.updated_at IS NULL);
+DELETE FROM v2_backfill.watermarks WHERE updated_at IS NULL;
 
-DELETE FROM v2_backfill.prior_watermarks WHERE run_id IN (SELECT value FROM json_each(:run_ids));
+DELETE FROM v2_backfill.prior_watermarks WHERE run_id IN ({json_texts[:run_ids]});
 
 DELETE FROM v2_backfill.watermarks
 WHERE NOT EXISTS (SELECT 1 FROM v2_backfill.lineage)

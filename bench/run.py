@@ -4,7 +4,7 @@
     .venv/bin/python bench/run.py --dialect sqlite --messages 1000000
 
 In one run on one generated database (seeded; written in a child process with bulk loads, so
-the peak RSS printed is the backfill's own): the floor — `bench/floor_<dialect>.sql`, a
+the peak RSS printed is the backfill's own): the floor — `bench/floor.sql`, a
 hand-written set-based copy of the deterministic part, run in a transaction rolled back; a
 naive row-by-row copy through the SQLAlchemy ORM on a sample, rolled back and extrapolated;
 the tool's backfill step by step (Prefect start-up excluded); then `validate`; then a sync of
@@ -81,7 +81,7 @@ def bench(target: DatabaseTarget, url: str, messages: int, seed: int) -> dict[st
     checker = open_database(target, bookkeeping=False)
     backfill.create_v2_tables(checker, backfill.preflight(checker))
     legacy = _scalar(checker, "SELECT COUNT(*) FROM messages")
-    floor = _rolled_back(checker, lambda conn: _run_file(conn, f"floor_{target.dialect}.sql"))
+    floor = _rolled_back(checker, lambda conn: _run_floor(checker, conn))
     orm_sample = _rolled_back(checker, _naive_orm_copy)
     checker.dispose()
     print(f"floor {floor:.1f}s; naive ORM {orm_sample:.1f}s for {ORM_SAMPLE} messages")
@@ -269,12 +269,11 @@ def _rolled_back(db: Database, work: Callable[[sa.Connection], None]) -> float:
             transaction.rollback()
 
 
-def _run_file(conn: sa.Connection, name: str) -> None:
-    for statement in (HERE / name).read_text().split(";\n"):
-        lines = statement.splitlines()
-        body = "\n".join(line for line in lines if not line.startswith("--")).strip()
-        if body:
-            conn.exec_driver_sql(body)
+def _run_floor(db: Database, conn: sa.Connection) -> None:
+    """Run `bench/floor.sql`, filled for the database's dialect."""
+    text = (HERE / "floor.sql").read_text().format(**db.fills)
+    for statement in sql.split(text):
+        conn.execute(sa.text(statement), {"now": db.from_ms(utc_now_ms())})
 
 
 def _timed(work: Callable[[], Any]) -> float:

@@ -100,7 +100,7 @@ _SLICE = "(SELECT message_id FROM v2_backfill.slice_messages)"
 _REMOVED = "(SELECT legacy_message_id FROM v2_backfill.stage_deletions WHERE removed)"
 
 
-def relations(mode: Mode, run_id: str = "", recent: str = "1 = 0") -> dict[str, str]:
+def relations(mode: Mode, run_id: str = "NULL", recent: str = "1 = 0") -> dict[str, str]:
     """The relations check queries name, as SQL for the FROM clause.
 
     Legacy is always judged as of one state, so that the old app writing meanwhile cannot fail
@@ -117,7 +117,8 @@ def relations(mode: Mode, run_id: str = "", recent: str = "1 = 0") -> dict[str, 
     `recent`. `quarantine_all` is always the whole state's quarantine
     and `legacy_all` the legacy messages it is a share of. `copied_content`: the rows whose
     content the pipeline wrote from legacy; `native_rows`: the native rows snapshotted for the
-    audit (in mode sync, by run `run_id`).
+    audit (in mode sync, by run `run_id`: the id as a SQL literal, `Database.literal`, for
+    GX runs a check's query as it is, without parameters).
     """
     if mode == "validate":
         return _validate_relations(recent)
@@ -130,11 +131,7 @@ def relations(mode: Mode, run_id: str = "", recent: str = "1 = 0") -> dict[str, 
     if mode == "sync":
         staged |= {name: f"v2_backfill.audit_{name}" for name in SLICE_RELATIONS}
         conversations = f"({staged_conversations})"
-        native = (
-            "(SELECT * FROM v2_backfill.native_rows WHERE run_id = '"
-            + run_id.replace("'", "''")
-            + "')"
-        )
+        native = f"(SELECT * FROM v2_backfill.native_rows WHERE run_id = {run_id})"
     else:
         conversations = _text_enums(
             CONVERSATION_COLUMNS, ("status",), "property_conversations",
@@ -244,17 +241,15 @@ def _text_enums(columns: str, enums: tuple[str, ...], table: str, where: str) ->
     return f"(SELECT {selected} FROM {table}{where}"
 
 
-def render(
-    check: Check, mode: Mode, params: dict[str, Any], run_id: str = ""
-) -> list[tuple[str, str, str, str]]:
+def render(check: Check, mode: Mode, params: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """The (name, severity, description, SQL) of the expectations a check becomes in a mode.
 
-    `params` fills the placeholders besides the relations: `run_id` (SQL literal), `recent`
-    (mode validate: see `relations`),
+    `params` fills the placeholders besides the relations: `run_id` (a SQL literal,
+    `Database.literal`), `recent` (mode validate: see `relations`),
     `native_message_hash` and `native_conversation_hash`
     (expressions over alias `t`), `quarantine_warn_share` and `quarantine_fail_share`.
     """
-    values = {**relations(mode, run_id, params.get("recent", "1 = 0")), **params}
+    values = {**relations(mode, params["run_id"], params.get("recent", "1 = 0")), **params}
     if check.severity != "tolerance":
         return [(check.name, check.severity, check.description, check.query.format(**values))]
     return [

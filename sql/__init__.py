@@ -1,7 +1,10 @@
-"""The pipeline's SQL, kept in `.sql` files per dialect (`sql/<dialect>/<name>.sql`).
+"""The pipeline's SQL, kept in `.sql` files, each written once: `sql/common/<name>.sql`.
 
-Each file starts with a comment saying what the statement does and which parameters it binds.
-A statement that reads the same in every dialect lives once, in `sql/common/<name>.sql`.
+Each file starts with a comment saying what the statement does, which parameters it binds and
+which placeholders it fills. Where the dialects differ only in an expression (a JSON function,
+an enum cast, the timestamp encoding), the file names it as a placeholder and the adapter
+fills it (`v2_backfill.db.Database.fills`); only a statement that itself differs has a file
+per dialect, `sql/<dialect>/<name>.sql`, which then wins.
 """
 
 from functools import cache
@@ -24,7 +27,8 @@ def statements(dialect: str, name: str, fills: dict[str, str] | None = None) -> 
     """Split a multi-statement file into its statements (comment lines dropped).
 
     Statements end with `;` at the end of a line; the files hold no string literal that does.
-    A file whose header names placeholders (`{legacy_messages}`) gets them from `fills`.
+    With `fills`, the text is filled by `str.format` (`{legacy_messages}`, `{instant[col]}`;
+    a literal brace is doubled); without, it is taken as it is.
     """
     text = load(dialect, name)
     return split(text.format(**fills) if fills is not None else text)

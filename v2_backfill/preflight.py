@@ -1,14 +1,12 @@
 """Preflight: the legacy tables and columns exist, and existing V2 tables have Prisma's shape.
 
 The expected shape is not written down twice: it is reflected from the DDL the pipeline itself
-would run (`sql/<dialect>/create_v2_tables.sql`), executed in a scratch place that is thrown
-away (an in-memory SQLite database; a PostgreSQL schema in a rolled-back transaction).
+would run (`sql/<dialect>/create_v2_tables.sql`), executed in a scratch place that the adapter
+throws away (`Database.scratch_v2_tables`).
 """
 
 from __future__ import annotations
 
-import sqlite3
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,7 +98,7 @@ def shape(conn: Connection, schema: str | None) -> dict[str, Any]:
                 for f in inspector.get_foreign_keys(table, schema=schema)
             },
         }
-    if conn.dialect.name == "postgresql":
+    if hasattr(inspector, "get_enums"):  # the dialect has enum types (PostgreSQL's inspector)
         result["enums"] = {
             e["name"]: tuple(e["labels"]) for e in inspector.get_enums(schema=schema or "public")
         }
@@ -109,34 +107,11 @@ def shape(conn: Connection, schema: str | None) -> dict[str, Any]:
 
 def expected_shape(db: Database) -> dict[str, Any]:
     """The shape Prisma generates, reflected from the pipeline's own DDL run in scratch."""
-    if db.dialect == "sqlite":
-        raw = sqlite3.connect(":memory:")
-        try:
-            for statement in db.statements("create_v2_tables"):
-                raw.execute(statement)
-            engine = sa.create_engine("sqlite://", creator=lambda: raw)
-            with engine.connect() as conn:
-                return shape(conn, None)
-        finally:
-            raw.close()
-    scratch = f"v2b_shape_{uuid.uuid4().hex[:12]}"
-    with db.connect() as conn:
-        transaction = conn.begin()
-        try:
-            conn.execute(sa.text(f'CREATE SCHEMA "{scratch}"'))
-            app = (db.app_schema or "public").replace('"', '""')
-            conn.execute(sa.text(f'SET LOCAL search_path TO "{scratch}", "{app}"'))
-            for statement in db.statements("create_v2_tables"):
-                conn.execute(sa.text(statement))
-            found = shape(conn, scratch)
-            return _unscratch(found, scratch)
-        finally:
-            transaction.rollback()
-
-
-def _unscratch(found: dict[str, Any], scratch: str) -> dict[str, Any]:
-    """Defaults that name the scratch schema (enum casts) read as the app's would."""
-    for table in V2_TABLES:
+    with db.scratch_v2_tables() as (conn, scratch):
+        found = shape(conn, scratch)
+    if scratch is None:
+        return found
+    for table in V2_TABLES:  # defaults that name the scratch schema (enum casts) read as the app's
         columns = found[table]["columns"]
         for name, (type_name, nullable, default) in columns.items():
             if default:

@@ -3,7 +3,7 @@
 The rows are found through the bookkeeping store only: a run's `messages_v2` rows are those
 in its lineage, its conversations those in `created_conversations` (removed only when they
 hold nothing else), plus its quarantine. Every conversation that loses messages gets its
-unread counts and `lastMessageAt` recomputed (`sql/<dialect>/rollback.sql`). A dry run
+unread counts and `lastMessageAt` recomputed (`sql/common/rollback.sql`). A dry run
 computes the same figures with SELECTs (`rollback_counts.sql`) and writes nothing.
 """
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-
 from v2_backfill.db import Database
 
 
@@ -50,7 +48,5 @@ def cursor_params(db: Database, since: dict[str, Cursor], lookback_ms: int) -> d
 def stored_cursors(db: Database) -> dict[str, Cursor]:
     """The cursors the latest successful run stored, per legacy table (empty: none yet)."""
     with db.connect() as conn:
-        rows = conn.execute(
-            sa.text("SELECT table_name, updated_at, row_id FROM v2_backfill.watermarks")
-        )
+        rows = db.query(conn, "stored_cursors")
         return {row.table_name: Cursor(db.to_ms(row.updated_at), row.row_id) for row in rows}

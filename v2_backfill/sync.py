@@ -18,8 +18,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from v2_backfill import runs, scope
 from v2_backfill.config import (
     DEFAULT_LOCK_TIMEOUT,
@@ -154,13 +152,8 @@ def backfill_rules(db: Database) -> dict[str, Any]:
     """The split rules' settings (thread window, fallback) of the latest successful backfill, so
     that a sync places messages as the backfill did; empty when none is recorded."""
     with db.connect() as conn:
-        params = conn.execute(
-            sa.text(
-                "SELECT params FROM v2_backfill.runs WHERE kind = 'backfill' "
-                "AND status = 'succeeded' ORDER BY started_at DESC, run_id DESC LIMIT 1"
-            )
-        ).scalar_one_or_none()
-    recorded = json.loads(params) if params else {}
+        latest = db.query(conn, "latest_backfill_params")
+    recorded = json.loads(latest[0].params) if latest and latest[0].params else {}
     return {k: recorded[k] for k in ("thread_window_ms", "fallback") if k in recorded}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -252,6 +252,28 @@ class Database:
     def app_schema(self) -> str | None:
         """Schema of the app's tables for reflection (`None`: the connection's default)."""
         return None
+
+    def run_lock(self) -> AbstractContextManager[bool]:
+        """Try to take this database's run lock, without waiting: the context gives whether
+        it was taken; held until the block ends, and released by the OS or the server when
+        the process dies."""
+        raise NotImplementedError
+
+    def literal(self, value: str) -> str:
+        """`value` as a SQL string literal, escaped for this dialect: only for a statement
+        that cannot bind parameters (a GX check's query); every other binds its values."""
+        return str(sa.literal(value).compile(dialect=self.engine.dialect,
+                                             compile_kwargs={"literal_binds": True}))  # fmt: skip
+
+    def gx_datasource(self, context: Any) -> Any:
+        """Add to the Great Expectations `context` a datasource `app` reaching this database as
+        the pipeline's sessions do (the store included); return it."""
+        raise NotImplementedError
+
+    def scratch_v2_tables(self) -> AbstractContextManager[tuple[Connection, str | None]]:
+        """A connection where `create_v2_tables` ran in a scratch place thrown away after the
+        block, with that place's schema (`None`: the connection's default); writes nothing."""
+        raise NotImplementedError
 
     def has_bookkeeping(self) -> bool:
         """Whether the pipeline's store exists (some run has started here)."""

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 import psycopg
 import sqlalchemy as sa
@@ -27,6 +30,9 @@ from v2_backfill.errors import UsageError
 log = logging.getLogger("v2_backfill")
 
 _EPOCH = datetime(1970, 1, 1)
+
+ADVISORY_KEY = 0x7632_6266_696C_6C00 >> 8
+"""The PostgreSQL advisory lock key of v2-backfill runs ("v2bfill")."""
 
 
 class PostgresDatabase(Database):
@@ -51,8 +57,9 @@ class PostgresDatabase(Database):
             lambda param: f"SELECT jsonb_array_elements_text(CAST({param} AS jsonb))"
         ),
         "hash32": Fragment(
-            lambda expression: f"CAST(CAST(('x' || substr(md5({expression}), 1, 8)) AS BIT(32)) "
-            "AS BIGINT)"
+            lambda expression: (
+                f"CAST(CAST(('x' || substr(md5({expression}), 1, 8)) AS BIT(32)) AS BIGINT)"
+            )
         ),
         "legacy_boolean": SAME,  # its types admit only valid values
         "legacy_instant": SAME,
@@ -99,6 +106,39 @@ class PostgresDatabase(Database):
                 copy.write_row(row)
                 count += 1
         return count
+
+    @contextmanager
+    def run_lock(self) -> Iterator[bool]:
+        # A session-level advisory lock, on a connection of its own for the whole run.
+        conn = self.engine.connect()
+        try:
+            taken = bool(self.query(conn, "try_run_lock", {"key": ADVISORY_KEY})[0].taken)
+            conn.commit()
+            yield taken
+        finally:
+            conn.close()  # closing the session releases the lock
+
+    def gx_datasource(self, context: Any) -> Any:
+        return context.data_sources.add_postgres(
+            "app",
+            connection_string=self.target.sqlalchemy_url,
+            kwargs={"connect_args": postgres_connect_args(self.target)},
+        )
+
+    @contextmanager
+    def scratch_v2_tables(self) -> Iterator[tuple[Connection, str | None]]:
+        # A new schema, first on the search path, in a transaction that is rolled back.
+        scratch = f"v2b_shape_{uuid.uuid4().hex[:12]}"
+        with self.connect() as conn:
+            transaction = conn.begin()
+            try:
+                conn.execute(sa.text(f'CREATE SCHEMA "{scratch}"'))
+                app = (self.app_schema or "public").replace('"', '""')
+                conn.execute(sa.text(f'SET LOCAL search_path TO "{scratch}", "{app}"'))
+                self.run(conn, "create_v2_tables")
+                yield conn, scratch
+            finally:
+                transaction.rollback()
 
     def has_bookkeeping(self) -> bool:
         with self.connect() as conn:

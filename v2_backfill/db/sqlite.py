@@ -3,6 +3,7 @@ functions and legacy-write triggers."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import sqlite3
@@ -168,6 +169,41 @@ class SqliteDatabase(Database):
             f"INSERT INTO {BOOKKEEPING_SCHEMA}.{table} ({names}) VALUES ({placeholders})", batch
         )
         return len(batch)
+
+    @contextmanager
+    def run_lock(self) -> Iterator[bool]:
+        # An exclusive flock on the sidecar, independent of SQLite's own locks.
+        path = self.target.sidecar_path
+        assert path is not None
+        with open(path, "ab") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                taken = False
+            else:
+                taken = True
+            try:
+                yield taken
+            finally:
+                if taken:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def gx_datasource(self, context: Any) -> Any:
+        return context.data_sources.add_sqlite(
+            "app", connection_string="sqlite://", kwargs={"creator": self.creator}
+        )
+
+    @contextmanager
+    def scratch_v2_tables(self) -> Iterator[tuple[Connection, str | None]]:
+        # An in-memory database.
+        raw = sqlite3.connect(":memory:")
+        try:
+            for statement in self.statements("create_v2_tables"):
+                raw.execute(statement)
+            with sa.create_engine("sqlite://", creator=lambda: raw).connect() as conn:
+                yield conn, None
+        finally:
+            raw.close()
 
     def has_bookkeeping(self) -> bool:
         sidecar = self.target.sidecar_path

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 import expectations
 from expectations import Mode
 from v2_backfill.config import BOOKKEEPING_SCHEMA, Tolerances
-from v2_backfill.db import Database, postgres_connect_args
+from v2_backfill.db import Database
 from v2_backfill.db.row_hashes import NATIVE_COLUMNS, native_rows_sql
 from v2_backfill.quality import EXAMPLES
 from v2_backfill.scope import stored_cursors
@@ -156,7 +156,7 @@ def audit(
     if mode == "sync":
         materialize_slice(db)
     params = {
-        "run_id": "'" + run_id.replace("'", "''") + "'",
+        "run_id": db.literal(run_id),
         "native_message_hash": db.row_md5_sql("t", NATIVE_COLUMNS["messages_v2"]),
         "native_conversation_hash": db.row_md5_sql("t", NATIVE_COLUMNS["property_conversations"]),
         "recent": recent_legacy(db) if mode == "validate" else "1 = 0",
@@ -166,19 +166,19 @@ def audit(
     # GX prints a notice to stdout for queries without its {batch} placeholder; our queries
     # span several tables by design, and stdout belongs to the CLI's summary.
     with contextlib.redirect_stdout(io.StringIO()):
-        return _run_checkpoint(db, mode, run_id, params, docs_dir)
+        return _run_checkpoint(db, mode, params, docs_dir)
 
 
 def _run_checkpoint(
-    db: Database, mode: Mode, run_id: str, params: dict[str, Any], docs_dir: Path | None
+    db: Database, mode: Mode, params: dict[str, Any], docs_dir: Path | None
 ) -> GateResult:
     gx, expect_no_rows = _import_gx()
     context = gx.get_context(mode="ephemeral")
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = _datasource(context, db)
-    suites = _suites(gx, expect_no_rows, db.dialect, mode, run_id, params)
+    source = db.gx_datasource(context)
+    suites = _suites(gx, expect_no_rows, db.dialect, mode, params)
     definitions = []
     for suite_name, suite in suites.items():
         table, schema = _asset_table(suite_name, mode)
@@ -231,18 +231,6 @@ def _import_gx() -> tuple[Any, Any]:
     return gx, gx_checks.ExpectNoUnexpectedRows
 
 
-def _datasource(context: Any, db: Database) -> Any:
-    if db.dialect == "sqlite":
-        return context.data_sources.add_sqlite(
-            "app", connection_string="sqlite://", kwargs={"creator": db.creator}
-        )
-    return context.data_sources.add_postgres(
-        "app",
-        connection_string=db.target.sqlalchemy_url,
-        kwargs={"connect_args": postgres_connect_args(db.target)},
-    )
-
-
 def _asset_table(suite_name: str, mode: Mode) -> tuple[str, str | None]:
     """The table whose rows a suite's column expectations check."""
     if suite_name == "legacy_reconciliation":
@@ -256,13 +244,13 @@ def _asset_table(suite_name: str, mode: Mode) -> tuple[str, str | None]:
 
 
 def _suites(
-    gx: Any, expect_no_rows: Any, dialect: str, mode: Mode, run_id: str, params: dict[str, Any]
+    gx: Any, expect_no_rows: Any, dialect: str, mode: Mode, params: dict[str, Any]
 ) -> dict[str, Any]:
     suites = {name: gx.ExpectationSuite(name=name) for name in expectations.SUITES}
     for check in expectations.load_checks():
         if not check.applies(mode, dialect):
             continue
-        for name, severity, description, query in expectations.render(check, mode, params, run_id):
+        for name, severity, description, query in expectations.render(check, mode, params):
             suites[check.suite].add_expectation(
                 expect_no_rows(
                     unexpected_rows_query=query,

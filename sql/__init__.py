@@ -13,14 +13,24 @@ from importlib.resources import files
 DIALECTS = ("sqlite", "postgresql")
 
 
+INCLUDE = "-- include: "
+"""A line of a per-dialect file that stands for the text of another file (`-- include: name`,
+loaded as `load` loads it): the part of a statement list that the dialects share."""
+
+
 @cache
 def load(dialect: str, name: str) -> str:
-    """Return the text of `sql/<dialect>/<name>.sql`, else of `sql/common/<name>.sql`."""
+    """Return the text of `sql/<dialect>/<name>.sql`, else of `sql/common/<name>.sql`, each
+    `INCLUDE` line replaced by the text it names."""
     if dialect not in DIALECTS:
         raise ValueError(f"unknown SQL dialect {dialect!r}; expected one of {DIALECTS}")
     own = files(__name__).joinpath(dialect, f"{name}.sql")
     source = own if own.is_file() else files(__name__).joinpath("common", f"{name}.sql")
-    return source.read_text(encoding="utf-8")
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    return "".join(
+        load(dialect, line.removeprefix(INCLUDE).strip()) if line.startswith(INCLUDE) else line
+        for line in lines
+    )
 
 
 def statements(dialect: str, name: str, fills: dict[str, str] | None = None) -> list[str]:

@@ -294,18 +294,12 @@ SELECT * FROM v2_backfill.stage_messages AS s WHERE NOT s.context_only;
     detail TEXT
 );
 
-{create_staging_table} v2_backfill.audit_messages (
-    id TEXT,
-    "conversationId" TEXT,
-    "senderId" TEXT,
-    "senderType" TEXT,
-    content TEXT,
-    type TEXT,
-    "isRead" {boolean_type},
-    "readAt" {timestamp_type},
-    "createdAt" {timestamp_type},
-    "updatedAt" {timestamp_type}
-);
+-- audit_messages has the V2 columns of stage_v2_messages (its rows are those and the live ones).
+{create_staging_table} v2_backfill.audit_messages AS
+SELECT id, "conversationId", "senderId", "senderType", content, type, "isRead", "readAt",
+    "createdAt", "updatedAt"
+FROM v2_backfill.stage_v2_messages
+WHERE FALSE;
 
 -- Each staged message's outcome: the property whose conversation it will be in (NULL: in
 -- quarantine). A migrated message stays where it is unless the rules now name another

@@ -33,12 +33,9 @@ touched AS (
     GROUP BY pc.id, pc."lastMessageAt"
 ),
 recount AS (
-    SELECT
-        t.id,
-        SUM(CASE WHEN mv."senderType" = 'CLIENT' AND NOT mv."isRead" THEN 1 ELSE 0 END)
-            AS unread_agent,
-        SUM(CASE WHEN mv."senderType" = 'AGENT' AND NOT mv."isRead" THEN 1 ELSE 0 END)
-            AS unread_client,
+    SELECT t.id,
+        SUM(CASE WHEN mv."senderType" = 'CLIENT' AND NOT mv."isRead" THEN 1 ELSE 0 END) AS unread_agent,
+        SUM(CASE WHEN mv."senderType" = 'AGENT' AND NOT mv."isRead" THEN 1 ELSE 0 END) AS unread_client,
         CASE WHEN t.current_last IS NULL OR {instant[t.current_last]} <= t.newest_removed
             THEN MAX({instant[mv."createdAt"]}) ELSE t.current_last END AS last_message_at
     FROM touched AS t

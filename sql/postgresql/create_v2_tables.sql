@@ -2,7 +2,9 @@
 -- (TIMESTAMP(3), enum types, <table>_pkey / <table>_<column>_fkey names). Binds nothing.
 -- Runs in one transaction with search_path set to the app schema, only when none of the
 -- three tables exists yet. Constraints are declared inline: the catalog is the same as
--- Prisma's CREATE + ALTER TABLE ... ADD CONSTRAINT, and no existing object is altered.
+-- Prisma's CREATE + ALTER TABLE ... ADD CONSTRAINT, and no existing object is altered. A file
+-- per dialect: Prisma declares the tables differently (enum types, TIMESTAMP(3), named
+-- constraints); their indexes, the same in both, are included from create_v2_indexes.
 CREATE TYPE "ConversationStatus" AS ENUM ('ACTIVE', 'ARCHIVED', 'CLOSED');
 
 CREATE TYPE "MessageType" AS ENUM ('TEXT', 'IMAGE', 'FILE', 'SYSTEM');
@@ -62,20 +64,4 @@ CREATE TABLE "notifications_v2" (
     CONSTRAINT "notifications_v2_conversationId_fkey" FOREIGN KEY ("conversationId") REFERENCES "property_conversations"("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
-CREATE UNIQUE INDEX "property_conversations_propertyId_key" ON "property_conversations"("propertyId");
-
-CREATE INDEX "property_conversations_agentId_status_idx" ON "property_conversations"("agentId", "status");
-
-CREATE INDEX "property_conversations_clientId_status_idx" ON "property_conversations"("clientId", "status");
-
-CREATE INDEX "property_conversations_timelineId_idx" ON "property_conversations"("timelineId");
-
-CREATE INDEX "messages_v2_conversationId_createdAt_idx" ON "messages_v2"("conversationId", "createdAt");
-
-CREATE INDEX "messages_v2_senderId_idx" ON "messages_v2"("senderId");
-
-CREATE INDEX "messages_v2_conversationId_senderType_isRead_idx" ON "messages_v2"("conversationId", "senderType", "isRead");
-
-CREATE INDEX "notifications_v2_recipientId_isRead_idx" ON "notifications_v2"("recipientId", "isRead");
-
-CREATE INDEX "notifications_v2_conversationId_idx" ON "notifications_v2"("conversationId");
+-- include: create_v2_indexes

@@ -1,5 +1,7 @@
 -- Creates the V2 messaging tables exactly as Prisma generates them for SQLite. Binds nothing.
--- Runs in one transaction, only when none of the three tables exists yet.
+-- Runs in one transaction, only when none of the three tables exists yet. A file per dialect:
+-- Prisma declares the tables differently (SQLite: enums as TEXT, DATETIME, inline keys); their
+-- indexes, the same in both, are included from create_v2_indexes.
 CREATE TABLE "property_conversations" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "propertyId" TEXT NOT NULL,
@@ -45,12 +47,4 @@ CREATE TABLE "notifications_v2" (
     CONSTRAINT "notifications_v2_conversationId_fkey" FOREIGN KEY ("conversationId") REFERENCES "property_conversations" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
-CREATE UNIQUE INDEX "property_conversations_propertyId_key" ON "property_conversations"("propertyId");
-CREATE INDEX "property_conversations_agentId_status_idx" ON "property_conversations"("agentId", "status");
-CREATE INDEX "property_conversations_clientId_status_idx" ON "property_conversations"("clientId", "status");
-CREATE INDEX "property_conversations_timelineId_idx" ON "property_conversations"("timelineId");
-CREATE INDEX "messages_v2_conversationId_createdAt_idx" ON "messages_v2"("conversationId", "createdAt");
-CREATE INDEX "messages_v2_senderId_idx" ON "messages_v2"("senderId");
-CREATE INDEX "messages_v2_conversationId_senderType_isRead_idx" ON "messages_v2"("conversationId", "senderType", "isRead");
-CREATE INDEX "notifications_v2_recipientId_isRead_idx" ON "notifications_v2"("recipientId", "isRead");
-CREATE INDEX "notifications_v2_conversationId_idx" ON "notifications_v2"("conversationId");
+-- include: create_v2_indexes

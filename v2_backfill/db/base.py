@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine, ExceptionContext
 
 import sql
 from v2_backfill.config import BOOKKEEPING_SCHEMA, DatabaseTarget
+from v2_backfill.db.fragments import Fragment
 from v2_backfill.errors import ConnectionFailed, LockTimeout, UsageError, V2BackfillError
 
 log = logging.getLogger("v2_backfill")
@@ -23,26 +24,6 @@ log = logging.getLogger("v2_backfill")
 
 LEGACY_WRITE_COLUMNS = ("table_name", "operation", "row_count", "recorded_at")
 """The columns of `v2_backfill.legacy_writes`, as each adapter records them."""
-
-
-class Fragment:
-    """A placeholder that takes an argument: `{name[argument]}` in a SQL file is
-    `render(argument)` (the argument is SQL text and holds no `]`)."""
-
-    def __init__(self, render: Callable[[str], str]) -> None:
-        self.render = render
-
-    def __getitem__(self, argument: str) -> str:
-        return self.render(argument)
-
-
-def _same(expression: str) -> str:
-    """The expression itself: a fragment that a dialect needs nothing for."""
-    return expression
-
-
-SAME = Fragment(_same)
-"""A fragment argument passed through as it is."""
 
 
 class Database:

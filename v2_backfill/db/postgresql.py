@@ -17,13 +17,12 @@ from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from v2_backfill.config import BOOKKEEPING_SCHEMA, LEGACY_COLUMNS, DatabaseTarget
 from v2_backfill.db.base import (
     LEGACY_WRITE_COLUMNS,
-    SAME,
     Database,
-    Fragment,
     duration,
     explain_lock_errors,
     utc_now_ms,
 )  # fmt: skip
+from v2_backfill.db.fragments import SAME, Fragment
 from v2_backfill.db.row_hashes import column_list
 from v2_backfill.errors import UsageError
 

@@ -2,12 +2,14 @@
 
 A row hash is the MD5 of chosen columns (typed: on SQLite the INTEGER 5 and the TEXT '5' hash
 differently). Each adapter says how it hashes a row (`Database.row_md5_sql`); this module
-names the columns and builds the statement around that expression.
+names the columns and builds the query of the native rows around that expression.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+
+from v2_backfill.config import BOOKKEEPING_SCHEMA
 
 NATIVE_COLUMNS: dict[str, tuple[str, ...]] = {
     "messages_v2": (
@@ -33,18 +35,40 @@ def column_list(alias: str, columns: Sequence[str]) -> str:
     return ", ".join(f"{alias}.{quote_identifier(c)}" for c in columns)
 
 
-def native_rows_sql(
+PIPELINE_IDS = {
+    "messages_v2": (f"{BOOKKEEPING_SCHEMA}.lineage", "legacy_message_id"),
+    "property_conversations": (f"{BOOKKEEPING_SCHEMA}.created_conversations", "conversation_id"),
+}
+"""Per V2 table, the (table, id column) listing the ids the pipeline wrote to it."""
+
+_STAGED_CONVERSATIONS = f"(SELECT id FROM {BOOKKEEPING_SCHEMA}.stage_conversations)"
+SLICE_ROWS = {
+    "messages_v2": f't."conversationId" IN {_STAGED_CONVERSATIONS}',
+    "property_conversations": f"t.id IN {_STAGED_CONVERSATIONS}",
+}
+"""Per V2 table, the condition (alias `t`) of its rows in a sync's slice: those of the staged
+conversations."""
+
+
+def native_rows_sql(row_md5_sql: Callable[[str, Sequence[str]], str], *, slice_only: bool) -> str:
+    """SELECT table_name, row_id, row_hash of the rows of the V2 tables the pipeline did not
+    write (all, or with `slice_only` those of a sync's slice); `row_md5_sql` is the adapter's
+    row hash."""
+    return "\nUNION ALL\n".join(
+        _table_rows_sql(row_md5_sql, table, ids, SLICE_ROWS[table] if slice_only else None)
+        for table, ids in PIPELINE_IDS.items()
+    )
+
+
+def _table_rows_sql(
     row_md5_sql: Callable[[str, Sequence[str]], str],
     table: str,
     pipeline_ids: tuple[str, str],
     where: str | None = None,
 ) -> str:
-    """SELECT table_name, row_id, row_hash of the rows of a V2 table the pipeline did not write.
-
-    `row_md5_sql` is the adapter's row hash; `pipeline_ids` names the (table, id column)
-    listing the ids the pipeline wrote to that table (an anti-join, so a slice probes the key
-    instead of hashing every id); `where`, a condition on the rows (alias `t`), keeps only some.
-    """
+    """`native_rows_sql` of one table: `pipeline_ids` names the (table, id column) listing the
+    ids the pipeline wrote to it (an anti-join, so a slice probes the key instead of hashing
+    every id); `where`, a condition on the rows (alias `t`), keeps only some."""
     keep = f" AND {where}" if where else ""
     ids_table, id_column = pipeline_ids
     return (

@@ -19,8 +19,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 import expectations
 from expectations import Mode
 from v2_backfill.config import BOOKKEEPING_SCHEMA, Tolerances
@@ -74,42 +72,17 @@ class GateResult:
 
 
 # -- snapshots ---------------------------------------------------------------------------------
-_PIPELINE_IDS = {
-    "messages_v2": (f"{BOOKKEEPING_SCHEMA}.lineage", "legacy_message_id"),
-    "property_conversations": (f"{BOOKKEEPING_SCHEMA}.created_conversations", "conversation_id"),
-}
-_STAGED_CONVERSATIONS = f"(SELECT id FROM {BOOKKEEPING_SCHEMA}.stage_conversations)"
-_SLICE_ROWS = {
-    "messages_v2": f't."conversationId" IN {_STAGED_CONVERSATIONS}',
-    "property_conversations": f"t.id IN {_STAGED_CONVERSATIONS}",
-}
-
-
 def snapshot_native(db: Database, run_id: str, *, slice_only: bool = False) -> None:
     """Record the native V2 rows (those the pipeline did not write) with a hash of the columns
     it must never change, for the audit that follows: all of them (replacing the last record),
     or with `slice_only` those of the staged conversations (refreshing theirs)."""
-    native = "\nUNION ALL\n".join(
-        native_rows_sql(db.row_md5_sql, table, ids, _SLICE_ROWS[table] if slice_only else None)
-        for table, ids in _PIPELINE_IDS.items()
-    )
+    fills = {"native_rows": native_rows_sql(db.row_md5_sql, slice_only=slice_only)}
     with db.begin() as conn:
         if slice_only:
-            conn.execute(
-                sa.text(
-                    f"DELETE FROM {BOOKKEEPING_SCHEMA}.native_rows WHERE row_id IN "
-                    f"(SELECT row_id FROM ({native}) AS n)"
-                )
-            )
+            db.run(conn, "forget_native_rows", fills=fills)
         else:
-            conn.execute(sa.text(f"DELETE FROM {BOOKKEEPING_SCHEMA}.native_rows"))
-        conn.execute(
-            sa.text(
-                f"INSERT INTO {BOOKKEEPING_SCHEMA}.native_rows (table_name, row_id, row_hash, "
-                f"run_id) SELECT table_name, row_id, row_hash, :run_id FROM ({native}) AS n"
-            ),
-            {"run_id": run_id},
-        )
+            db.empty(conn, ["native_rows"])
+        db.run(conn, "snapshot_native", {"run_id": run_id}, fills)
 
 
 VALIDATE_LOOKBACK_MS = 5 * 60_000

@@ -3,8 +3,8 @@
 -- they created that would hold no other message and no notification, the other conversations
 -- losing messages, their quarantine rows. Binds :run_ids (JSON array of run ids). Fills
 -- json_texts (Database.fills).
-WITH selected AS (
-    {json_texts[:run_ids]} AS run_id
+WITH selected (run_id) AS (
+    {json_texts[:run_ids]}
 ),
 removed AS (
     SELECT mv.id, mv."conversationId" AS conversation_id

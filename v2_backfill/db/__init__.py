@@ -2,7 +2,9 @@
 
 An adapter owns the engine for the app's database with the pipeline's bookkeeping store
 reachable as schema `v2_backfill` (a PostgreSQL schema, or the SQLite sidecar file attached
-under that name), loads the dialect's SQL files, bulk-loads rows and encodes timestamps.
+under that name), fills the SQL files' placeholders with its dialect's expressions
+(`Database.fills`: timestamps, JSON, enum casts, ...), bulk-loads rows, holds the run lock,
+reaches the database for GX and reflects the V2 tables Prisma would create.
 """
 
 from __future__ import annotations

@@ -137,8 +137,8 @@ class Database:
 
     # -- SQL files -------------------------------------------------------------------------
     def statements(self, name: str, fills: Mapping[str, str] | None = None) -> list[str]:
-        """The statements of `sql/<dialect>/<name>.sql`, placeholders filled from the
-        adapter's `fills` and the given ones."""
+        """The statements of the SQL file `name` (`sql/<dialect>/`, else `sql/common/`), its
+        placeholders filled from the adapter's `fills` and the given ones."""
         return sql.statements(self.dialect, name, {**self.fills, **(fills or {})})
 
     def run(

@@ -69,9 +69,10 @@ def sqlite_boolean_sql(cell: str) -> str:
 
 
 def sqlite_instant_sql(cell: str) -> str:
-    """An expression: the DateTime `cell` as INTEGER epoch ms (UTC), for comparing instants;
-    a cell written by hand with CURRENT_TIMESTAMP holds TEXT, a REAL is truncated, any other
-    storage is NULL. (The pipeline's own cells, which `sqlite_epoch_ms_sql` vetted.)"""
+    """An expression: the DateTime `cell` as INTEGER epoch ms (UTC), for comparing instants
+    and cursors: an INTEGER as it is, a REAL truncated, a TEXT (a cell written by hand with
+    CURRENT_TIMESTAMP) by its instant, any other storage NULL. Unlike `sqlite_epoch_ms_sql`
+    it vets nothing: what it reads is compared, never stored as a message's value."""
     return (
         f"CASE typeof({cell}) WHEN 'integer' THEN {cell} "
         f"WHEN 'real' THEN CAST({cell} AS INTEGER) "

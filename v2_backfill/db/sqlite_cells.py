@@ -72,7 +72,7 @@ def sqlite_instant_sql(cell: str) -> str:
     """An expression: the DateTime `cell` as INTEGER epoch ms (UTC), for comparing instants
     and cursors: an INTEGER as it is, a REAL truncated, a TEXT (a cell written by hand with
     CURRENT_TIMESTAMP) by its instant, any other storage NULL. Unlike `sqlite_epoch_ms_sql`
-    it vets nothing: what it reads is compared, never stored as a message's value."""
+    it vets nothing (no range, no calendar check)."""
     return (
         f"CASE typeof({cell}) WHEN 'integer' THEN {cell} "
         f"WHEN 'real' THEN CAST({cell} AS INTEGER) "

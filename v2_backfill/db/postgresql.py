@@ -72,15 +72,8 @@ class PostgresDatabase(Database):
 
     def _record_legacy_writes(self, conn: Connection) -> None:
         # The server counts this transaction's row changes per table so far.
-        written = conn.execute(
-            sa.text(
-                "SELECT s.relname, w.operation, w.row_count FROM pg_stat_xact_user_tables AS s "
-                "CROSS JOIN LATERAL (VALUES ('INSERT', s.n_tup_ins), ('UPDATE', s.n_tup_upd), "
-                "('DELETE', s.n_tup_del)) AS w (operation, row_count) "
-                "WHERE s.schemaname = :schema AND s.relname = ANY(:tables) AND w.row_count > 0"
-            ),
-            {"schema": self.app_schema or "public", "tables": list(LEGACY_COLUMNS)},
-        ).all()
+        params = {"schema": self.app_schema or "public", "tables": list(LEGACY_COLUMNS)}
+        written = [tuple(row) for row in self.query(conn, "transaction_legacy_writes", params)]
         if written:
             now = self.from_ms(utc_now_ms())
             self.bulk_insert(conn, "legacy_writes", LEGACY_WRITE_COLUMNS,

@@ -1,7 +1,8 @@
 -- Creates the pipeline's own tables in its store v2_backfill (PostgreSQL: a schema the adapter
 -- creates first; SQLite: the sidecar file attached under that name; never in the app's
 -- schema or file, so Prisma sees no drift). Idempotent. Binds nothing. Fills timestamp_type,
--- boolean_type, create_staging_table, create_view, staged_message_key (Database.fills).
+-- boolean_type, create_staging_table, create_view, view_store, staged_message_key
+-- (Database.fills).
 
 CREATE TABLE IF NOT EXISTS v2_backfill.runs (
     run_id TEXT PRIMARY KEY,
@@ -160,7 +161,7 @@ CREATE TABLE IF NOT EXISTS v2_backfill.native_rows (
 
 -- The staged messages the run places (all but a sync's context-only ones).
 {create_view} v2_backfill.slice_messages AS
-SELECT * FROM v2_backfill.stage_messages AS s WHERE NOT s.context_only;
+SELECT * FROM {view_store}stage_messages AS s WHERE NOT s.context_only;
 
 {create_staging_table} v2_backfill.stage_attribution (
     message_id TEXT PRIMARY KEY,
@@ -312,7 +313,7 @@ SELECT
         WHEN s.prior_property_id IS NULL THEN s.property_id
         WHEN s.v2_conversation_id IS NULL THEN NULL
         WHEN s.property_id IS NOT NULL
-            AND (SELECT o.replace FROM v2_backfill.stage_options AS o) THEN s.property_id
+            AND (SELECT o.replace FROM {view_store}stage_options AS o) THEN s.property_id
         ELSE s.prior_property_id
     END AS target_property_id
-FROM v2_backfill.slice_messages AS s;
+FROM {view_store}slice_messages AS s;

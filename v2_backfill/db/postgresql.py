@@ -46,6 +46,7 @@ class PostgresDatabase(Database):
         "boolean_type": "BOOLEAN",
         "create_staging_table": "CREATE UNLOGGED TABLE IF NOT EXISTS",
         "create_view": "CREATE OR REPLACE VIEW",
+        "view_store": "v2_backfill.",
         "staged_message_key": "NOT NULL",  # bulk-written, then read by joins: no index kept
         "instant": SAME,
         "ms_interval": Fragment(

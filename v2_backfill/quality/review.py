@@ -23,6 +23,8 @@ QUARANTINE_SHOWN = 500
 """Quarantined messages listed in the report (all are counted)."""
 SPLITS_SHOWN = 200
 """Shared legacy conversations whose split is listed in the report (all are counted)."""
+DELETES_SHOWN = 200
+"""Legacy deletes of placed messages listed by a validation (all are counted)."""
 
 
 def gather(db: Database, mode: Mode) -> dict[str, Any]:
@@ -49,6 +51,9 @@ def gather(db: Database, mode: Mode) -> dict[str, Any]:
         }
     if mode == "validate":
         facts["changes_after_snapshot"] = changes_after_snapshot(db, recent)
+        with db.connect() as conn:
+            deleted = _rows(db, conn, "report_deleted_in_legacy", {}, {"limit": DELETES_SHOWN})
+        facts["deleted_in_legacy"] = [dict(row._mapping) for row in deleted]
     return facts
 
 

@@ -115,10 +115,10 @@ def relations(mode: Mode, run_id: str = "", recent: str = "1 = 0") -> dict[str, 
     the legacy message `m`) is the next sync's, a migrated or quarantined one the app deleted
     since is the next reconcile's, and content is compared where the legacy message is not
     `recent` and the V2 app has not edited since the pipeline copied it (its edits are
-    kept, and counted by `review.changes_after_snapshot`). `quarantine_all` is always the whole state's quarantine
-    and `legacy_all` the legacy messages it is a share of. `copied_content`: the rows whose
-    content the pipeline wrote from legacy; `native_rows`: the native rows snapshotted for the
-    audit (in mode sync, by run `run_id`).
+    kept, and counted by `review.changes_after_snapshot`). `quarantine_all` is always the
+    whole state's quarantine and `legacy_all` the legacy messages it is a share of.
+    `copied_content`: the rows whose content the pipeline wrote from legacy; `native_rows`:
+    the native rows snapshotted for the audit (in mode sync, by run `run_id`).
     """
     if mode == "validate":
         return _validate_relations(recent)

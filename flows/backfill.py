@@ -124,12 +124,12 @@ def stage_audit_publish(
     report_dir: Path,
     timer: runs.StepTimer,
 ) -> tuple[gate.GateResult, dict[str, Any]]:
-    """The body of a backfill (`scope` None, audited in mode `run`) or a sync (mode `sync`):
+    """The body of a backfill (`scope` None, audited in mode `backfill`) or a sync (mode `sync`):
     stage in one snapshot of legacy, the text rules, the write into staging and the audit,
     all reading the app's tables as `Database.frozen` lets them without holding the app's
     writers; then the publish if the gate passes. Returns the gate's result and the report's
     facts."""
-    mode: Mode = "run" if scope is None else "sync"
+    mode: Mode = "backfill" if scope is None else "sync"
     with db.frozen():
         with timer.step("stage"):
             stage_messages(db, config, scope)

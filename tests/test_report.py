@@ -42,7 +42,9 @@ def report() -> dict[str, Any]:
             "finished_at": "2026-11-26T01:30:12.300+00:00",
             "duration_seconds": 12.3,
             "parameters": {"thread_window_ms": 7_200_000, "fallback": "quarantine"},
-            "step_seconds": {"stage": 1.23, "attribute": 0.4, "write": 0.3, "audit": 2.1},
+            "step_seconds": {"stage": 1.23, "attribute": 0.4, "write": 0.04, "audit": 2.1},
+            "notes": ["messages_v2: extra index messages_v2_content_idx allowed"],
+            "rollback_command": None,
         },
         "gate": {
             "passed": False,
@@ -192,7 +194,7 @@ def test_html_counts_carry_exact_data_values(report, part):
 def test_html_formats_figures_with_thousands_separators(report):
     page = render_html(report)
     assert 'data-key="legacy_messages" data-value="2000">2,000<' in page
-    assert 'data-key="thread_window_ms" data-value="7200000">7,200,000<' in page
+    assert 'data-key="thread_window_ms" data-value="7200000">2h<' in page
 
 
 def test_html_check_rows_and_badges(report):
@@ -387,12 +389,121 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     assert 'id="splits"' in dom
 
 
-def dump_dom(chromium: str, page: Path) -> str:
+OFFLINE = ("--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND")
+"""Chromium flags that leave it no network: every request fails."""
+
+
+def dump_dom(chromium: str, page: Path, *flags: str) -> str:
+    """The DOM of `page` after headless Chromium loaded it (scripts run), with no network."""
     result = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            *OFFLINE,
+            *flags,
+            "--dump-dom",
+            page.as_uri(),
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
     return result.stdout
+
+
+def test_html_quarantine_table_leads_with_the_excerpt(report):
+    page = render_html(report)
+    quarantine = page[page.index('<section id="quarantine">') :]
+    head = quarantine[quarantine.index("<thead>") : quarantine.index("</thead>")]
+    assert parse(head).text[:3] == ["excerpt", "sender type", "created at"]
+
+
+def test_html_step_timings_never_read_zero(report):
+    text = page_text(render_html(report))
+    assert "write 40 ms" in text and "stage 1.2 s" in text
+    assert "0.0 s" not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(7_200_000, "2h"), (5_400_000, "90m"), (30_000, "30s"), (1_500, "1500ms")]
+)
+def test_html_parameters_in_milliseconds_read_as_the_option_takes_them(report, value, shown):
+    report["run"]["parameters"] = {"thread_window_ms": value}
+    assert "thread window " + shown in page_text(render_html(report))
+
+
+def test_html_one_of_a_thing_is_singular(report):
+    report["figures"] = {"property_conversations": 1, "messages_migrated": 2}
+    report["gate"] = {"passed": True, "failed": [], "warnings": []}
+    report["splits"][0]["properties"] = report["splits"][0]["properties"][:1]
+    text = page_text(render_html(report))
+    assert "1 property conversation " in text and "1 property conversations" not in text
+    assert "2 messages migrated" in text
+    assert "split into 1 property conversation" in text
+    assert "split into 1 property conversations" not in text
+
+
+def test_html_and_markdown_show_the_preflight_notes(report):
+    note = report["run"]["notes"][0]
+    assert f"Preflight notes {note}" in page_text(render_html(report))
+    assert f"- {note}" in render_markdown(report)
+
+
+def test_html_shows_the_rollback_command_of_a_published_run(report):
+    assert "Nothing to roll back: nothing was published." in page_text(render_html(report))
+    command = "v2-backfill rollback --db file:/srv/app/dev.db --run 20261126T013000Z-ab12cd"
+    report["run"]["rollback_command"] = command
+    report["gate"] = {"passed": True, "failed": [], "warnings": []}
+    assert command in page_text(render_html(report))
+    assert f"`{command}`" in render_markdown(report)
+    report["run"]["kind"] = "validate"
+    assert "rollback" not in page_text(render_html(report)).lower()
+
+
+def test_bar_chart_labels_fit_in_headless_chromium(report, tmp_path):
+    """Chromium lays the page out: every chart text lies inside its chart (none cut off)."""
+    report["quarantined_by_reason"] = {"conversation_property_in_other_timeline": 1_000_000}
+    page = render_html(report).replace("</body>", f"<script>{MEASURE_CHARTS}</script></body>")
+    (tmp_path / "charts.html").write_text(page, encoding="utf-8")
+    dom = dump_dom(chromium_path(), tmp_path / "charts.html")
+    assert 'id="measured">[]<' in dom, dom[dom.index('id="measured"') :][:500]
+
+
+MEASURE_CHARTS = """
+const outside = [];
+for (const svg of document.querySelectorAll("svg.chart")) {
+  const width = svg.viewBox.baseVal.width;
+  for (const text of svg.querySelectorAll("text")) {
+    const box = text.getBBox();
+    if (box.x < 0 || box.x + box.width > width) outside.push(text.textContent);
+  }
+}
+const out = document.createElement("pre");
+out.id = "measured";
+out.textContent = JSON.stringify(outside);
+document.body.append(out);
+"""
+
+
+def test_quarantine_columns_fit_a_narrow_page_in_headless_chromium(report, tmp_path):
+    """At a printed page's width every quarantine column lies inside the page."""
+    report["quarantined_messages"][0]["legacy_message_id"] = "c" + "x" * 60
+    page = render_html(report).replace("</body>", f"<script>{MEASURE_QUARANTINE}</script></body>")
+    (tmp_path / "narrow.html").write_text(page, encoding="utf-8")
+    dom = dump_dom(chromium_path(), tmp_path / "narrow.html", "--window-size=700,1000")
+    assert 'id="measured">[]<' in dom, dom[dom.index('id="measured"') :][:500]
+
+
+MEASURE_QUARANTINE = """
+const edge = document.documentElement.clientWidth;
+const outside = [...document.querySelectorAll("#quarantine th, #quarantine td")]
+  .filter((cell) => cell.getBoundingClientRect().right > edge)
+  .map((cell) => cell.textContent.slice(0, 30));
+const out = document.createElement("pre");
+out.id = "measured";
+out.textContent = JSON.stringify(outside);
+document.body.append(out);
+"""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import shlex
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -16,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from v2_backfill import cli
 from v2_backfill.quality.report import (
     NOTHING_PUBLISHED,
     checks_table,
@@ -507,3 +510,35 @@ out.id = "measured";
 out.textContent = JSON.stringify(outside);
 document.body.append(out);
 """
+
+
+def test_backfill_report_folder_renders_offline(app, run_backfill, tmp_path, capsys):
+    """A real backfill's report folder: the page and GX's Data Docs reference nothing remote
+    and render in Chromium with no network; the run section holds the start-up, the preflight
+    notes and the exact rollback command."""
+    from tests.test_backfill_runs import busy_timeline
+
+    busy_timeline(app)
+    app.create_v2_tables()
+    app.execute("CREATE INDEX extra_content_index ON messages_v2 (content)", {})
+    summary = run_backfill(app.url, report_dir=tmp_path / "report", allow_extra_indexes=True)
+
+    folder = tmp_path / "report"
+    remote = re.compile(r"<(?:script|link|img)\b[^>]*\b(?:src|href)=\"(?:https?:)?//", re.I)
+    pages = sorted(folder.rglob("*.html"))
+    assert [page for page in pages if remote.search(page.read_text(encoding="utf-8"))] == []
+    run = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["run"]
+    assert {"start-up", "preflight", "create V2 tables", "audit"} <= set(run["step_seconds"])
+    assert run["notes"] == summary["notes"] != []
+    command = shlex.split(run["rollback_command"])
+    assert command[0] == "v2-backfill"
+    assert cli.main([*command[1:], "--dry-run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["runs_rolled_back"] == [summary["run_id"]]
+    chromium = chromium_path()
+    index = dump_dom(chromium, folder / "index.html")
+    assert "PASSED" in index and run["notes"][0] in index and "rollback --db" in index
+    docs = dump_dom(chromium, folder / "gx" / "index.html")
+    assert "v2_messages" in docs and "legacy_reconciliation" in docs and "<td>" in docs
+    (validation,) = (folder / "gx" / "validations" / "v2_messages").rglob("*.html")
+    assert 'href="' + validation.relative_to(folder / "gx").as_posix() in docs
+    assert "Succeeded" in dump_dom(chromium, validation)

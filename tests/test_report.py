@@ -1,15 +1,13 @@
 """The run report: HTML structure and escaping, markdown and table artifacts, files on disk.
 
-The HTML is parsed with the standard library's `HTMLParser`; one test opens the written page
-in headless Chromium (skipped when it is not installed).
+The HTML is parsed with the standard library's `HTMLParser`; `test_report_in_chromium.py` opens
+written pages in headless Chromium with no network.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import re
-import shlex
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -18,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from v2_backfill import cli
+from tests.report_example import INJECTED, example_report
 from v2_backfill.quality.report import (
     NOTHING_PUBLISHED,
     checks_table,
@@ -28,126 +26,12 @@ from v2_backfill.quality.report import (
 )
 
 SECTION_IDS = ["run", "figures", "changes", "checks", "attribution", "quarantine", "splits", "docs"]
-INJECTED = '<script>alert("x")</script> & "quotes" 🏠'
 
 
 @pytest.fixture
 def report() -> dict[str, Any]:
     """A realistic report: a failing critical check with examples, a warning, hostile text."""
-    return {
-        "report_version": 1,
-        "run": {
-            "run_id": "20261126T013000Z-ab12cd",
-            "kind": "backfill",
-            "database": "sqlite:/srv/app/dev.db",
-            "status": "failed",
-            "started_at": "2026-11-26T01:30:00.000+00:00",
-            "finished_at": "2026-11-26T01:30:12.300+00:00",
-            "duration_seconds": 12.3,
-            "parameters": {"thread_window_ms": 7_200_000, "fallback": "quarantine"},
-            "step_seconds": {"stage": 1.23, "attribute": 0.4, "write": 0.04, "audit": 2.1},
-            "notes": ["messages_v2: extra index messages_v2_content_idx allowed"],
-            "rollback_command": None,
-        },
-        "gate": {
-            "passed": False,
-            "failed": ["every_legacy_message_placed_once"],
-            "warnings": ["few_quarantined"],
-        },
-        "figures": {
-            "legacy_messages": 2000,
-            "messages_migrated": 1939,
-            "messages_copied": 1939,
-            "messages_already_migrated": 0,
-            "messages_quarantined": 61,
-            "conversations_created": 40,
-            "conversations_reused": 2,
-            "property_conversations": 42,
-        },
-        "attribution_by_rule": {
-            "conversation_property": 900,
-            "address_mention": 500,
-            "thread_window": 539,
-        },
-        "quarantined_by_reason": {"no_property_evidence": 58, "orphan_message": 3},
-        "changes_after_snapshot": {"new_messages": 4, "changed_messages": 7, "deleted_messages": 1},
-        "checks": [
-            {
-                "name": "every_legacy_message_placed_once",
-                "description": "Every legacy message id is either migrated or quarantined.",
-                "severity": "critical",
-                "success": False,
-                "unexpected_count": 25,
-                "examples": [
-                    {"legacy_message_id": f"m{i}", "problem": "missing"} for i in range(24)
-                ]
-                + [{"legacy_message_id": "m99", "placed": 2}],
-                "error": None,
-            },
-            {
-                "name": "content_unchanged",
-                "description": "Copied message content equals the legacy content & sender.",
-                "severity": "critical",
-                "success": True,
-                "unexpected_count": 0,
-                "examples": [],
-                "error": None,
-            },
-            {
-                "name": "few_quarantined",
-                "description": "At most 1% of messages end in quarantine.",
-                "severity": "warning",
-                "success": False,
-                "unexpected_count": 61,
-                "examples": [],
-                "error": 'no such column: "q.reason" <near>',
-            },
-        ],
-        "quarantined_messages": [
-            {
-                "legacy_message_id": "m1001",
-                "legacy_conversation_id": "lc1",
-                "reason": "no_property_evidence",
-                "detail": INJECTED,
-                "sender_type": "tenant",
-                "created_at": "2025-09-15T10:00:00.000Z",
-                "excerpt": f"Hi {INJECTED} see you soon",
-            },
-            {
-                "legacy_message_id": "m1002",
-                "legacy_conversation_id": None,
-                "reason": "orphan_message",
-                "detail": None,
-                "sender_type": "agent",
-                "created_at": "2025-09-15T11:00:00.000Z",
-                "excerpt": "Orphan",
-            },
-        ],
-        "quarantined_messages_total": 61,
-        "splits": [
-            {
-                "legacy_conversation_id": "lc1",
-                "messages": 120,
-                "quarantined": 3,
-                "properties": [
-                    {
-                        "property_id": "p1",
-                        "address": "12 Oak St",
-                        "conversation_id": "c1",
-                        "messages": 70,
-                    },
-                    {
-                        "property_id": "p2",
-                        "address": "7 Elm & Ash Rd",
-                        "conversation_id": "c2",
-                        "messages": 47,
-                    },
-                ],
-            }
-        ],
-        "splits_total": 5,
-        "data_docs": "gx/index.html",
-    }
+    return example_report()
 
 
 class Collector(HTMLParser):
@@ -384,14 +268,6 @@ def chromium_path() -> str:
     return chromium
 
 
-def test_report_renders_in_headless_chromium(report, tmp_path):
-    index = write_report(report, tmp_path / "report")
-    dom = dump_dom(chromium_path(), index)
-    assert "FAILED" in dom
-    assert "1,939" in dom
-    assert 'id="splits"' in dom
-
-
 OFFLINE = ("--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND")
 """Chromium flags that leave it no network: every request fails."""
 
@@ -464,81 +340,3 @@ def test_html_shows_the_rollback_command_of_a_published_run(report):
     assert f"`{command}`" in render_markdown(report)
     report["run"]["kind"] = "validate"
     assert "rollback" not in page_text(render_html(report)).lower()
-
-
-def test_bar_chart_labels_fit_in_headless_chromium(report, tmp_path):
-    """Chromium lays the page out: every chart text lies inside its chart (none cut off)."""
-    report["quarantined_by_reason"] = {"conversation_property_in_other_timeline": 1_000_000}
-    page = render_html(report).replace("</body>", f"<script>{MEASURE_CHARTS}</script></body>")
-    (tmp_path / "charts.html").write_text(page, encoding="utf-8")
-    dom = dump_dom(chromium_path(), tmp_path / "charts.html")
-    assert 'id="measured">[]<' in dom, dom[dom.index('id="measured"') :][:500]
-
-
-MEASURE_CHARTS = """
-const outside = [];
-for (const svg of document.querySelectorAll("svg.chart")) {
-  const width = svg.viewBox.baseVal.width;
-  for (const text of svg.querySelectorAll("text")) {
-    const box = text.getBBox();
-    if (box.x < 0 || box.x + box.width > width) outside.push(text.textContent);
-  }
-}
-const out = document.createElement("pre");
-out.id = "measured";
-out.textContent = JSON.stringify(outside);
-document.body.append(out);
-"""
-
-
-def test_quarantine_columns_fit_a_narrow_page_in_headless_chromium(report, tmp_path):
-    """At a printed page's width every quarantine column lies inside the page."""
-    report["quarantined_messages"][0]["legacy_message_id"] = "c" + "x" * 60
-    page = render_html(report).replace("</body>", f"<script>{MEASURE_QUARANTINE}</script></body>")
-    (tmp_path / "narrow.html").write_text(page, encoding="utf-8")
-    dom = dump_dom(chromium_path(), tmp_path / "narrow.html", "--window-size=700,1000")
-    assert 'id="measured">[]<' in dom, dom[dom.index('id="measured"') :][:500]
-
-
-MEASURE_QUARANTINE = """
-const edge = document.documentElement.clientWidth;
-const outside = [...document.querySelectorAll("#quarantine th, #quarantine td")]
-  .filter((cell) => cell.getBoundingClientRect().right > edge)
-  .map((cell) => cell.textContent.slice(0, 30));
-const out = document.createElement("pre");
-out.id = "measured";
-out.textContent = JSON.stringify(outside);
-document.body.append(out);
-"""
-
-
-def test_backfill_report_folder_renders_offline(app, run_backfill, tmp_path, capsys):
-    """A real backfill's report folder: the page and GX's Data Docs reference nothing remote
-    and render in Chromium with no network; the run section holds the start-up, the preflight
-    notes and the exact rollback command."""
-    from tests.test_backfill_runs import busy_timeline
-
-    busy_timeline(app)
-    app.create_v2_tables()
-    app.execute("CREATE INDEX extra_content_index ON messages_v2 (content)", {})
-    summary = run_backfill(app.url, report_dir=tmp_path / "report", allow_extra_indexes=True)
-
-    folder = tmp_path / "report"
-    remote = re.compile(r"<(?:script|link|img)\b[^>]*\b(?:src|href)=\"(?:https?:)?//", re.I)
-    pages = sorted(folder.rglob("*.html"))
-    assert [page for page in pages if remote.search(page.read_text(encoding="utf-8"))] == []
-    run = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["run"]
-    assert {"start-up", "preflight", "create V2 tables", "audit"} <= set(run["step_seconds"])
-    assert run["notes"] == summary["notes"] != []
-    command = shlex.split(run["rollback_command"])
-    assert command[0] == "v2-backfill"
-    assert cli.main([*command[1:], "--dry-run", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["runs_rolled_back"] == [summary["run_id"]]
-    chromium = chromium_path()
-    index = dump_dom(chromium, folder / "index.html")
-    assert "PASSED" in index and run["notes"][0] in index and "rollback --db" in index
-    docs = dump_dom(chromium, folder / "gx" / "index.html")
-    assert "v2_messages" in docs and "legacy_reconciliation" in docs and "<td>" in docs
-    (validation,) = (folder / "gx" / "validations" / "v2_messages").rglob("*.html")
-    assert 'href="' + validation.relative_to(folder / "gx").as_posix() in docs
-    assert "Succeeded" in dump_dom(chromium, validation)

@@ -10,7 +10,7 @@ that break the rule, pushed down to the database by GX's UnexpectedRowsExpectati
 A check file starts with header comments: `severity` (`critical` fails the gate, `warning`
 only warns, `tolerance` is instantiated twice from the configured warn and fail shares),
 `description`, and optionally `modes` and `dialects` it applies to. Queries name relations
-as placeholders, so one query audits the staged result of a backfill (mode `run`: the V2
+as placeholders, so one query audits the staged result of a backfill (mode `backfill`: the V2
 tables as they would be after publishing), the staged slice of a sync (mode `sync`) or the
 published state alone (mode `validate`).
 """
@@ -22,7 +22,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any, Literal
 
-Mode = Literal["run", "sync", "validate"]
+Mode = Literal["backfill", "sync", "validate"]
 SUITES = ("legacy_reconciliation", "v2_messages", "v2_conversations")
 
 MESSAGE_COLUMNS = (
@@ -55,7 +55,7 @@ class Check:
     severity: str
     description: str
     query: str
-    modes: tuple[str, ...] = ("run", "sync", "validate")
+    modes: tuple[str, ...] = ("backfill", "sync", "validate")
     dialects: tuple[str, ...] = ("sqlite", "postgresql")
 
     def applies(self, mode: Mode, dialect: str) -> bool:
@@ -104,7 +104,7 @@ def relations(mode: Mode, run_id: str = "", recent: str = "1 = 0") -> dict[str, 
     """The relations check queries name, as SQL for the FROM clause.
 
     Legacy is always judged as of one state, so that the old app writing meanwhile cannot fail
-    an audit. Modes `run` (a backfill) and `sync`: the legacy messages as the run staged them
+    an audit. Modes `backfill` and `sync`: the legacy messages as the run staged them
     in its snapshot (`legacy_messages`, `legacy_content`; a sync's slice, a backfill's all)
     against the state as it would be after publishing the staged result: for a backfill the
     whole state; for a sync its slice's lineage and quarantine, and every conversation holding

@@ -1,6 +1,6 @@
 """What a reviewer reads about a run: figures, splits and quarantine, assembled into the report.
 
-`gather` reads the facts of a state (mode `run`: the staged result as it would be published;
+`gather` reads the facts of a state (mode `backfill`: the staged result as it would be published;
 mode `validate`: the published state) with the same relations the gate's checks use, so the
 report's figures and the checks describe the same rows. `build_report` assembles the
 dictionary written as `summary.json` (keys documented in the README).

@@ -15,7 +15,7 @@ PRISMA_STAMP := $(PRISMA)/node_modules/.installed
 # without them, `make test` does not (setup-prisma fails with the reason).
 setup: $(VENV)/.installed
 	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
-		$(MAKE) --no-print-directory setup-prisma; \
+		$(MAKE) --no-print-directory -s setup-prisma; \
 	else \
 		echo "note: node/npm not found: the Prisma harness ($(PRISMA)) is not installed;" \
 			"make test needs it (apt-get install nodejs npm)" >&2; \

@@ -42,5 +42,7 @@ export function adapterFor(url) {
   const schema = parsed.searchParams.get("schema") ?? "public";
   parsed.searchParams.delete("schema");
   readCatalogTypesAsText();
-  return new PrismaPg({ connectionString: parsed.toString() }, { schema });
+  // allowExitOnIdle: the CLI never closes the adapter's pool; without it each `prisma` run
+  // would wait for pg's 10 s idle timeout before exiting.
+  return new PrismaPg({ connectionString: parsed.toString(), allowExitOnIdle: true }, { schema });
 }

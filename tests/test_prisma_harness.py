@@ -170,10 +170,12 @@ def sqlite_demo_db(tmp_path_factory, prefect_api_url) -> Database:
     """`v2-backfill demo`: a generated legacy database (sender type variants, TEXT DateTimes,
     broken rows) whose V2 tables the backfill creates."""
     folder = tmp_path_factory.mktemp("prisma-sqlite-demo")
-    cli(
+    summary = cli(
         "demo", "--dir", str(folder), "--messages", "400", "--seed", "17",
         "--quarantine-fail", "100%", api_url=prefect_api_url, cwd=folder,
     )  # fmt: skip
+    demo = summary["demo"]  # what makes it a test of the read check
+    assert demo["sender_type_variants"] > 0 and demo["text_datetime_messages"] > 0, demo
     return Database("sqlite-demo", f"file:{folder / 'dev.db'}", [])
 
 

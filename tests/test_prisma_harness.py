@@ -183,7 +183,7 @@ def sqlite_demo_db(tmp_path_factory, prefect_api_url) -> Database:
 def postgres_fixture_db(tmp_path_factory, prefect_api_url) -> Iterator[Database]:
     """The dev database copied into PostgreSQL schema `app` (V2 tables as the pipeline's DDL
     makes them), backfilled."""
-    from v2_backfill.demo import copy_sqlite_app_db_to_postgres
+    from devtools.demo import copy_sqlite_app_db_to_postgres
 
     folder = tmp_path_factory.mktemp("prisma-postgres-fixture")
     with new_pg_database() as base:

@@ -16,10 +16,11 @@ import pytest
 
 from tests.factory import AppDatabase
 from tests.test_backfill_runs import busy_timeline
-from v2_backfill import cli
-from v2_backfill.cli import main, parse_duration_ms, parse_share
+from v2_backfill.cli import main, run_commands
+from v2_backfill.cli.options import parse_duration_ms, parse_share
 from v2_backfill.config import parse_database_url
 from v2_backfill.db import open_database
+from v2_backfill.errors import known_cause
 from v2_backfill.lock import run_lock
 
 
@@ -197,7 +198,7 @@ def _contents(folder: Path) -> dict[Path, bytes | None]:
 
 @pytest.mark.sqlite
 def test_end_of_input_at_the_approval_prompt_is_a_no(fixture_db, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    monkeypatch.setattr(run_commands, "_interactive", lambda: True)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # Ctrl-D: input() meets end of input
     before = _contents(fixture_db.parent)
 
@@ -214,7 +215,7 @@ def test_a_cause_chain_that_loops_is_walked_once():
     looped = RuntimeError("raised as its own cause")
     looped.__cause__ = looped
     found: list[object] = []
-    walker = threading.Thread(target=lambda: found.append(cli._known_cause(looped)), daemon=True)
+    walker = threading.Thread(target=lambda: found.append(known_cause(looped)), daemon=True)
     walker.start()
     walker.join(timeout=10)
     assert found == [None]

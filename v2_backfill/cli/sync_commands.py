@@ -16,34 +16,7 @@ from v2_backfill.config import Tolerances, database_url_from, format_duration_ms
 
 def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     """Add the sync's commands to the command line."""
-    changes = argparse.ArgumentParser(add_help=False)
-    changes.add_argument(
-        "--lookback",
-        type=parse_duration_ms,
-        default=sync.DEFAULT_LOOKBACK,
-        metavar="DURATION",
-        help="read legacy changes from this long before the stored cursors, for rows committed "
-        f"late with an older updatedAt and clock skew (default {sync.DEFAULT_LOOKBACK}; 0: "
-        "exactly from the cursors)",
-    )
-    changes.add_argument(
-        "--replace",
-        action="store_true",
-        help="move migrated messages that the rules now place in another property's "
-        "conversation (default: report them only)",
-    )
-    reconciling = argparse.ArgumentParser(add_help=False)
-    reconciling.add_argument(
-        "--reconcile",
-        action="store_true",
-        help="re-examine every legacy message and find hard deletes (the daily pass)",
-    )
-    reconciling.add_argument(
-        "--propagate-deletes",
-        action="store_true",
-        help="with --reconcile: remove from V2 the rows the pipeline created for messages "
-        "deleted in legacy (never any other row)",
-    )
+    changes, reconciling = _change_options(), _reconcile_options()
     add_command(
         sub, "sync",
         [parents.common, parents.database, changes, parents.gate, parents.shape, reconciling,
@@ -85,6 +58,44 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
         "messages deleted since (default: report them only)",
     )
     serve.set_defaults(handler=_serve, render=_format_serve)
+
+
+def _change_options() -> argparse.ArgumentParser:
+    """How a sync reads the changes (`sync`, and `serve` for its deployments)."""
+    changes = argparse.ArgumentParser(add_help=False)
+    changes.add_argument(
+        "--lookback",
+        type=parse_duration_ms,
+        default=sync.DEFAULT_LOOKBACK,
+        metavar="DURATION",
+        help="read legacy changes from this long before the stored cursors, for rows committed "
+        f"late with an older updatedAt and clock skew (default {sync.DEFAULT_LOOKBACK}; 0: "
+        "exactly from the cursors)",
+    )
+    changes.add_argument(
+        "--replace",
+        action="store_true",
+        help="move migrated messages that the rules now place in another property's "
+        "conversation (default: report them only)",
+    )
+    return changes
+
+
+def _reconcile_options() -> argparse.ArgumentParser:
+    """The reconciling pass of `sync`."""
+    reconciling = argparse.ArgumentParser(add_help=False)
+    reconciling.add_argument(
+        "--reconcile",
+        action="store_true",
+        help="re-examine every legacy message and find hard deletes (the daily pass)",
+    )
+    reconciling.add_argument(
+        "--propagate-deletes",
+        action="store_true",
+        help="with --reconcile: remove from V2 the rows the pipeline created for messages "
+        "deleted in legacy (never any other row)",
+    )
+    return reconciling
 
 
 def sync_config(args: argparse.Namespace) -> sync.SyncConfig:

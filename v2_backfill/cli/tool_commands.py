@@ -18,6 +18,12 @@ from v2_backfill.rollback import format_rollback, rollback
 
 def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     """Add the tools around the backfill to the command line."""
+    _add_demo(sub, parents)
+    _add_prisma_migration(sub, parents)
+    _add_rollback(sub, parents)
+
+
+def _add_demo(sub: argparse._SubParsersAction, parents: Parents) -> None:
     demo = add_command(
         sub, "demo", [parents.common, *parents.run_rules, parents.gate],
         help="generate a realistic legacy SQLite database and backfill it",
@@ -32,6 +38,8 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo.set_defaults(handler=_demo, render=format_run)
 
+
+def _add_prisma_migration(sub: argparse._SubParsersAction, parents: Parents) -> None:
     migration = add_command(
         sub, "prisma-migration", [parents.common, parents.database],
         help="write the V2 tables' DDL as a Prisma migration for the app's history",
@@ -53,6 +61,8 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     )
     migration.set_defaults(handler=_prisma_migration, render=prisma.format_next_step)
 
+
+def _add_rollback(sub: argparse._SubParsersAction, parents: Parents) -> None:
     undo = add_command(
         sub, "rollback", [parents.common, parents.database],
         help="remove exactly the rows that backfill runs created",

@@ -10,12 +10,16 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.factory import AppDatabase
 from tests.test_backfill_runs import busy_timeline
+from tests.test_sync import old_app_writes, rollout
 from v2_backfill.cli import main, run_commands
 from v2_backfill.cli.options import parse_duration_ms, parse_share
 from v2_backfill.config import parse_database_url
@@ -393,3 +397,44 @@ def test_postgres_read_only_session_is_refused_before_anything_is_written(pg_sch
     assert "v2_backfill" not in {
         r[0] for r in AppDatabase(pg_schema).rows("SELECT nspname FROM pg_namespace")
     }
+
+
+@contextmanager
+def app_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[set[str]]]:
+    """For each engine that v2_backfill creates in the block, the database files its
+    connections open as `main` (SQLite): the app's, a run's frozen copy, a scratch database.
+    GX's own engine (through the adapter's creator) is made by GX, not counted."""
+    made: list[set[str]] = []
+    create_engine = sa.create_engine
+
+    def counted(*args: object, **kwargs: object) -> sa.Engine:
+        engine = create_engine(*args, **kwargs)
+        if sys._getframe(1).f_globals["__name__"].startswith("v2_backfill"):
+            files: set[str] = set()
+            made.append(files)
+            sa.event.listen(
+                engine, "connect",
+                lambda raw, _: files.add(raw.execute("PRAGMA database_list").fetchone()[2]),
+            )  # fmt: skip
+        return engine
+
+    monkeypatch.setattr(sa, "create_engine", counted)
+    yield made
+
+
+@pytest.mark.sqlite
+def test_a_backfill_and_a_sync_each_open_one_engine_on_the_app_database(
+    tmp_path, prefect_server, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    app = AppDatabase(_empty_database(tmp_path)).create_legacy_tables()
+    ids = rollout(app)
+    path = str(app.target.sqlite_path)
+    for command in ("backfill", "sync"):
+        with app_engines(monkeypatch) as engines:
+            assert main([command, "--db", app.url, *LENIENT]) == 0, capsys.readouterr().err
+        on_the_app = [files for files in engines if path in files]
+        assert len(on_the_app) == 1, (command, engines)
+        assert on_the_app[0] == {path}  # the snapshot copy, if any, has an engine of its own
+        old_app_writes(app, ids)
+    app.dispose()

@@ -22,7 +22,6 @@ import sqlalchemy as sa
 
 from v2_backfill import runs, scope
 from v2_backfill.config import (
-    DEFAULT_LOCK_TIMEOUT,
     BackfillConfig,
     DatabaseTarget,
     Fallback,
@@ -121,21 +120,13 @@ class SyncConfig:
 
     @classmethod
     def from_parameters(
-        cls,
-        db: str | None = None,
-        lookback: str = DEFAULT_LOOKBACK,
-        reconcile: bool = False,
-        propagate_deletes: bool = False,
-        replace: bool = False,
-        report_dir: str | None = None,
-        quarantine_warn: str = "5%",
-        quarantine_fail: str = "25%",
-        allow_extra_indexes: bool = False,
-        chunk_size: int = BackfillConfig.chunk_size,
-        lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
-    ) -> SyncConfig:
-        """A sync asked for in plain values, spelled as on the command line (a deployment's
-        parameters; `db` None: $DATABASE_URL); raises UsageError naming a bad value."""
+        cls, *, db: str | None, lookback: str, reconcile: bool, propagate_deletes: bool,
+        replace: bool, report_dir: str | None, quarantine_warn: str, quarantine_fail: str,
+        allow_extra_indexes: bool, chunk_size: int, lock_timeout: str,
+    ) -> SyncConfig:  # fmt: skip
+        """A sync asked for in plain values, spelled as on the command line: the parameters
+        of the flow `incremental_sync` (a deployment's; their defaults are the flow's; `db`
+        None: $DATABASE_URL). Raises UsageError naming a bad value."""
         options = SyncOptions(parse_duration_ms(lookback), reconcile, propagate_deletes)
         return cls(
             target=parse_database_url(

@@ -86,7 +86,7 @@ def attribute_bucket(config: BackfillConfig, run_id: str, bucket: int, buckets: 
         )  # fmt: skip
 
     shared = session.database_of(run_id)
-    db = shared or open_database(config.target)
+    db = open_database(config.target) if shared is None else shared
     try:
         return steps.attribute_bucket(db, config, bucket, buckets, progress)
     finally:

@@ -22,7 +22,7 @@ from tests.test_backfill_runs import busy_timeline
 from tests.test_sync import old_app_writes, rollout
 from v2_backfill.cli import main, run_commands
 from v2_backfill.cli.options import parse_duration_ms, parse_share
-from v2_backfill.config import parse_database_url
+from v2_backfill.config import format_duration_ms, parse_database_url
 from v2_backfill.db import open_database
 from v2_backfill.errors import known_cause
 from v2_backfill.lock import run_lock
@@ -245,6 +245,13 @@ def test_postgres_preflight_names_the_schema(pg_schema, capsys):
 )
 def test_parse_duration(text, ms):
     assert parse_duration_ms(text) == ms
+
+
+@pytest.mark.parametrize(
+    ("ms", "text"), [(300_000, "5m"), (30_000, "30s"), (7_200_000, "2h"), (1500, "1500ms")]
+)
+def test_format_duration_is_read_back(ms, text):
+    assert format_duration_ms(ms) == text and parse_duration_ms(text) == ms
 
 
 @pytest.mark.parametrize(("text", "share"), [("5%", 0.05), ("0.25", 0.25), ("100%", 1.0)])

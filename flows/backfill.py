@@ -1,6 +1,8 @@
 """Prefect flow `backfill`: legacy messaging -> V2, one property conversation per property.
 
 Orchestration only: every task calls one step of `v2_backfill.backfill` and logs its result.
+The run's database, its preflight and its run lock are the run's `v2_backfill.session`: the
+one the CLI prepared for the run id before Prefect started, else one the flow opens first.
 `run_backfill(config)` runs the flow on the task runner the config names: Prefect's default
 thread pool, or the Dask cluster at `config.dask_address` (calling the flow `backfill`
 directly keeps the thread pool). Only the text rules' bucket tasks are submitted to it; the
@@ -9,31 +11,42 @@ other steps run in the flow's own thread.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NONE
+from prefect.states import State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from expectations import Mode
 from flows import conclusion
 from v2_backfill import backfill as steps
-from v2_backfill import runs, scope, staging
+from v2_backfill import runs, scope, session, staging
 from v2_backfill.config import BackfillConfig
 from v2_backfill.db import Database, open_database
-from v2_backfill.lock import run_lock
+from v2_backfill.errors import known_cause
 from v2_backfill.preflight import PreflightReport
 from v2_backfill.quality import gate
 
 
-@task(name="preflight", cache_policy=NONE)
-def preflight(db: Database, allow_extra_indexes: bool = False) -> PreflightReport:
-    """Check legacy tables and any existing V2 tables; raise naming every problem."""
-    report = steps.preflight(db, allow_extra_indexes=allow_extra_indexes)
-    for note in report.notes:
+def log_notes(run: session.Session) -> None:
+    """Log the preflight's notes in the flow run (the preflight itself ran as the session
+    opened)."""
+    for note in run.report.notes:
         get_run_logger().info("note: %s", note)
-    return report
+
+
+def transient_failure(_task: object, _task_run: object, state: State) -> bool:
+    """Whether a failed task run failed for a reason a retry can fix (a `transient` error:
+    a dropped connection, a lock held beyond the timeout)."""
+    try:
+        state.result()
+    except Exception as exc:
+        known = known_cause(exc)
+        return known is not None and known.transient
+    return False
 
 
 @task(name="create-v2-tables", cache_policy=NONE)
@@ -52,10 +65,18 @@ def stage_messages(db: Database, config: BackfillConfig, scope: scope.Scope | No
     return staged
 
 
-@task(name="attribute-shared-messages", cache_policy=NONE)
-def attribute_bucket(config: BackfillConfig, bucket: int, buckets: int) -> int:
-    """Apply the text rules to one bucket of timelines, streamed in chunks, on a database
-    connection of its own (the task may run in a Dask worker: only `config` is sent there)."""
+@task(
+    name="attribute-shared-messages",
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=transient_failure,
+)
+def attribute_bucket(config: BackfillConfig, run_id: str, bucket: int, buckets: int) -> int:
+    """Apply the text rules to one bucket of timelines, streamed in chunks: on the run's
+    database when the task runs in the flow's process, else (a Dask worker: only `config` is
+    sent there) on a database of its own. Retried on a transient error: a bucket run again
+    leaves the same rows."""
     logger = get_run_logger()
 
     def progress(done: int, total: int) -> None:
@@ -64,11 +85,13 @@ def attribute_bucket(config: BackfillConfig, bucket: int, buckets: int) -> int:
             bucket, buckets, done, total, 100 * done / total,
         )  # fmt: skip
 
-    db = open_database(config.target)
+    shared = session.database_of(run_id)
+    db = open_database(config.target) if shared is None else shared
     try:
         return steps.attribute_bucket(db, config, bucket, buckets, progress)
     finally:
-        db.dispose()
+        if shared is None:
+            db.dispose()
 
 
 @task(name="apply-attribution", cache_policy=NONE)
@@ -77,11 +100,13 @@ def apply_attribution(db: Database) -> int:
     return steps.apply_attribution(db)
 
 
-def attribute_shared_messages(db: Database, config: BackfillConfig) -> int:
+def attribute_shared_messages(db: Database, config: BackfillConfig, run_id: str) -> int:
     """Map the text rules over `config.partitions` buckets on the flow's task runner, wait
     for every bucket, then fold the results in once. Returns how many messages were decided."""
     buckets = config.partitions
-    futures = attribute_bucket.map(unmapped(config), range(buckets), unmapped(buckets))
+    futures = attribute_bucket.map(
+        unmapped(config), unmapped(run_id), range(buckets), unmapped(buckets)
+    )
     futures.wait()  # every bucket has finished before a failure ends the run
     decided = sum(futures.result())
     apply_attribution(db)
@@ -134,7 +159,7 @@ def stage_audit_publish(
         with timer.step("stage"):
             stage_messages(db, config, scope)
         with timer.step("attribute"):
-            attribute_shared_messages(db, config)
+            attribute_shared_messages(db, config, run_id)
         with timer.step("write"):
             write_result(db)
             snapshot_native(db, run_id, slice_only=mode == "sync")
@@ -169,24 +194,15 @@ def backfill(
     """Backfill the V2 messaging tables from the legacy ones: write the result to staging,
     audit it with the data-quality gate, publish only if it passes. Returns the summary;
     raises DataQualityError (the flow run ends Failed) when the gate fails. `started_at`:
-    when the run's command started (see `runs.StepTimer`)."""
+    when the run's command started (see `runs.StepTimer`), for the session the flow opens
+    when none was prepared for `run_id`."""
     run_id = run_id or runs.new_run_id()
     summary = runs.RunSummary(run_id=run_id, database=config.target.describe())
-    timer = runs.StepTimer(started_at)
-    summary.started_at = timer.started_at
-    checker = open_database(config.target, bookkeeping=False)
-    try:
-        with timer.step("preflight"):
-            report = preflight(checker, config.allow_extra_indexes)
-            summary.notes = report.notes
-    finally:
-        checker.dispose()
-    db = open_database(config.target)
-    try:
-        with run_lock(db):
-            return _locked_run(db, config, run_id, report, summary, timer)
-    finally:
-        db.dispose()
+    opening = partial(session.opened, config, writes=True, started_at=started_at)
+    with session.claimed(run_id, opening) as run:
+        log_notes(run)
+        summary.started_at, summary.notes = run.timer.started_at, run.report.notes
+        return _locked_run(run.db, config, run_id, run.report, summary, run.timer)
 
 
 def _locked_run(

@@ -87,13 +87,17 @@ def conclude(
     result: gate.GateResult,
     facts: dict[str, Any],
     report_dir: Path,
+    *,
+    publishes: bool = True,
 ) -> dict[str, Any]:
     """End a run that was audited (published or not): write its report, record how it ended
     with its summary, and raise DataQualityError carrying that summary (the flow run ends
-    Failed) when the gate failed. Returns the summary."""
+    Failed) when the gate failed. Returns the summary. A run that `publishes` (not a
+    validation) was published only if the gate passed, and the report says how to undo it."""
     summary.finished_at = runs.utc_now_iso()
     status = "succeeded" if result.passed else "failed"
-    undo = rollback.rollback_command(db.target, summary.run_id) if result.passed else None
+    undoable = publishes and result.passed
+    undo = rollback.rollback_command(db.target, summary.run_id) if undoable else None
     run = runs.report_run_info(summary, summary.kind, status, params, timer, undo)
     index = write_report(run, result, facts, report_dir)
     summary.changes_after_snapshot = facts["changes_after_snapshot"]
@@ -104,9 +108,11 @@ def conclude(
     outcome = summary.to_dict()
     runs.finish_run(db, summary.run_id, status, outcome)
     if not result.passed:
+        failed = ", ".join(result.failed)
         raise DataQualityError(
-            f"the data-quality gate failed ({', '.join(result.failed)}); nothing was "
-            f"published; report: {index}",
+            f"the data-quality gate failed ({failed}); nothing was published; report: {index}"
+            if publishes
+            else f"validation failed ({failed}); report: {index}",
             summary=outcome,
         )
     return outcome

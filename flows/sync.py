@@ -1,27 +1,43 @@
 """Prefect flow `incremental_sync`: keeps V2 current while the old app keeps running.
 
 Orchestration only: the steps are those of `v2_backfill.backfill` over the slice that
-`v2_backfill.sync` chooses. The flow takes plain parameters, so that a deployment
-(`v2-backfill serve`, or `prefect.yaml` for a work pool) runs it on a schedule; the database
-comes from `db` or, where that is left out, from the worker's $DATABASE_URL (which keeps a
-password out of the deployment's parameters). Prefect stores `db` with the flow run: it
-carries no password (the CLI passes it without; the connection takes the password from the
-URL the process parsed, $DATABASE_URL, or libpq's $PGPASSWORD / ~/.pgpass).
+`v2_backfill.sync` chooses. The flow has two entry points of that one name: `sync(config)`
+takes the typed `SyncConfig` the CLI resolved once (and the run id of the session the CLI
+prepared, see `v2_backfill.session`), and `incremental_sync(...)` takes plain parameters, so
+that a deployment (`v2-backfill serve`, or `prefect.yaml` for a work pool) runs it on a
+schedule; there the database comes from `db` or, where that is left out, from the worker's
+$DATABASE_URL (which keeps a password out of the deployment's parameters). Prefect stores
+the parameters with the flow run: neither carries a password (a `SyncConfig`'s target has
+none; the connection takes it from the URL the process parsed, $DATABASE_URL, or libpq's
+$PGPASSWORD / ~/.pgpass).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from prefect import flow
 
 from flows import conclusion
-from flows.backfill import preflight, stage_audit_publish
-from v2_backfill import runs, scope, sync
+from flows.backfill import log_notes, stage_audit_publish
+from v2_backfill import runs, scope, session, sync
 from v2_backfill.config import DEFAULT_LOCK_TIMEOUT, BackfillConfig
-from v2_backfill.db import Database, open_database
-from v2_backfill.lock import run_lock
+from v2_backfill.db import Database
+
+
+@flow(name="incremental_sync", validate_parameters=False)
+def run_sync(config: sync.SyncConfig, run_id: str | None = None) -> dict[str, Any]:
+    """Bring V2 up to date with the legacy changes since the last successful run: the same
+    split rules as the backfill (its thread window and fallback), read state that only ever
+    moves to read, legacy edits carried over, re-placements reported (applied with
+    `config.replace`), the slice audited by the gate, and the cursors advanced in the
+    publishing transaction. Reconciling, every legacy message is re-examined and hard deletes
+    are reported (removed from V2 with `propagate_deletes`). Returns the summary; raises
+    DataQualityError (the flow run ends Failed) when the gate fails, UsageError before any
+    backfill."""
+    return _sync(config, run_id or runs.new_run_id(), None)
 
 
 @flow(name="incremental_sync")
@@ -39,42 +55,32 @@ def incremental_sync(
     lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
     started_at: str | None = None,
 ) -> dict[str, Any]:
-    """Bring V2 up to date with the legacy changes since the last successful run: the same
-    split rules as the backfill (its thread window and fallback), read state that only ever
-    moves to read, legacy edits carried over, re-placements reported (applied with `replace`),
-    the slice audited by the gate, and the cursors advanced in the publishing transaction.
-    With `reconcile`, every legacy message is re-examined and hard deletes are reported
-    (removed from V2 with `propagate_deletes`). Returns the summary; raises DataQualityError
-    (the flow run ends Failed) when the gate fails, UsageError before any backfill.
-    `started_at`: when the run's command started (see `runs.StepTimer`)."""
-    request = sync.SyncRequest(
+    """`run_sync` for a deployment: its configuration from plain parameters, spelled as on
+    the command line (see `SyncConfig.from_parameters`). `started_at`: when the run's command
+    started (see `runs.StepTimer`)."""
+    config = sync.SyncConfig.from_parameters(
         db=db, lookback=lookback, reconcile=reconcile, propagate_deletes=propagate_deletes,
         replace=replace, report_dir=report_dir, quarantine_warn=quarantine_warn,
         quarantine_fail=quarantine_fail, allow_extra_indexes=allow_extra_indexes,
         chunk_size=chunk_size, lock_timeout=lock_timeout,
     )  # fmt: skip
-    target, options = request.resolve()
-    run_id = runs.new_run_id()
-    summary = sync.SyncSummary(run_id=run_id, database=target.describe())
-    timer = runs.StepTimer(started_at)
-    summary.started_at = timer.started_at
-    checker = open_database(target, bookkeeping=False)
-    try:
-        with timer.step("preflight"):
-            report = preflight(checker, allow_extra_indexes)
-        if report.create_v2_tables or not checker.has_bookkeeping():
-            raise sync.no_backfill(target)
-        summary.notes = report.notes
-    finally:
-        checker.dispose()
-    database = open_database(target)
-    try:
-        with run_lock(database):
-            cursors = sync.require_backfill(database)
-            config = request.config(target, sync.backfill_rules(database))
-            return _locked_sync(database, config, options, cursors, summary, timer)
-    finally:
-        database.dispose()
+    return _sync(config, runs.new_run_id(), started_at)
+
+
+def _sync(config: sync.SyncConfig, run_id: str, started_at: str | None) -> dict[str, Any]:
+    """Either flow's body: the run's session (the one prepared for `run_id`, else its own),
+    then the sync under its run lock."""
+    summary = sync.SyncSummary(run_id=run_id, database=config.target.describe())
+    unpublished = sync.no_backfill(config.target)
+    opening = partial(
+        session.opened, config, writes=True, unpublished=unpublished, started_at=started_at
+    )
+    with session.claimed(run_id, opening) as run:
+        log_notes(run)
+        summary.started_at, summary.notes = run.timer.started_at, run.report.notes
+        cursors = sync.require_backfill(run.db)
+        backfill_config = config.run_config(sync.backfill_rules(run.db))
+        return _locked_sync(run.db, backfill_config, config.options, cursors, summary, run.timer)
 
 
 def _locked_sync(

@@ -1,20 +1,40 @@
 """Prefect flow `validate`: the data-quality gate on the published state alone, with a report.
 
-Orchestration only, like `flows.backfill`: the audit is `v2_backfill.quality.gate`.
+Orchestration only, like `flows.backfill`: the audit is `v2_backfill.quality.gate`, the
+conclusion (report, record, verdict) that of every gated run, `flows.conclusion.conclude`.
+The run's database and preflight are its `v2_backfill.session` (no run lock: validate writes
+only its own run's records).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from prefect import flow
 
 from flows import conclusion
-from v2_backfill import runs
+from flows.backfill import log_notes
+from v2_backfill import runs, session
 from v2_backfill.config import BackfillConfig
-from v2_backfill.db import open_database
-from v2_backfill.errors import DataQualityError
+
+_OUTCOME_KEYS = ("run_id", "kind", "database", "gate_passed", "checks_failed", "checks_warned",
+                 "figures", "changes_after_snapshot", "report")  # fmt: skip
+
+
+@dataclass
+class ValidationSummary(runs.RunSummary):
+    """What a validation found: the gate's verdict and the published state's figures."""
+
+    kind: str = "validate"
+    figures: dict[str, int] = field(default_factory=dict)
+    """The published state's counts (messages migrated, quarantined, ...)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The outcome as printed and recorded (no backfill figures: validate moves nothing)."""
+        return {key: value for key, value in asdict(self).items() if key in _OUTCOME_KEYS}
 
 
 @flow(name="validate", validate_parameters=False)
@@ -24,35 +44,18 @@ def validate(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any
     fails."""
     run_id = run_id or runs.new_run_id()
     report_dir = config.report_dir or Path("reports") / run_id
-    summary = runs.RunSummary(run_id=run_id, database=config.target.describe())
-    summary.started_at = runs.utc_now_iso()
-    timer = runs.StepTimer()
-    db = open_database(config.target)
-    try:
-        runs.start_run(db, run_id, "validate", config.run_params())
-        with timer.step("audit"):
-            result, facts = conclusion.audit(db, "validate", run_id, config.tolerances, report_dir)
-        summary.finished_at = runs.utc_now_iso()
-        status = "succeeded" if result.passed else "failed"
-        run = runs.report_run_info(summary, "validate", status, config.run_params(), timer)
-        index = conclusion.write_report(run, result, facts, report_dir)
-        outcome = {
-            "run_id": run_id,
-            "kind": "validate",
-            "database": summary.database,
-            "gate_passed": result.passed,
-            "checks_failed": result.failed,
-            "checks_warned": result.warnings,
-            "figures": facts["figures"],
-            "changes_after_snapshot": facts["changes_after_snapshot"],
-            "report": str(index),
-        }
-        runs.finish_run(db, run_id, status, outcome)
-        if not result.passed:
-            raise DataQualityError(
-                f"validation failed ({', '.join(result.failed)}); report: {index}",
-                summary=outcome,
+    summary = ValidationSummary(run_id=run_id, database=config.target.describe())
+    unpublished = session.no_backfill_yet(config.target, "validate")
+    with session.claimed(run_id, partial(session.opened, config, unpublished=unpublished)) as run:
+        log_notes(run)
+        summary.started_at = run.timer.started_at
+        runs.start_run(run.db, run_id, "validate", config.run_params())
+        with run.timer.step("audit"):
+            result, facts = conclusion.audit(
+                run.db, "validate", run_id, config.tolerances, report_dir
             )
-        return outcome
-    finally:
-        db.dispose()
+        summary.figures = facts["figures"]
+        return conclusion.conclude(
+            run.db, summary, config.run_params(), run.timer, result, facts, report_dir,
+            publishes=False,
+        )  # fmt: skip

@@ -10,16 +10,21 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.factory import AppDatabase
 from tests.test_backfill_runs import busy_timeline
-from v2_backfill import cli
-from v2_backfill.cli import main, parse_duration_ms, parse_share
-from v2_backfill.config import parse_database_url
+from tests.test_sync import old_app_writes, rollout
+from v2_backfill.cli import main, run_commands
+from v2_backfill.cli.options import parse_duration_ms, parse_share
+from v2_backfill.config import format_duration_ms, parse_database_url
 from v2_backfill.db import open_database
+from v2_backfill.errors import known_cause
 from v2_backfill.lock import run_lock
 
 
@@ -197,7 +202,7 @@ def _contents(folder: Path) -> dict[Path, bytes | None]:
 
 @pytest.mark.sqlite
 def test_end_of_input_at_the_approval_prompt_is_a_no(fixture_db, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    monkeypatch.setattr(run_commands, "_interactive", lambda: True)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # Ctrl-D: input() meets end of input
     before = _contents(fixture_db.parent)
 
@@ -214,7 +219,7 @@ def test_a_cause_chain_that_loops_is_walked_once():
     looped = RuntimeError("raised as its own cause")
     looped.__cause__ = looped
     found: list[object] = []
-    walker = threading.Thread(target=lambda: found.append(cli._known_cause(looped)), daemon=True)
+    walker = threading.Thread(target=lambda: found.append(known_cause(looped)), daemon=True)
     walker.start()
     walker.join(timeout=10)
     assert found == [None]
@@ -240,6 +245,13 @@ def test_postgres_preflight_names_the_schema(pg_schema, capsys):
 )
 def test_parse_duration(text, ms):
     assert parse_duration_ms(text) == ms
+
+
+@pytest.mark.parametrize(
+    ("ms", "text"), [(300_000, "5m"), (30_000, "30s"), (7_200_000, "2h"), (1500, "1500ms")]
+)
+def test_format_duration_is_read_back(ms, text):
+    assert format_duration_ms(ms) == text and parse_duration_ms(text) == ms
 
 
 @pytest.mark.parametrize(("text", "share"), [("5%", 0.05), ("0.25", 0.25), ("100%", 1.0)])
@@ -392,3 +404,44 @@ def test_postgres_read_only_session_is_refused_before_anything_is_written(pg_sch
     assert "v2_backfill" not in {
         r[0] for r in AppDatabase(pg_schema).rows("SELECT nspname FROM pg_namespace")
     }
+
+
+@contextmanager
+def app_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[set[str]]]:
+    """For each engine that v2_backfill creates in the block, the database files its
+    connections open as `main` (SQLite): the app's, a run's frozen copy, a scratch database.
+    GX's own engine (through the adapter's creator) is made by GX, not counted."""
+    made: list[set[str]] = []
+    create_engine = sa.create_engine
+
+    def counted(*args: object, **kwargs: object) -> sa.Engine:
+        engine = create_engine(*args, **kwargs)
+        if sys._getframe(1).f_globals["__name__"].startswith("v2_backfill"):
+            files: set[str] = set()
+            made.append(files)
+            sa.event.listen(
+                engine, "connect",
+                lambda raw, _: files.add(raw.execute("PRAGMA database_list").fetchone()[2]),
+            )  # fmt: skip
+        return engine
+
+    monkeypatch.setattr(sa, "create_engine", counted)
+    yield made
+
+
+@pytest.mark.sqlite
+def test_a_backfill_and_a_sync_each_open_one_engine_on_the_app_database(
+    tmp_path, prefect_server, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    app = AppDatabase(_empty_database(tmp_path)).create_legacy_tables()
+    ids = rollout(app)
+    path = str(app.target.sqlite_path)
+    for command in ("backfill", "sync"):
+        with app_engines(monkeypatch) as engines:
+            assert main([command, "--db", app.url, *LENIENT]) == 0, capsys.readouterr().err
+        on_the_app = [files for files in engines if path in files]
+        assert len(on_the_app) == 1, (command, engines)
+        assert on_the_app[0] == {path}  # the snapshot copy, if any, has an engine of its own
+        old_app_writes(app, ids)
+    app.dispose()

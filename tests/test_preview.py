@@ -78,7 +78,7 @@ def test_backfill_on_a_terminal_asks_for_approval(
 ):
     monkeypatch.chdir(tmp_path)
     busy_timeline(app)
-    monkeypatch.setattr("v2_backfill.cli._interactive", lambda: True)
+    monkeypatch.setattr("v2_backfill.cli.run_commands._interactive", lambda: True)
     monkeypatch.setattr("builtins.input", lambda prompt: answer)
 
     args = ["backfill", "--db", app.url, "--quarantine-fail", "100%"]

@@ -49,6 +49,15 @@ def parse_duration_ms(text: str) -> int:
     return int(value * _UNIT_MS[unit])
 
 
+def format_duration_ms(ms: int) -> str:
+    """Milliseconds in the largest unit that holds them whole (`5m`, `30s`, `1500ms`): the
+    spelling `parse_duration_ms` reads back."""
+    for unit in ("h", "m", "s"):
+        if ms and ms % _UNIT_MS[unit] == 0:
+            return f"{ms // _UNIT_MS[unit]}{unit}"
+    return f"{ms}ms"
+
+
 class Fallback(StrEnum):
     """What happens to a shared-conversation message no rule could place."""
 

@@ -1,7 +1,8 @@
 """The exception hierarchy, and the exit code each kind of failure maps to.
 
 Terminal failures (bad input, a database that does not have the expected shape, failed
-checks) are never retried; transient ones (a connection that dropped) may be.
+checks) are never retried; transient ones (a connection that dropped, a lock held beyond the
+timeout) are: the flows' retried tasks retry on them alone (`flows.backfill.transient_failure`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ class V2BackfillError(Exception):
 
     exit_code = 2
     transient = False
+    """Whether a retry may succeed where this failed (Prefect retries only those)."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -76,3 +78,16 @@ class DataQualityError(V2BackfillError):
     ) -> None:
         super().__init__(message, hint=hint)
         self.summary = summary
+
+
+def known_cause(exc: BaseException) -> V2BackfillError | None:
+    """The first error in the cause chain that says what went wrong in our terms (a chain
+    that loops back on itself is walked once)."""
+    seen: BaseException | None = exc
+    walked: set[int] = set()
+    while seen is not None and id(seen) not in walked:
+        if isinstance(seen, V2BackfillError):
+            return seen
+        walked.add(id(seen))
+        seen = seen.__cause__ or seen.__context__
+    return None

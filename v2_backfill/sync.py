@@ -20,7 +20,6 @@ from typing import Any
 
 from v2_backfill import runs, scope
 from v2_backfill.config import (
-    DEFAULT_LOCK_TIMEOUT,
     BackfillConfig,
     DatabaseTarget,
     Fallback,
@@ -93,56 +92,62 @@ class SyncSummary(runs.RunSummary):
 
 
 @dataclass(frozen=True)
-class SyncRequest:
-    """A sync as asked for, in plain values (CLI flags, or a Prefect deployment's
-    parameters); `resolve` checks them and builds the typed configuration."""
+class SyncConfig:
+    """Everything a sync needs to know, resolved once: from the CLI's flags, or from a
+    deployment's plain parameters (`from_parameters`). Passed to the flow as it is (Prefect
+    stores it): its target carries no password."""
 
-    db: str | None = None
-    """The app's database URL; None: $DATABASE_URL."""
-    lookback: str = DEFAULT_LOOKBACK
-    reconcile: bool = False
-    propagate_deletes: bool = False
+    target: DatabaseTarget
+    """The app's database."""
+    options: SyncOptions = field(default_factory=SyncOptions)
+    """What the sync reads and what it may remove."""
     replace: bool = False
-    report_dir: str | None = None
-    quarantine_warn: str = "5%"
-    quarantine_fail: str = "25%"
+    """Whether a migrated message the rules now place elsewhere is moved (else reported)."""
+    chunk_size: int = BackfillConfig.chunk_size
+    """Rows per chunk when shared-conversation messages are streamed to Python."""
+    tolerances: Tolerances = field(default_factory=Tolerances)
+    """The data-quality gate's thresholds."""
+    report_dir: Path | None = None
+    """Where the run's report goes (default: reports/<run id>/)."""
     allow_extra_indexes: bool = False
-    chunk_size: int = 5000
-    lock_timeout: str = DEFAULT_LOCK_TIMEOUT
+    """Whether indexes Prisma does not generate may exist on the V2 tables."""
 
-    def resolve(self, environ: dict[str, str] | None = None) -> tuple[DatabaseTarget, SyncOptions]:
-        """The database and the sync's options; raises UsageError naming a bad value."""
-        options = SyncOptions(
-            lookback_ms=parse_duration_ms(self.lookback),
-            reconcile=self.reconcile,
-            propagate_deletes=self.propagate_deletes,
-        )
+    def __post_init__(self) -> None:
         if self.chunk_size <= 0:
             raise UsageError(f"expected a positive chunk size, got {self.chunk_size}")
-        self.tolerances()
-        self.report_folder()
-        url = database_url_from(self.db, environ)
-        lock_timeout_ms = parse_duration_ms(self.lock_timeout)
-        return parse_database_url(url, lock_timeout_ms=lock_timeout_ms), options
 
-    def tolerances(self) -> Tolerances:
-        """The gate's thresholds."""
-        return Tolerances(parse_share(self.quarantine_warn), parse_share(self.quarantine_fail))
+    @classmethod
+    def from_parameters(
+        cls, *, db: str | None, lookback: str, reconcile: bool, propagate_deletes: bool,
+        replace: bool, report_dir: str | None, quarantine_warn: str, quarantine_fail: str,
+        allow_extra_indexes: bool, chunk_size: int, lock_timeout: str,
+    ) -> SyncConfig:  # fmt: skip
+        """A sync asked for in plain values, spelled as on the command line: the parameters
+        of the flow `incremental_sync` (a deployment's; their defaults are the flow's; `db`
+        None: $DATABASE_URL). Raises UsageError naming a bad value."""
+        options = SyncOptions(parse_duration_ms(lookback), reconcile, propagate_deletes)
+        return cls(
+            target=parse_database_url(
+                database_url_from(db), lock_timeout_ms=parse_duration_ms(lock_timeout)
+            ),
+            options=options,
+            replace=replace,
+            chunk_size=chunk_size,
+            tolerances=Tolerances(parse_share(quarantine_warn), parse_share(quarantine_fail)),
+            report_dir=parse_report_dir(report_dir) if report_dir else None,
+            allow_extra_indexes=allow_extra_indexes,
+        )
 
-    def report_folder(self) -> Path | None:
-        """Where the report goes (None: the default)."""
-        return parse_report_dir(self.report_dir) if self.report_dir else None
-
-    def config(self, target: DatabaseTarget, rules: dict[str, Any]) -> BackfillConfig:
+    def run_config(self, rules: dict[str, Any]) -> BackfillConfig:
         """The run's configuration, with the split rules' settings `rules` (those of the latest
         backfill, see `backfill_rules`)."""
         return BackfillConfig(
-            target=target,
+            target=self.target,
             thread_window_ms=int(rules.get("thread_window_ms", BackfillConfig.thread_window_ms)),
             fallback=Fallback(rules.get("fallback", BackfillConfig.fallback)),
             chunk_size=self.chunk_size,
-            tolerances=self.tolerances(),
-            report_dir=self.report_folder(),
+            tolerances=self.tolerances,
+            report_dir=self.report_dir,
             allow_extra_indexes=self.allow_extra_indexes,
             replace=self.replace,
         )

@@ -133,6 +133,11 @@ class Database:
         with explained_errors(self.target):
             return engine.connect()
 
+    def reach_bookkeeping(self) -> None:
+        """From now on, sessions reach the pipeline's store too: a database opened without
+        `bookkeeping` (whose checks created nothing) becomes the run's own, on the same engine."""
+        self.bookkeeping = True
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

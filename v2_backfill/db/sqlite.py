@@ -84,10 +84,10 @@ class SqliteDatabase(Database):
     def __init__(self, target: DatabaseTarget, *, bookkeeping: bool, dry_run: bool) -> None:
         path = target.sqlite_path
         assert path is not None
+        self._dry_run = dry_run
         self._live_creator = _sqlite_creator(target, path, bookkeeping=bookkeeping, dry_run=dry_run)
-        super().__init__(
-            target, _sqlite_engine(target, self._live_creator), bookkeeping=bookkeeping
-        )
+        engine = _sqlite_engine(target, lambda: self._live_creator())  # see `reach_bookkeeping`
+        super().__init__(target, engine, bookkeeping=bookkeeping)
         self._frozen: tuple[Engine, Callable[[], sqlite3.Connection]] | None = None
 
     @property
@@ -95,6 +95,16 @@ class SqliteDatabase(Database):
         """Opens a new DB-API connection like the engine's (for tools with their own engine),
         on the frozen copy while there is one."""
         return self._live_creator if self._frozen is None else self._frozen[1]
+
+    def reach_bookkeeping(self) -> None:
+        if self.bookkeeping:
+            return
+        assert self.target.sqlite_path is not None
+        self._live_creator = _sqlite_creator(
+            self.target, self.target.sqlite_path, bookkeeping=True, dry_run=self._dry_run
+        )
+        self.engine.dispose()  # the pooled connections have no store attached
+        super().reach_bookkeeping()
 
     def _engine_for(self, *, snapshot: bool, app_writes: bool) -> Engine:
         engine = self.engine if app_writes or self._frozen is None else self._frozen[0]

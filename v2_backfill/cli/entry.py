@@ -1,0 +1,81 @@
+"""The entry point: parse, dispatch to the command's handler, print, map errors to exit codes.
+
+Exit codes: 0 ok; 1 data-quality failure (nothing published); 2 usage or connection error;
+3 preflight failure (nothing written). A run that was audited prints its summary whatever its
+verdict; with --json only JSON goes to stdout (the summary, or an `error` object when no
+summary exists), progress and Prefect's logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from v2_backfill.cli import run_commands, sync_commands, tool_commands
+from v2_backfill.cli.options import Parents, root_parser
+from v2_backfill.cli.render import Render, print_json, print_summary
+from v2_backfill.errors import DataQualityError, UsageError, known_cause
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, with every subcommand and option documented; each command's parser
+    holds its `handler` (args -> summary) and its `render` (summary -> text)."""
+    parser, sub = root_parser()
+    parents = Parents()
+    for group in (run_commands, sync_commands, tool_commands):
+        group.add_commands(sub, parents)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `v2-backfill` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:  # no options parsed: --json is looked for in the raw arguments
+        return _fail(exc, as_json="--json" in argv, debug=False, render=None)
+    _configure_logging(args.debug)
+    try:
+        summary = args.handler(args)
+    except Exception as exc:  # ours or unexpected: a short message and an exit code
+        return _fail(exc, as_json=args.json, debug=args.debug, render=args.render)
+    print_summary(summary, args.render, as_json=args.json)
+    return 0
+
+
+def _fail(exc: Exception, *, as_json: bool, debug: bool, render: Render | None) -> int:
+    """Report a failure and return its exit code: the error on stderr; on stdout the run's
+    summary when it carries one (a failed gate), else with --json an `error` object."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    known = known_cause(exc)
+    if known is None:  # an unexpected failure: still a short message, code 2
+        code, message, hint = 2, str(exc), "run again with --debug for the traceback"
+        print(f"v2-backfill: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if not debug:
+            print(f"  ({hint})", file=sys.stderr)
+    else:
+        code, message, hint = known.exit_code, known.message, known.hint
+        print(f"v2-backfill: error: {known}", file=sys.stderr)
+    if isinstance(known, DataQualityError) and known.summary is not None and render is not None:
+        print_summary(known.summary, render, as_json=as_json)
+    elif as_json:
+        print_json({"error": {"code": code, "message": message, "hint": hint}})
+    return code
+
+
+def _configure_logging(debug: bool) -> None:
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("v2_backfill").setLevel(logging.DEBUG if debug else logging.INFO)
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "v2_backfill")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # the temporary Prefect server may start slowly on a busy two-core machine
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")

@@ -76,3 +76,15 @@ class DataQualityError(V2BackfillError):
     ) -> None:
         super().__init__(message, hint=hint)
         self.summary = summary
+
+
+class ServiceUnreachable(V2BackfillError):
+    """A service the run needs (the Prefect API, a Dask scheduler) does not answer (exit 2);
+    refused before any work. Worth a retry once it runs."""
+
+    transient = True
+
+
+class DiskFull(V2BackfillError):
+    """A filesystem the run writes (the database, its bookkeeping file, the report) is full
+    (exit 2); nothing was published."""

@@ -19,7 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from v2_backfill import backfill, config, prisma, sync
+from v2_backfill import backfill, config, prefect_server, prisma, services, signals, sync
 from v2_backfill.config import (
     DEFAULT_LOCK_TIMEOUT,
     BackfillConfig,
@@ -31,6 +31,7 @@ from v2_backfill.config import (
     without_password,
 )
 from v2_backfill.db import open_database
+from v2_backfill.disk_full import explain_disk_full
 from v2_backfill.errors import DataQualityError, UsageError, V2BackfillError
 from v2_backfill.lock import run_lock
 from v2_backfill.preview import format_preview, preview
@@ -371,6 +372,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print what would be removed and write nothing at all",
     )
+    server = sub.add_parser(
+        "server",
+        parents=[common],
+        help="show, start or stop the local Prefect server the CLI runs its flows on",
+        description="Without PREFECT_API_URL the CLI runs its flows on a local Prefect server "
+        "of its own, started in the background on first use and reused; it stops after "
+        f"${prefect_server.IDLE_ENV} (default {prefect_server.DEFAULT_IDLE}) unused, or here.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    server.add_argument("action", choices=["status", "start", "stop"])
     return parser
 
 
@@ -382,15 +394,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:  # no options parsed: --json is looked for in the raw arguments
         return _fail(exc, as_json="--json" in argv, debug=False)
     _configure_logging(args.debug)
+    dask_address, dry_run = getattr(args, "dask_address", None), getattr(args, "dry_run", False)
     try:
-        summary = _dispatch(args)
+        with signals.interruptible(), services.ready(args.command, dask_address=dask_address,
+                                                     dry_run=dry_run):  # fmt: skip
+            summary = _dispatch(args)
+    except signals.Interrupted as stop:
+        return _fail(signals.stopped(stop, _run_target(args)), as_json=args.json, debug=False)
     except Exception as exc:  # ours or unexpected: a short message and an exit code
-        return _fail(exc, as_json=args.json, debug=args.debug)
+        full = explain_disk_full(exc, _run_target(args))
+        return _fail(full or exc, as_json=args.json, debug=args.debug)
     _print_summary(summary, as_json=args.json)
     return 0
 
 
 def _dispatch(args: argparse.Namespace) -> dict[str, Any]:
+    if args.command == "server":
+        return services.server_command(args.action)
     if args.command == "demo":
         return _run_demo(args)
     if args.command == "prisma-migration":
@@ -418,6 +438,20 @@ def _dispatch(args: argparse.Namespace) -> dict[str, Any]:
 def _target(args: argparse.Namespace) -> DatabaseTarget:
     """The database of `--db` (or $DATABASE_URL), with the `--lock-timeout` its sessions use."""
     return parse_database_url(database_url_from(args.db), lock_timeout_ms=args.lock_timeout)
+
+
+def _run_target(args: argparse.Namespace) -> DatabaseTarget | None:
+    """The database a command records its runs on; None for one that records none (or
+    whose database URL is unusable)."""
+    if args.command == "demo":
+        return _demo_target(args)
+    recording = args.command in ("backfill", "sync", "validate", "rollback")
+    if not recording or getattr(args, "dry_run", False):
+        return None
+    try:
+        return _target(args)
+    except V2BackfillError:
+        return None
 
 
 def _approved(question: str) -> bool:
@@ -577,7 +611,7 @@ def _run_demo(args: argparse.Namespace) -> dict[str, Any]:
     folder: Path = args.dir
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "dev.db"
-    target = parse_database_url(f"file:{database.resolve()}")
+    target = _demo_target(args)
     for stale in (database, target.sidecar_path):
         if stale is not None and stale.exists():
             stale.unlink()
@@ -587,6 +621,10 @@ def _run_demo(args: argparse.Namespace) -> dict[str, Any]:
     )
     summary = _run_backfill(_config(args, target), debug=args.debug)
     return {**summary, "demo": {"database": str(database), **stats.to_dict()}}
+
+
+def _demo_target(args: argparse.Namespace) -> DatabaseTarget:
+    return parse_database_url(f"file:{(args.dir / 'dev.db').resolve()}")
 
 
 def _known_cause(exc: BaseException) -> V2BackfillError | None:
@@ -658,6 +696,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         return format_rollback(summary)
     if "migration" in summary:
         return prisma.format_next_step(summary)
+    if summary.get("kind") == "server":
+        return prefect_server.format_status(summary)
     if summary.get("kind") == "serve":
         return f"served the sync deployments of {summary['database']}: stopped"
     sync_kind = summary.get("kind") == "sync"

@@ -31,7 +31,7 @@ from v2_backfill.config import (
     without_password,
 )
 from v2_backfill.db import open_database
-from v2_backfill.disk_full import explain_disk_full
+from v2_backfill.disk_full import explain_disk_full, shorten_gx_failures
 from v2_backfill.errors import DataQualityError, UsageError, V2BackfillError
 from v2_backfill.lock import run_lock
 from v2_backfill.preview import format_preview, preview
@@ -43,9 +43,11 @@ EXIT_CODES = """exit codes:
      validate: the published state is wrong); see the report
   2  usage or connection error (bad option, unknown URL, unreachable or read-only database,
      database locked by another writer beyond --lock-timeout, unusable bookkeeping file,
-     another run in progress, preview not approved, a sync or validate before any backfill)
+     another run in progress, preview not approved, a sync or validate before any backfill,
+     a Prefect API or Dask scheduler that does not answer, a full disk)
   3  preflight failure: legacy tables/columns missing or V2 tables not in Prisma's shape;
      nothing was written
+  130, 143  stopped by SIGINT (Ctrl-C), SIGTERM: the run is recorded interrupted
 """
 
 T = TypeVar("T")
@@ -394,6 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:  # no options parsed: --json is looked for in the raw arguments
         return _fail(exc, as_json="--json" in argv, debug=False)
     _configure_logging(args.debug)
+    if not args.debug:
+        shorten_gx_failures()
     dask_address, dry_run = getattr(args, "dask_address", None), getattr(args, "dry_run", False)
     try:
         with signals.interruptible(), services.ready(args.command, dask_address=dask_address,
@@ -402,7 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except signals.Interrupted as stop:
         return _fail(signals.stopped(stop, _run_target(args)), as_json=args.json, debug=False)
     except Exception as exc:  # ours or unexpected: a short message and an exit code
-        full = explain_disk_full(exc, _run_target(args))
+        full = explain_disk_full(exc, _run_target(args), getattr(args, "report_dir", None))
         return _fail(full or exc, as_json=args.json, debug=args.debug)
     _print_summary(summary, as_json=args.json)
     return 0

@@ -158,25 +158,25 @@ class LocalServer:
         this Prefect version), kept from idling out until the block ends."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with _locked(self.folder / "users.lock", fcntl.LOCK_SH):
-            state = self.ensure()
-            self.last_used.touch()
+            state = self._ensure()
             try:
                 yield state
             finally:
                 self.last_used.touch()
 
-    def ensure(self) -> ServerState:
-        """The running server, started (or replaced) first when needed."""
+    def _ensure(self) -> ServerState:
+        """The running server, started (or replaced) first when needed. Call it holding the
+        users' lock (`used`): a server that is starting may otherwise idle out."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with _locked(self.folder / "start.lock", fcntl.LOCK_EX):
             state = self.state()
-            if state is not None and state.prefect_version == _prefect_version():
-                if _group_alive(state.supervisor_pid) and self._answers(state, 15.0):
-                    return state
-            if state is not None:
-                _terminate(state.supervisor_pid)
-                self.state_file.unlink(missing_ok=True)
-            return self._start()
+            if state is None or not self._usable(state):
+                if state is not None:
+                    _terminate(state.supervisor_pid)
+                    self.state_file.unlink(missing_ok=True)
+                state = self._start()
+            self.last_used.touch()
+            return state
 
     def state(self) -> ServerState | None:
         """The server the state file records, or None."""
@@ -237,6 +237,12 @@ class LocalServer:
                 )
             time.sleep(0.25)
         return state
+
+    def _usable(self, state: ServerState) -> bool:
+        """Whether the recorded server runs this Prefect version and answers."""
+        if state.prefect_version != _prefect_version():
+            return False
+        return _group_alive(state.supervisor_pid) and self._answers(state, 15.0)
 
     def _answers(self, state: ServerState, within: float) -> bool:
         """Whether the server answers its health check within `within` seconds (retried: a
@@ -308,6 +314,7 @@ def _supervise(folder: Path, port: int, idle_seconds: float) -> None:
         stdin=subprocess.DEVNULL, env=environ,
     )  # fmt: skip
     users = open(folder / "users.lock", "ab")  # held until the process ends
+    server.last_used.touch()  # a new server counts as just used
     try:
         while not stopping and prefect.poll() is None:
             time.sleep(POLL_SECONDS)

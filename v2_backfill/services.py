@@ -72,5 +72,6 @@ def server_command(action: str, environ: Mapping[str, str] = os.environ) -> dict
     if action == "stop":
         return server.stop()
     if action == "start":
-        server.ensure()
+        with server.used():  # counts as a use: its idle period starts now
+            pass
     return server.status()

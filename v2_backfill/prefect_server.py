@@ -50,8 +50,6 @@ DEFAULT_IDLE = "30m"
 HOST = "127.0.0.1"
 HEALTH_TIMEOUT = 3.0
 """Seconds a Prefect API named by `PREFECT_API_URL` has to answer its health check."""
-POLL_SECONDS = 1.0
-"""How often the supervisor looks at its server and at the idle time."""
 
 logger = logging.getLogger("v2_backfill")
 
@@ -193,7 +191,10 @@ class LocalServer:
         facts: dict[str, Any] = {"kind": "server", "state_dir": str(self.folder)}
         facts["running"] = running and state is not None and self._answers(state, HEALTH_TIMEOUT)
         if state is not None and running:
-            facts |= asdict(state) | {"url": state.url, "idle_seconds": round(self._idle(), 1)}
+            facts |= asdict(state) | {
+                "url": state.url,
+                "idle_seconds": round(self.idle_seconds(), 1),
+            }
         facts["stops_after_idle_seconds"] = self.settings.idle_seconds
         return facts
 
@@ -219,7 +220,7 @@ class LocalServer:
         environ = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
         with open(self.log_file, "ab") as log:
             supervisor = subprocess.Popen(
-                [sys.executable, "-m", "v2_backfill.prefect_server", str(self.folder),
+                [sys.executable, "-m", "v2_backfill.prefect_supervisor", str(self.folder),
                  str(port), str(self.settings.idle_seconds)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=environ, start_new_session=True,
@@ -254,7 +255,7 @@ class LocalServer:
             time.sleep(0.25)
         return True
 
-    def _idle(self) -> float:
+    def idle_seconds(self) -> float:
         """Seconds since a command last used the server."""
         try:
             return time.time() - self.last_used.stat().st_mtime
@@ -300,38 +301,6 @@ def format_status(facts: dict[str, Any]) -> str:
     )
 
 
-def _supervise(folder: Path, port: int, idle_seconds: float) -> None:
-    """The supervisor's body: run `prefect server start` on `port` until it dies, a SIGTERM
-    or SIGINT comes, or no command has used it for `idle_seconds`; then stop it."""
-    server = LocalServer(ServerSettings(state_dir=folder, idle_seconds=idle_seconds))
-    stopping: list[int] = []
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(signum, lambda signum, frame: stopping.append(signum))
-    environ = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    environ |= {"PREFECT_HOME": str(folder / "home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    prefect = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", HOST, "--port", str(port)],
-        stdin=subprocess.DEVNULL, env=environ,
-    )  # fmt: skip
-    users = open(folder / "users.lock", "ab")  # held until the process ends
-    server.last_used.touch()  # a new server counts as just used
-    try:
-        while not stopping and prefect.poll() is None:
-            time.sleep(POLL_SECONDS)
-            if server._idle() > idle_seconds and _try_lock(users, fcntl.LOCK_EX):
-                break  # no command uses it (and none can start to until the state is gone)
-    finally:
-        prefect.terminate()
-        try:
-            prefect.wait(20)
-        except subprocess.TimeoutExpired:
-            prefect.kill()
-            prefect.wait()
-        state = server.state()
-        if state is not None and state.supervisor_pid == os.getpid():
-            server.state_file.unlink(missing_ok=True)
-
-
 @contextmanager
 def _locked(path: Path, mode: int) -> Iterator[IO[bytes]]:
     """Hold an flock on `path` (waiting for it) for the block."""
@@ -343,7 +312,8 @@ def _locked(path: Path, mode: int) -> Iterator[IO[bytes]]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _try_lock(handle: IO[bytes], mode: int) -> bool:
+def try_lock(handle: IO[bytes], mode: int) -> bool:
+    """Take an flock on the open `handle` if no one holds a conflicting one; whether taken."""
     try:
         fcntl.flock(handle, mode | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -393,7 +363,3 @@ def _prefect_version() -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-if __name__ == "__main__":  # the supervisor: python -m v2_backfill.prefect_server DIR PORT IDLE
-    _supervise(Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]))

@@ -137,7 +137,7 @@ def _backfill(db: Database, config: BackfillConfig) -> dict[str, float]:
             "stage": _timed(lambda: backfill.stage_messages(db, config)),
             "text rules": _timed(lambda: backfill.attribute_shared_messages(db, config)),
             "write": _timed(lambda: (backfill.write_result(db), gate.snapshot_native(db, run_id))),
-            "audit": _timed(lambda: result.append(_audit(db, "run", run_id, config))),
+            "audit": _timed(lambda: result.append(_audit(db, "backfill", run_id, config))),
         }
     if not result[0].passed:
         raise SystemExit(f"the gate failed: {result[0].failed}")

@@ -10,7 +10,7 @@ that break the rule, pushed down to the database by GX's UnexpectedRowsExpectati
 A check file starts with header comments: `severity` (`critical` fails the gate, `warning`
 only warns, `tolerance` is instantiated twice from the configured warn and fail shares),
 `description`, and optionally `modes` and `dialects` it applies to. Queries name relations
-as placeholders, so one query audits the staged result of a backfill (mode `run`: the V2
+as placeholders, so one query audits the staged result of a backfill (mode `backfill`: the V2
 tables as they would be after publishing), the staged slice of a sync (mode `sync`) or the
 published state alone (mode `validate`).
 """
@@ -22,7 +22,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any, Literal
 
-Mode = Literal["run", "sync", "validate"]
+Mode = Literal["backfill", "sync", "validate"]
 SUITES = ("legacy_reconciliation", "v2_messages", "v2_conversations")
 
 MESSAGE_COLUMNS = (
@@ -55,7 +55,7 @@ class Check:
     severity: str
     description: str
     query: str
-    modes: tuple[str, ...] = ("run", "sync", "validate")
+    modes: tuple[str, ...] = ("backfill", "sync", "validate")
     dialects: tuple[str, ...] = ("sqlite", "postgresql")
 
     def applies(self, mode: Mode, dialect: str) -> bool:
@@ -104,7 +104,7 @@ def relations(mode: Mode, run_id: str = "", recent: str = "1 = 0") -> dict[str, 
     """The relations check queries name, as SQL for the FROM clause.
 
     Legacy is always judged as of one state, so that the old app writing meanwhile cannot fail
-    an audit. Modes `run` (a backfill) and `sync`: the legacy messages as the run staged them
+    an audit. Modes `backfill` and `sync`: the legacy messages as the run staged them
     in its snapshot (`legacy_messages`, `legacy_content`; a sync's slice, a backfill's all)
     against the state as it would be after publishing the staged result: for a backfill the
     whole state; for a sync its slice's lineage and quarantine, and every conversation holding
@@ -114,10 +114,11 @@ def relations(mode: Mode, run_id: str = "", recent: str = "1 = 0") -> dict[str, 
     published run: a message the app wrote since (nowhere yet, and `recent`: a condition on
     the legacy message `m`) is the next sync's, a migrated or quarantined one the app deleted
     since is the next reconcile's, and content is compared where the legacy message is not
-    `recent`. `quarantine_all` is always the whole state's quarantine
-    and `legacy_all` the legacy messages it is a share of. `copied_content`: the rows whose
-    content the pipeline wrote from legacy; `native_rows`: the native rows snapshotted for the
-    audit (in mode sync, by run `run_id`).
+    `recent` and the V2 app has not edited since the pipeline copied it (its edits are
+    kept, and counted by `review.changes_after_snapshot`). `quarantine_all` is always the
+    whole state's quarantine and `legacy_all` the legacy messages it is a share of.
+    `copied_content`: the rows whose content the pipeline wrote from legacy; `native_rows`:
+    the native rows snapshotted for the audit (in mode sync, by run `run_id`).
     """
     if mode == "validate":
         return _validate_relations(recent)
@@ -167,6 +168,14 @@ def _validate_relations(recent: str) -> dict[str, str]:
         "(SELECT * FROM messages_v2 WHERE id IN "
         "(SELECT legacy_message_id FROM v2_backfill.lineage))"
     )
+    # the V2 app's own edits of migrated messages are kept (a sync never overwrites them with
+    # an unchanged legacy row): a row whose content no longer hashes to what the pipeline
+    # last copied (the lineage's content MD5) is the app's, reported and not compared
+    as_copied = (
+        "(SELECT w.* FROM messages_v2 AS w JOIN v2_backfill.lineage AS l "
+        "ON l.legacy_message_id = w.id "
+        "WHERE l.content_md5 IS NULL OR md5(w.content) = l.content_md5)"
+    )
     return {
         "legacy_messages": f'(SELECT m.id, m."conversationId", m.content FROM messages AS m '
         f"WHERE {placed} OR NOT ({recent}))",
@@ -185,7 +194,7 @@ def _validate_relations(recent: str) -> dict[str, str]:
         "written_messages": written,
         "written_conversations": "(SELECT * FROM property_conversations WHERE id IN "
         "(SELECT conversation_id FROM v2_backfill.lineage))",
-        "copied_content": written,
+        "copied_content": as_copied,
         "native_rows": "v2_backfill.native_rows",
     }
 

@@ -124,12 +124,12 @@ def stage_audit_publish(
     report_dir: Path,
     timer: runs.StepTimer,
 ) -> tuple[gate.GateResult, dict[str, Any]]:
-    """The body of a backfill (`scope` None, audited in mode `run`) or a sync (mode `sync`):
+    """The body of a backfill (`scope` None, audited in mode `backfill`) or a sync (mode `sync`):
     stage in one snapshot of legacy, the text rules, the write into staging and the audit,
     all reading the app's tables as `Database.frozen` lets them without holding the app's
     writers; then the publish if the gate passes. Returns the gate's result and the report's
     facts."""
-    mode: Mode = "run" if scope is None else "sync"
+    mode: Mode = "backfill" if scope is None else "sync"
     with db.frozen():
         with timer.step("stage"):
             stage_messages(db, config, scope)
@@ -149,7 +149,8 @@ def stage_audit_publish(
 
 def run_backfill(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any]:
     """Run the `backfill` flow on the task runner `config` names (see `task_runner`)."""
-    return backfill.with_options(task_runner=task_runner(config))(config, run_id)
+    started_at = runs.utc_now_iso()  # the run starts here, Prefect's start-up included
+    return backfill.with_options(task_runner=task_runner(config))(config, run_id, started_at)
 
 
 def task_runner(config: BackfillConfig) -> TaskRunner[Any]:
@@ -162,14 +163,17 @@ def task_runner(config: BackfillConfig) -> TaskRunner[Any]:
 
 
 @flow(name="backfill", validate_parameters=False)
-def backfill(config: BackfillConfig, run_id: str | None = None) -> dict[str, Any]:
+def backfill(
+    config: BackfillConfig, run_id: str | None = None, started_at: str | None = None
+) -> dict[str, Any]:
     """Backfill the V2 messaging tables from the legacy ones: write the result to staging,
     audit it with the data-quality gate, publish only if it passes. Returns the summary;
-    raises DataQualityError (the flow run ends Failed) when the gate fails."""
+    raises DataQualityError (the flow run ends Failed) when the gate fails. `started_at`:
+    when the run's command started (see `runs.StepTimer`)."""
     run_id = run_id or runs.new_run_id()
     summary = runs.RunSummary(run_id=run_id, database=config.target.describe())
-    summary.started_at = runs.utc_now_iso()
-    timer = runs.StepTimer()
+    timer = runs.StepTimer(started_at)
+    summary.started_at = timer.started_at
     checker = open_database(config.target, bookkeeping=False)
     try:
         with timer.step("preflight"):
@@ -195,7 +199,8 @@ def _locked_run(
 ) -> dict[str, Any]:
     """The run proper, under the database's run lock."""
     report_dir = config.report_dir or Path("reports") / run_id
-    summary.v2_tables_created = create_v2_tables(db, report)
+    with timer.step("create V2 tables"):
+        summary.v2_tables_created = create_v2_tables(db, report)
     runs.start_run(db, run_id, "backfill", config.run_params())
     try:
         result, facts = stage_audit_publish(db, config, run_id, None, report_dir, timer)

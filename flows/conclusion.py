@@ -14,7 +14,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
 from expectations import Mode
-from v2_backfill import runs
+from v2_backfill import rollback, runs
 from v2_backfill.config import Tolerances
 from v2_backfill.db import Database
 from v2_backfill.errors import DataQualityError
@@ -93,7 +93,8 @@ def conclude(
     Failed) when the gate failed. Returns the summary."""
     summary.finished_at = runs.utc_now_iso()
     status = "succeeded" if result.passed else "failed"
-    run = runs.report_run_info(summary, summary.kind, status, params, timer)
+    undo = rollback.rollback_command(db.target, summary.run_id) if result.passed else None
+    run = runs.report_run_info(summary, summary.kind, status, params, timer, undo)
     index = write_report(run, result, facts, report_dir)
     summary.changes_after_snapshot = facts["changes_after_snapshot"]
     summary.gate_passed = result.passed

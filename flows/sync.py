@@ -37,6 +37,7 @@ def incremental_sync(
     allow_extra_indexes: bool = False,
     chunk_size: int = 5000,
     lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
+    started_at: str | None = None,
 ) -> dict[str, Any]:
     """Bring V2 up to date with the legacy changes since the last successful run: the same
     split rules as the backfill (its thread window and fallback), read state that only ever
@@ -44,7 +45,8 @@ def incremental_sync(
     the slice audited by the gate, and the cursors advanced in the publishing transaction.
     With `reconcile`, every legacy message is re-examined and hard deletes are reported
     (removed from V2 with `propagate_deletes`). Returns the summary; raises DataQualityError
-    (the flow run ends Failed) when the gate fails, UsageError before any backfill."""
+    (the flow run ends Failed) when the gate fails, UsageError before any backfill.
+    `started_at`: when the run's command started (see `runs.StepTimer`)."""
     request = sync.SyncRequest(
         db=db, lookback=lookback, reconcile=reconcile, propagate_deletes=propagate_deletes,
         replace=replace, report_dir=report_dir, quarantine_warn=quarantine_warn,
@@ -54,8 +56,8 @@ def incremental_sync(
     target, options = request.resolve()
     run_id = runs.new_run_id()
     summary = sync.SyncSummary(run_id=run_id, database=target.describe())
-    summary.started_at = runs.utc_now_iso()
-    timer = runs.StepTimer()
+    timer = runs.StepTimer(started_at)
+    summary.started_at = timer.started_at
     checker = open_database(target, bookkeeping=False)
     try:
         with timer.step("preflight"):

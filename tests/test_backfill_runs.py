@@ -10,7 +10,7 @@ import pytest
 from tests.factory import T0, AppDatabase
 from v2_backfill import backfill, runs
 from v2_backfill.config import BackfillConfig
-from v2_backfill.db import open_database
+from v2_backfill.db import Database, open_database
 
 V2 = ("property_conversations", "messages_v2", "notifications_v2")
 
@@ -87,16 +87,22 @@ def test_native_rows_kept_and_reused(app, run_backfill):
     assert summary["conversations_reused"] == 1 and summary["conversations_created"] == 1
 
 
-def test_app_creates_the_conversation_during_the_run(app):
-    """The live app inserts the property's conversation after staging, before publishing."""
-    ids = busy_timeline(app)
-    app.create_v2_tables()
+def staged_run(app: AppDatabase) -> tuple[Database, str]:
+    """A backfill run started and its result written into staging, not yet published."""
     db = open_database(app.target)
     run_id = runs.new_run_id()
     runs.start_run(db, run_id, "backfill", {})
     backfill.stage_messages(db, BackfillConfig(target=app.target))
     backfill.attribute_shared_messages(db, BackfillConfig(target=app.target))
-    backfill.write_result(db)  # the plan is staged (and would be audited) before the app acts
+    backfill.write_result(db)
+    return db, run_id
+
+
+def test_app_creates_the_conversation_during_the_run(app):
+    """The live app inserts the property's conversation after staging, before publishing."""
+    ids = busy_timeline(app)
+    app.create_v2_tables()
+    db, run_id = staged_run(app)  # the plan is staged (and would be audited) before the app acts
 
     app_conversation = app.insert(
         "property_conversations",
@@ -121,12 +127,7 @@ def test_publish_waits_for_the_apps_open_transaction(pg_schema):
     """PostgreSQL: the app's uncommitted insert of the same property's conversation wins."""
     app = AppDatabase(pg_schema).create_legacy_tables().create_v2_tables()
     ids = busy_timeline(app)
-    db = open_database(app.target)
-    run_id = runs.new_run_id()
-    runs.start_run(db, run_id, "backfill", {})
-    backfill.stage_messages(db, BackfillConfig(target=app.target))
-    backfill.attribute_shared_messages(db, BackfillConfig(target=app.target))
-    backfill.write_result(db)  # the plan is staged (and would be audited) before the app acts
+    db, run_id = staged_run(app)  # the plan is staged (and would be audited) before the app acts
 
     import sqlalchemy as sa
 

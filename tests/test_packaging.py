@@ -7,7 +7,7 @@ import sys
 
 from tests.conftest import ROOT
 
-SQL_FOLDERS = ("sql", "expectations")
+SQL_FOLDERS = ("sql", "expectations", "devtools")
 
 
 def test_build_warns_of_nothing_and_ships_every_sql_file(tmp_path):

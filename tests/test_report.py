@@ -1,7 +1,7 @@
 """The run report: HTML structure and escaping, markdown and table artifacts, files on disk.
 
-The HTML is parsed with the standard library's `HTMLParser`; one test opens the written page
-in headless Chromium (skipped when it is not installed).
+The HTML is parsed with the standard library's `HTMLParser`; `test_report_in_chromium.py` opens
+written pages in headless Chromium with no network.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.report_example import INJECTED, example_report
 from v2_backfill.quality.report import (
     NOTHING_PUBLISHED,
     checks_table,
@@ -25,124 +26,12 @@ from v2_backfill.quality.report import (
 )
 
 SECTION_IDS = ["run", "figures", "changes", "checks", "attribution", "quarantine", "splits", "docs"]
-INJECTED = '<script>alert("x")</script> & "quotes" 🏠'
 
 
 @pytest.fixture
 def report() -> dict[str, Any]:
     """A realistic report: a failing critical check with examples, a warning, hostile text."""
-    return {
-        "report_version": 1,
-        "run": {
-            "run_id": "20261126T013000Z-ab12cd",
-            "kind": "backfill",
-            "database": "sqlite:/srv/app/dev.db",
-            "status": "failed",
-            "started_at": "2026-11-26T01:30:00.000+00:00",
-            "finished_at": "2026-11-26T01:30:12.300+00:00",
-            "duration_seconds": 12.3,
-            "parameters": {"thread_window_ms": 7_200_000, "fallback": "quarantine"},
-            "step_seconds": {"stage": 1.23, "attribute": 0.4, "write": 0.3, "audit": 2.1},
-        },
-        "gate": {
-            "passed": False,
-            "failed": ["every_legacy_message_placed_once"],
-            "warnings": ["few_quarantined"],
-        },
-        "figures": {
-            "legacy_messages": 2000,
-            "messages_migrated": 1939,
-            "messages_copied": 1939,
-            "messages_already_migrated": 0,
-            "messages_quarantined": 61,
-            "conversations_created": 40,
-            "conversations_reused": 2,
-            "property_conversations": 42,
-        },
-        "attribution_by_rule": {
-            "conversation_property": 900,
-            "address_mention": 500,
-            "thread_window": 539,
-        },
-        "quarantined_by_reason": {"no_property_evidence": 58, "orphan_message": 3},
-        "changes_after_snapshot": {"new_messages": 4, "changed_messages": 7, "deleted_messages": 1},
-        "checks": [
-            {
-                "name": "every_legacy_message_placed_once",
-                "description": "Every legacy message id is either migrated or quarantined.",
-                "severity": "critical",
-                "success": False,
-                "unexpected_count": 25,
-                "examples": [
-                    {"legacy_message_id": f"m{i}", "problem": "missing"} for i in range(24)
-                ]
-                + [{"legacy_message_id": "m99", "placed": 2}],
-                "error": None,
-            },
-            {
-                "name": "content_unchanged",
-                "description": "Copied message content equals the legacy content & sender.",
-                "severity": "critical",
-                "success": True,
-                "unexpected_count": 0,
-                "examples": [],
-                "error": None,
-            },
-            {
-                "name": "few_quarantined",
-                "description": "At most 1% of messages end in quarantine.",
-                "severity": "warning",
-                "success": False,
-                "unexpected_count": 61,
-                "examples": [],
-                "error": 'no such column: "q.reason" <near>',
-            },
-        ],
-        "quarantined_messages": [
-            {
-                "legacy_message_id": "m1001",
-                "legacy_conversation_id": "lc1",
-                "reason": "no_property_evidence",
-                "detail": INJECTED,
-                "sender_type": "tenant",
-                "created_at": "2025-09-15T10:00:00.000Z",
-                "excerpt": f"Hi {INJECTED} see you soon",
-            },
-            {
-                "legacy_message_id": "m1002",
-                "legacy_conversation_id": None,
-                "reason": "orphan_message",
-                "detail": None,
-                "sender_type": "agent",
-                "created_at": "2025-09-15T11:00:00.000Z",
-                "excerpt": "Orphan",
-            },
-        ],
-        "quarantined_messages_total": 61,
-        "splits": [
-            {
-                "legacy_conversation_id": "lc1",
-                "messages": 120,
-                "quarantined": 3,
-                "properties": [
-                    {
-                        "property_id": "p1",
-                        "address": "12 Oak St",
-                        "conversation_id": "c1",
-                        "messages": 70,
-                    },
-                    {
-                        "property_id": "p2",
-                        "address": "7 Elm & Ash Rd",
-                        "conversation_id": "c2",
-                        "messages": 47,
-                    },
-                ],
-            }
-        ],
-        "splits_total": 5,
-        "data_docs": "gx/index.html",
-    }
+    return example_report()
 
 
 class Collector(HTMLParser):
@@ -192,7 +81,7 @@ def test_html_counts_carry_exact_data_values(report, part):
 def test_html_formats_figures_with_thousands_separators(report):
     page = render_html(report)
     assert 'data-key="legacy_messages" data-value="2000">2,000<' in page
-    assert 'data-key="thread_window_ms" data-value="7200000">7,200,000<' in page
+    assert 'data-key="thread_window_ms" data-value="7200000">2h<' in page
 
 
 def test_html_check_rows_and_badges(report):
@@ -379,20 +268,75 @@ def chromium_path() -> str:
     return chromium
 
 
-def test_report_renders_in_headless_chromium(report, tmp_path):
-    index = write_report(report, tmp_path / "report")
-    dom = dump_dom(chromium_path(), index)
-    assert "FAILED" in dom
-    assert "1,939" in dom
-    assert 'id="splits"' in dom
+OFFLINE = ("--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND")
+"""Chromium flags that leave it no network: every request fails."""
 
 
-def dump_dom(chromium: str, page: Path) -> str:
+def dump_dom(chromium: str, page: Path, *flags: str) -> str:
+    """The DOM of `page` after headless Chromium loaded it (scripts run), with no network."""
     result = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            *OFFLINE,
+            *flags,
+            "--dump-dom",
+            page.as_uri(),
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
     return result.stdout
+
+
+def test_html_quarantine_table_leads_with_the_excerpt(report):
+    page = render_html(report)
+    quarantine = page[page.index('<section id="quarantine">') :]
+    head = quarantine[quarantine.index("<thead>") : quarantine.index("</thead>")]
+    assert parse(head).text[:3] == ["excerpt", "sender type", "created at"]
+
+
+def test_html_step_timings_never_read_zero(report):
+    text = page_text(render_html(report))
+    assert "write 40 ms" in text and "stage 1.2 s" in text
+    assert "0.0 s" not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(7_200_000, "2h"), (5_400_000, "90m"), (30_000, "30s"), (1_500, "1500ms")]
+)
+def test_html_parameters_in_milliseconds_read_as_the_option_takes_them(report, value, shown):
+    report["run"]["parameters"] = {"thread_window_ms": value}
+    assert "thread window " + shown in page_text(render_html(report))
+
+
+def test_html_one_of_a_thing_is_singular(report):
+    report["figures"] = {"property_conversations": 1, "messages_migrated": 2}
+    report["gate"] = {"passed": True, "failed": [], "warnings": []}
+    report["splits"][0]["properties"] = report["splits"][0]["properties"][:1]
+    text = page_text(render_html(report))
+    assert "1 property conversation " in text and "1 property conversations" not in text
+    assert "2 messages migrated" in text
+    assert "split into 1 property conversation" in text
+    assert "split into 1 property conversations" not in text
+
+
+def test_html_and_markdown_show_the_preflight_notes(report):
+    note = report["run"]["notes"][0]
+    assert f"Preflight notes {note}" in page_text(render_html(report))
+    assert f"- {note}" in render_markdown(report)
+
+
+def test_html_shows_the_rollback_command_of_a_published_run(report):
+    assert "Nothing to roll back: nothing was published." in page_text(render_html(report))
+    command = "v2-backfill rollback --db file:/srv/app/dev.db --run 20261126T013000Z-ab12cd"
+    report["run"]["rollback_command"] = command
+    report["gate"] = {"passed": True, "failed": [], "warnings": []}
+    assert command in page_text(render_html(report))
+    assert f"`{command}`" in render_markdown(report)
+    report["run"]["kind"] = "validate"
+    assert "rollback" not in page_text(render_html(report)).lower()

@@ -19,7 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from v2_backfill import backfill, config, prefect_server, prisma, services, signals, sync
+from v2_backfill import backfill, config, prefect_server, prisma, runs, services, signals, sync
 from v2_backfill.config import (
     DEFAULT_LOCK_TIMEOUT,
     BackfillConfig,
@@ -555,7 +555,11 @@ def _run_sync(request: sync.SyncRequest, *, debug: bool = False) -> dict[str, An
         _hide_tracebacks(("prefect.flow_runs", "prefect.task_runs"))
     # the flow's parameters are stored by Prefect: the password stays in this process (`resolve`
     # registered it with the target), or in $DATABASE_URL when --db is left out
-    return incremental_sync(**asdict(request) | {"db": request.db and without_password(request.db)})
+    started_at = runs.utc_now_iso()  # the run starts here, Prefect's start-up included
+    return incremental_sync(
+        **asdict(request) | {"db": request.db and without_password(request.db)},
+        started_at=started_at,
+    )
 
 
 def _serve(args: argparse.Namespace) -> dict[str, Any]:

@@ -10,6 +10,7 @@ computes the same figures with SELECTs (`rollback_counts.sql`) and writes nothin
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -24,6 +25,17 @@ from v2_backfill.lock import run_lock
 
 LISTED_RUNS = 5
 """How many run ids an error's hint lists at most."""
+
+
+def rollback_command(target: DatabaseTarget, run_id: str) -> str:
+    """The command that rolls back run `run_id` of `target`, as a shell line: the database as
+    `--db` takes it, without password (libpq's $PGPASSWORD or ~/.pgpass supplies it)."""
+    if target.sqlite_path is not None:
+        url = f"file:{target.sqlite_path}"
+    else:
+        url = target.sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        url += f"?schema={target.app_schema}" if target.app_schema != "public" else ""
+    return f"v2-backfill rollback --db {shlex.quote(url)} --run {shlex.quote(run_id)}"
 
 
 @dataclass

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from v2_backfill.db import Database, utc_now_ms
 
 
@@ -51,10 +53,16 @@ class RunSummary:
 
 
 class StepTimer:
-    """Wall-clock seconds per named step, for the report."""
+    """Wall-clock seconds per named step, for the report, and when the run started."""
 
-    def __init__(self) -> None:
+    def __init__(self, started_at: str | None = None) -> None:
+        """Start timing now; with `started_at` (ISO 8601, when the run's command started,
+        before Prefect's start-up), date the run from then and time the wait as `start-up`."""
         self.seconds: dict[str, float] = {}
+        self.started_at = started_at or utc_now_iso()
+        if started_at is not None:
+            waited = datetime.now(UTC) - datetime.fromisoformat(started_at)
+            self.seconds["start-up"] = round(waited.total_seconds(), 3)
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
@@ -102,23 +110,25 @@ def start_run(db: Database, run_id: str, kind: str, params: dict[str, Any]) -> N
     """Create the bookkeeping store if needed and record the run as running."""
     with db.begin() as conn:
         db.ensure_bookkeeping(conn)
-        db.run(
-            conn,
-            "start_run",
-            {"run_id": run_id, "kind": kind, "now": db.from_ms(utc_now_ms()),
-             "params": json.dumps(params, sort_keys=True, default=str)},
-        )  # fmt: skip
+        _record(db, conn, "start_run", run_id, kind=kind, params=params)
 
 
 def finish_run(db: Database, run_id: str, status: str, summary: dict[str, Any]) -> None:
     """Record how the run ended, with its summary."""
     with db.begin() as conn:
-        db.run(
-            conn,
-            "finish_run",
-            {"run_id": run_id, "status": status, "now": db.from_ms(utc_now_ms()),
-             "summary": json.dumps(summary, sort_keys=True, default=str)},
-        )  # fmt: skip
+        _record(db, conn, "finish_run", run_id, status=status, summary=summary)
+
+
+def _record(db: Database, conn: sa.Connection, statement: str, run_id: str, **binds: Any) -> None:
+    """Run `statement` on the run's `runs` row at the current time (dict binds as JSON text)."""
+    encoded = {
+        key: _json(value) if isinstance(value, dict) else value for key, value in binds.items()
+    }
+    db.run(conn, statement, {"run_id": run_id, "now": db.from_ms(utc_now_ms()), **encoded})
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def summarize(db: Database, summary: RunSummary) -> RunSummary:
@@ -141,9 +151,15 @@ def summarize(db: Database, summary: RunSummary) -> RunSummary:
 
 
 def report_run_info(
-    summary: RunSummary, kind: str, status: str, params: dict[str, Any], timer: StepTimer
+    summary: RunSummary,
+    kind: str,
+    status: str,
+    params: dict[str, Any],
+    timer: StepTimer,
+    rollback_command: str | None = None,
 ) -> dict[str, Any]:
-    """The report's `run` section (run id, database and times taken from `summary`)."""
+    """The report's `run` section (run id, database, times and preflight notes taken from
+    `summary`; `rollback_command`: how to undo the run, None when it published nothing)."""
     started = datetime.fromisoformat(summary.started_at)
     finished = datetime.fromisoformat(summary.finished_at)
     return {
@@ -156,4 +172,6 @@ def report_run_info(
         "duration_seconds": round((finished - started).total_seconds(), 3),
         "parameters": params,
         "step_seconds": dict(timer.seconds),
+        "notes": list(summary.notes),
+        "rollback_command": rollback_command,
     }

@@ -1,6 +1,6 @@
 """What a reviewer reads about a run: figures, splits and quarantine, assembled into the report.
 
-`gather` reads the facts of a state (mode `run`: the staged result as it would be published;
+`gather` reads the facts of a state (mode `backfill`: the staged result as it would be published;
 mode `validate`: the published state) with the same relations the gate's checks use, so the
 report's figures and the checks describe the same rows. `build_report` assembles the
 dictionary written as `summary.json` (keys documented in the README).
@@ -23,6 +23,8 @@ QUARANTINE_SHOWN = 500
 """Quarantined messages listed in the report (all are counted)."""
 SPLITS_SHOWN = 200
 """Shared legacy conversations whose split is listed in the report (all are counted)."""
+DELETES_SHOWN = 200
+"""Legacy deletes of placed messages listed by a validation (all are counted)."""
 
 
 def gather(db: Database, mode: Mode) -> dict[str, Any]:
@@ -49,6 +51,9 @@ def gather(db: Database, mode: Mode) -> dict[str, Any]:
         }
     if mode == "validate":
         facts["changes_after_snapshot"] = changes_after_snapshot(db, recent)
+        with db.connect() as conn:
+            deleted = _rows(db, conn, "report_deleted_in_legacy", {}, {"limit": DELETES_SHOWN})
+        facts["deleted_in_legacy"] = [dict(row._mapping) for row in deleted]
     return facts
 
 

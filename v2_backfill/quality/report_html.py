@@ -1,0 +1,372 @@
+"""The report as one self-contained HTML page: inline CSS and SVG, nothing fetched, no script.
+
+Every value taken from the report is escaped with `html.escape`; each displayed figure carries
+its key and exact value (`data-key`, `data-value`) for machines and tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from html import escape
+from typing import Any
+
+from v2_backfill.quality import EXAMPLES
+from v2_backfill.quality.report_style import CSS
+from v2_backfill.quality.report_words import (
+    BADGES,
+    NOTHING_PUBLISHED,
+    check_result,
+    counted,
+    duration_ms,
+    number,
+    raw,
+    seconds,
+    singular,
+    unpublished,
+    verdict,
+    would_have,
+)
+
+QUARANTINE_COLUMNS = (
+    "excerpt",
+    "sender_type",
+    "created_at",
+    "reason",
+    "detail",
+    "legacy_message_id",
+    "legacy_conversation_id",
+)
+"""The quarantine table's columns: what a reviewer reads first leads (in print, too)."""
+SPLIT_COLUMNS = ("property_id", "address", "conversation_id", "messages")
+
+_VERDICT_CLASSES = {"PASSED": "pass", "FAILED": "fail", "PASSED WITH WARNINGS": "warn"}
+
+# Horizontal bar charts, in SVG user units (1 unit = 1 CSS px at full width): the label
+# column is as wide as the longest label at `_CHART_CHAR_WIDTH` a character (an upper bound
+# of the 13px font's), then the longest bar, then room for the count.
+_CHART_CHAR_WIDTH = 8
+_CHART_GAP = 8
+_CHART_BAR_WIDTH = 380
+_CHART_ROW_HEIGHT = 26
+
+_NONE = '<p class="none">(none)</p>'
+
+
+def render_html(report: dict[str, Any]) -> str:
+    """The whole report as one self-contained HTML5 page (no scripts, nothing remote)."""
+    run = report["run"]
+    title = f"v2-backfill {run['kind']} {run['run_id']}: {verdict(report)}"
+    sections = [
+        _run_section(report),
+        _figures_section(report["figures"], would_have=unpublished(report)),
+        _changes_section(report["changes_after_snapshot"]),
+        _checks_section(report["checks"]),
+        _attribution_section(report),
+        _quarantine_section(report),
+        _splits_section(report),
+        _docs_section(report["data_docs"]),
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f"<h1>v2-backfill report</h1>\n{''.join(sections)}</body>\n</html>\n"
+    )
+
+
+# --- sections --------------------------------------------------------------------------------
+
+
+def _run_section(report: Mapping[str, Any]) -> str:
+    run, gate = report["run"], report["gate"]
+    result = verdict(report)
+    note = f'<p class="unpublished">{escape(NOTHING_PUBLISHED)}</p>' if unpublished(report) else ""
+    details = {
+        "run id": run["run_id"],
+        "kind": run["kind"],
+        "database": run["database"],
+        "status": run["status"],
+        "started": run["started_at"],
+        "finished": run["finished_at"],
+        "duration": seconds(run["duration_seconds"]),
+    }
+    body = (
+        f'<div class="banner {_VERDICT_CLASSES[result]}" data-verdict="{escape(result)}">'
+        f"{escape(result)}</div>"
+        + note
+        + _gate_list("Failed checks", gate["failed"])
+        + _gate_list("Warnings", gate["warnings"])
+        + '<div class="grid"><div>'
+        + _key_value_table(details, "run")
+        + _rollback_block(run)
+        + _notes_block(run["notes"])
+        + "</div><div><h3>Parameters</h3>"
+        + _parameters_table(run["parameters"])
+        + "<h3>Step timings</h3>"
+        + _key_value_table(run["step_seconds"], "step", seconds)
+        + "</div></div>"
+    )
+    return _section("run", "Run", body)
+
+
+def _rollback_block(run: Mapping[str, Any]) -> str:
+    """How to undo the run: the exact command, or why there is nothing to undo."""
+    if run["kind"] == "validate":
+        return ""
+    command = run["rollback_command"]
+    if command is None:
+        return '<h3>Rollback</h3><p class="none">Nothing to roll back: nothing was published.</p>'
+    return (
+        '<h3>Rollback</h3><p class="rollback">To undo this run (dry run first with '
+        f"<code>--dry-run</code>):<br><code>{escape(command)}</code>"
+        "</p>"
+    )
+
+
+def _notes_block(notes: Sequence[str]) -> str:
+    """The preflight's notes: what it found and let pass (an extra index, an absent one)."""
+    if not notes:
+        return ""
+    items = "".join(f"<li>{escape(note)}</li>" for note in notes)
+    return f'<h3>Preflight notes</h3><ul class="notes">{items}</ul>'
+
+
+def _parameters_table(parameters: Mapping[str, Any]) -> str:
+    """The run's parameters; a duration in milliseconds (`thread_window_ms`) reads as the
+    option takes it (`2h`), under its name without the unit."""
+    if not parameters:
+        return _NONE
+    rows = "".join(
+        _key_value_row(key.removesuffix("_ms"), key, value, duration_ms)
+        if key.endswith("_ms")
+        else _key_value_row(key, key, value, number)
+        for key, value in parameters.items()
+    )
+    return f"<table>{_head(['parameter', 'value'])}<tbody>{rows}</tbody></table>"
+
+
+def _figures_section(figures: Mapping[str, Any], *, would_have: bool) -> str:
+    """One card per figure: its number and label; for a run that published nothing, the
+    number between the words of `would_have` (`would have migrated` / 271 / `messages`)."""
+    cards = "".join(_figure_card(key, value, would_have) for key, value in figures.items())
+    body = f'<div class="figures">{cards}</div>' if cards else _NONE
+    title = "What this run would have published" if would_have else "Headline figures"
+    return _section("figures", title, body)
+
+
+def _figure_card(key: str, value: Any, unpublished_run: bool) -> str:
+    figure = f'<div class="figure-value"{_data_attrs(key, value)}>{escape(number(value))}</div>'
+    if not unpublished_run:
+        label = key.replace("_", " ")
+        label = singular(label) if value == 1 else label
+        return f'<div class="figure">{figure}<div class="figure-label">{escape(label)}</div></div>'
+    before, after = would_have(key, value)
+    return (
+        f'<div class="figure would-have"><div class="figure-label">{escape(before)}</div>'
+        f'{figure}<div class="figure-label">{escape(after)}</div></div>'
+    )
+
+
+def _changes_section(changes: Mapping[str, int]) -> str:
+    note = (
+        "<p>The run judged legacy as of one snapshot. What the app wrote to legacy after it "
+        "is not part of this run: the next <code>v2-backfill sync</code> carries it.</p>"
+    )
+    return _section(
+        "changes",
+        "Legacy changes after the snapshot",
+        note + _key_value_table(changes, "change", number),
+    )
+
+
+def _gate_list(label: str, names: Sequence[str]) -> str:
+    if not names:
+        return ""
+    items = ", ".join(f"<code>{escape(name)}</code>" for name in names)
+    return f"<p><strong>{escape(label)}:</strong> {items}</p>"
+
+
+def _checks_section(checks: Sequence[Mapping[str, Any]]) -> str:
+    if not checks:
+        return _section("checks", "Checks", _NONE)
+    head = _head(["check", "description", "severity", "result", "unexpected"])
+    bodies = "".join(_check_rows(check) for check in checks)
+    table = f'<div class="scroll"><table class="checks wide">{head}{bodies}</table></div>'
+    return _section("checks", "Checks", table)
+
+
+def _check_rows(check: Mapping[str, Any]) -> str:
+    result = check_result(check)
+    success = "true" if check["success"] else "false"
+    row = (
+        f'<tr data-check="{escape(check["name"])}" data-success="{success}">'
+        f"<td><code>{escape(check['name'])}</code></td>"
+        f"<td>{_text(check['description'])}</td><td>{_text(check['severity'])}</td>"
+        f'<td><span class="badge {result}">{BADGES[result]}</span></td>'
+        f'<td class="num">{number(check["unexpected_count"])}</td></tr>'
+    )
+    details = _check_details(check) if result != "pass" else ""
+    if details:
+        row += f'<tr class="examples"><td colspan="5">{details}</td></tr>'
+    return f"<tbody>{row}</tbody>"
+
+
+def _check_details(check: Mapping[str, Any]) -> str:
+    error = check["error"]
+    details = f'<p class="error">SQL error: {_text(error)}</p>' if error else ""
+    examples = check["examples"]
+    if examples:
+        shown = examples[:EXAMPLES]
+        details += _showing(len(shown), len(examples), "examples")
+        details += _rows_table(shown, _union_keys(shown))
+    return details
+
+
+def _attribution_section(report: Mapping[str, Any]) -> str:
+    body = _counts_block("Attribution by rule", report["attribution_by_rule"], "rule")
+    body += _counts_block("Quarantine by reason", report["quarantined_by_reason"], "reason")
+    return _section("attribution", "Attribution and quarantine", body)
+
+
+def _counts_block(title: str, counts: Mapping[str, int], label: str) -> str:
+    heading = f"<h3>{escape(title)}</h3>"
+    if not counts:
+        return heading + _NONE
+    ordered = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    table, chart = _key_value_table(ordered, label), _bar_chart(ordered, title)
+    return f'{heading}<div class="pair">{table}{chart}</div>'
+
+
+def _quarantine_section(report: Mapping[str, Any]) -> str:
+    messages = report["quarantined_messages"]
+    body = _showing(len(messages), report["quarantined_messages_total"], "messages")
+    body += _rows_table(messages, QUARANTINE_COLUMNS) if messages else _NONE
+    return _section("quarantine", "Quarantined messages", body)
+
+
+def _splits_section(report: Mapping[str, Any]) -> str:
+    splits = report["splits"]
+    body = _showing(len(splits), report["splits_total"], "shared conversations")
+    body += "".join(_split_block(split) for split in splits) if splits else _NONE
+    return _section("splits", "Shared conversations split by property", body)
+
+
+def _split_block(split: Mapping[str, Any]) -> str:
+    properties = split["properties"]
+    summary = (
+        f"{counted(split['messages'], 'messages')}, {number(split['quarantined'])} quarantined, "
+        f"split into {counted(len(properties), 'property conversations')}"
+    )
+    legacy_id = escape(raw(split["legacy_conversation_id"]))
+    return (
+        f'<div class="split" data-legacy-conversation="{legacy_id}">'
+        f"<h3>Legacy conversation <code>{legacy_id}</code></h3>"
+        f'<p class="muted">{escape(summary)}</p>{_rows_table(properties, SPLIT_COLUMNS)}</div>'
+    )
+
+
+def _docs_section(data_docs: str | None) -> str:
+    if data_docs:
+        body = (
+            f'<p><a href="{escape(data_docs)}">Great Expectations Data Docs</a> '
+            f"(<code>{escape(data_docs)}</code>)</p>"
+        )
+    else:
+        body = '<p class="none">Data Docs: not built.</p>'
+    return _section("docs", "Data Docs", body)
+
+
+# --- building blocks -------------------------------------------------------------------------
+
+
+def _section(section_id: str, title: str, body: str) -> str:
+    return f'<section id="{section_id}">\n<h2>{escape(title)}</h2>\n{body}\n</section>\n'
+
+
+def _head(columns: Iterable[str]) -> str:
+    return "<thead><tr>" + "".join(f"<th>{_label(c)}</th>" for c in columns) + "</tr></thead>"
+
+
+def _key_value_table(
+    values: Mapping[str, Any], label: str, display: Callable[[Any], str] = number
+) -> str:
+    """A two-column table; each value cell carries `data-key` and the raw `data-value`."""
+    if not values:
+        return _NONE
+    rows = "".join(_key_value_row(key, key, value, display) for key, value in values.items())
+    return f"<table>{_head([label, 'value'])}<tbody>{rows}</tbody></table>"
+
+
+def _key_value_row(name: str, key: str, value: Any, display: Callable[[Any], str]) -> str:
+    """A row headed `name`, its value shown by `display`, tagged with `key` and the raw value."""
+    return (
+        f'<tr><th scope="row">{_label(name)}</th>'
+        f"<td{_num_class(value)}{_data_attrs(key, value)}>{escape(display(value))}</td></tr>"
+    )
+
+
+def _rows_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """A table of dict rows, one column per key in `columns`; missing values show as a dash."""
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td{_num_class(row.get(c))}>{_text(row.get(c))}</td>" for c in columns)
+        + "</tr>"
+        for row in rows
+    )
+    table = f'<table class="rows wide">{_head(columns)}<tbody>{body}</tbody></table>'
+    return f'<div class="scroll">{table}</div>'
+
+
+def _bar_chart(counts: Mapping[str, int], title: str) -> str:
+    """A horizontal bar chart as inline SVG: label, bar and count per entry, the label and
+    count columns wide enough for the longest of each."""
+    top = max(counts.values()) or 1
+    labels = max(len(name) for name in counts) * _CHART_CHAR_WIDTH + _CHART_GAP
+    values = max(len(number(count)) for count in counts.values()) * _CHART_CHAR_WIDTH
+    width = labels + _CHART_BAR_WIDTH + _CHART_GAP + values
+    height = _CHART_ROW_HEIGHT * len(counts)
+    bars = []
+    for index, (name, count) in enumerate(counts.items()):
+        middle = index * _CHART_ROW_HEIGHT + _CHART_ROW_HEIGHT / 2
+        length = round(_CHART_BAR_WIDTH * count / top, 1)
+        bars.append(
+            f'<text x="{labels - _CHART_GAP}" y="{middle}" text-anchor="end">'
+            f"{_label(name)}</text>"
+            f'<rect x="{labels}" y="{middle - 8}" width="{length}" height="16" rx="2"/>'
+            f'<text x="{labels + length + 6}" y="{middle}">{number(count)}</text>'
+        )
+    return (
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}">'
+        f"<title>{escape(title)}</title>{''.join(bars)}</svg>"
+    )
+
+
+def _text(value: Any) -> str:
+    """Escaped text for a table cell; missing values show as an em dash."""
+    return '<span class="none">—</span>' if value is None else escape(raw(value))
+
+
+def _data_attrs(key: str, value: Any) -> str:
+    """`data-key` and the exact `data-value` of a displayed figure, for machines and tests."""
+    return f' data-key="{escape(key)}" data-value="{escape(raw(value))}"'
+
+
+def _num_class(value: Any) -> str:
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    return ' class="num"' if is_number else ""
+
+
+def _showing(shown: int, total: int, noun: str) -> str:
+    if total <= shown:
+        return ""
+    return f'<p class="muted">showing {number(shown)} of {number(total)} {escape(noun)}</p>'
+
+
+def _union_keys(rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Every key of the rows, in first-seen order."""
+    return list(dict.fromkeys(key for row in rows for key in row))
+
+
+def _label(key: str) -> str:
+    return escape(key.replace("_", " "))

@@ -17,6 +17,9 @@ from pathlib import Path
 # there), and sends nothing anywhere.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="v2b-prefect-"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# The CLI is left to Prefect (the session's test server, or Prefect's temporary one), never
+# starting a background server of its own; tests of that server choose their own mode.
+os.environ.setdefault("V2_BACKFILL_PREFECT_SERVER", "temporary")
 
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402

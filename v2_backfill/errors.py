@@ -80,6 +80,18 @@ class DataQualityError(V2BackfillError):
         self.summary = summary
 
 
+class ServiceUnreachable(V2BackfillError):
+    """A service the run needs (the Prefect API, a Dask scheduler) does not answer (exit 2);
+    refused before any work. Worth a retry once it runs."""
+
+    transient = True
+
+
+class DiskFull(V2BackfillError):
+    """A filesystem the run writes (the database, its bookkeeping file, the report) is full
+    (exit 2); nothing was published."""
+
+
 def known_cause(exc: BaseException) -> V2BackfillError | None:
     """The first error in the cause chain that says what went wrong in our terms (a chain
     that loops back on itself is walked once)."""

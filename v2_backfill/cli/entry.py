@@ -15,10 +15,17 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from v2_backfill import services, signals
 from v2_backfill.cli import run_commands, sync_commands, tool_commands
 from v2_backfill.cli.options import Parents, root_parser
 from v2_backfill.cli.render import Render, print_json, print_summary
-from v2_backfill.errors import DataQualityError, UsageError, known_cause
+from v2_backfill.cli.running import target_of
+from v2_backfill.config import DatabaseTarget
+from v2_backfill.disk_full import explain_disk_full, shorten_gx_failures
+from v2_backfill.errors import DataQualityError, UsageError, V2BackfillError, known_cause
+
+RECORDING = ("backfill", "sync", "validate", "rollback")
+"""The commands that record runs on their database (and mark one `interrupted` when stopped)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,12 +46,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:  # no options parsed: --json is looked for in the raw arguments
         return _fail(exc, as_json="--json" in argv, debug=False, render=None)
     _configure_logging(args.debug)
+    if not args.debug:
+        shorten_gx_failures()
+    dask_address, dry_run = getattr(args, "dask_address", None), getattr(args, "dry_run", False)
     try:
-        summary = args.handler(args)
+        with signals.interruptible(), services.ready(args.command, dask_address=dask_address,
+                                                     dry_run=dry_run):  # fmt: skip
+            summary = args.handler(args)
+    except signals.Interrupted as stop:
+        stopped = signals.stopped(stop, _run_target(args))
+        return _fail(stopped, as_json=args.json, debug=False, render=None)
     except Exception as exc:  # ours or unexpected: a short message and an exit code
-        return _fail(exc, as_json=args.json, debug=args.debug, render=args.render)
+        full = explain_disk_full(exc, _run_target(args), getattr(args, "report_dir", None))
+        return _fail(full or exc, as_json=args.json, debug=args.debug, render=args.render)
     print_summary(summary, args.render, as_json=args.json)
     return 0
+
+
+def _run_target(args: argparse.Namespace) -> DatabaseTarget | None:
+    """The database a command records its runs on; None for one that records none (or
+    whose database URL is unusable)."""
+    if args.command == "demo":
+        return tool_commands.demo_target(args)
+    if args.command not in RECORDING or getattr(args, "dry_run", False):
+        return None
+    try:
+        return target_of(args)
+    except V2BackfillError:
+        return None
 
 
 def _fail(exc: Exception, *, as_json: bool, debug: bool, render: Render | None) -> int:

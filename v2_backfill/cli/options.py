@@ -18,9 +18,11 @@ EXIT_CODES = """exit codes:
      validate: the published state is wrong); see the report
   2  usage or connection error (bad option, unknown URL, unreachable or read-only database,
      database locked by another writer beyond --lock-timeout, unusable bookkeeping file,
-     another run in progress, preview not approved, a sync or validate before any backfill)
+     another run in progress, preview not approved, a sync or validate before any backfill,
+     a Prefect API or Dask scheduler that does not answer, a full disk)
   3  preflight failure: legacy tables/columns missing or V2 tables not in Prisma's shape;
      nothing was written
+  130, 143  stopped by SIGINT (Ctrl-C), SIGTERM: the run is recorded interrupted
 """
 
 T = TypeVar("T")

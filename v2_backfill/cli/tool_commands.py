@@ -1,4 +1,4 @@
-"""The tools around the backfill: `demo`, `prisma-migration`, `rollback`."""
+"""The tools around the backfill: `demo`, `prisma-migration`, `rollback`, `server`."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from v2_backfill import prisma
+from v2_backfill import prefect_server, prisma, services
 from v2_backfill.cli.options import Parents, add_command, positive_int
 from v2_backfill.cli.render import format_run
 from v2_backfill.cli.run_commands import backfill_config, run_backfill
 from v2_backfill.cli.running import target_of
-from v2_backfill.config import parse_database_url
+from v2_backfill.config import DatabaseTarget, parse_database_url
 from v2_backfill.rollback import format_rollback, rollback
 
 
@@ -21,6 +21,7 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     _add_demo(sub, parents)
     _add_prisma_migration(sub, parents)
     _add_rollback(sub, parents)
+    _add_server(sub, parents)
 
 
 def _add_demo(sub: argparse._SubParsersAction, parents: Parents) -> None:
@@ -95,7 +96,7 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
     folder: Path = args.dir
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "dev.db"
-    target = parse_database_url(f"file:{database.resolve()}")
+    target = demo_target(args)
     for stale in (database, target.sidecar_path):
         if stale is not None and stale.exists():
             stale.unlink()
@@ -114,3 +115,23 @@ def _prisma_migration(args: argparse.Namespace) -> dict[str, Any]:
 def _rollback(args: argparse.Namespace) -> dict[str, Any]:
     undone = rollback(target_of(args), args.run, all_runs=args.all_runs, dry_run=args.dry_run)
     return undone.to_dict()
+
+
+def demo_target(args: argparse.Namespace) -> DatabaseTarget:
+    """The database `demo` (re)creates and backfills: DIR/dev.db."""
+    return parse_database_url(f"file:{(args.dir / 'dev.db').resolve()}")
+
+
+def _add_server(sub: argparse._SubParsersAction, parents: Parents) -> None:
+    server = add_command(
+        sub, "server", [parents.common],
+        help="show, start or stop the local Prefect server the CLI runs its flows on",
+        description="Without PREFECT_API_URL the CLI runs its flows on a local Prefect server "
+        "of its own, started in the background on first use and reused; it stops after "
+        f"${prefect_server.IDLE_ENV} (default {prefect_server.DEFAULT_IDLE}) unused, or here.",
+    )  # fmt: skip
+    server.add_argument("action", choices=["status", "start", "stop"])
+    server.set_defaults(
+        handler=lambda args: services.server_command(args.action),
+        render=prefect_server.format_status,
+    )

@@ -275,9 +275,11 @@ def test_validate_exit_codes_and_report(fixture_db, prefect_server, capsys, monk
     assert outcome["figures"]["messages_migrated"] == 9
     assert (fixture_db.parent / "checked" / "index.html").is_file()
 
-    with sqlite3.connect(fixture_db) as conn:
-        conn.execute("UPDATE messages_v2 SET content = content || '!' WHERE id = "
-                     "(SELECT id FROM messages ORDER BY id LIMIT 1)")  # fmt: skip
+    with sqlite3.connect(fixture_db) as conn:  # a legacy edit no sync carried (an edit in V2
+        # is the V2 app's, kept: tests/test_validate_contract.py)
+        conn.execute("UPDATE messages SET content = content || '!' WHERE id = (SELECT id FROM "
+                     'messages WHERE id IN (SELECT id FROM messages_v2) ORDER BY "updatedAt" '
+                     "LIMIT 1)")  # fmt: skip
     failed = run_cli("validate", "--db", url, cwd=fixture_db.parent)
     assert failed.returncode == 1, failed.stderr[-2000:]
     assert "validation failed (content_matches_legacy)" in failed.stderr

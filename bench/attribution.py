@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -29,6 +30,7 @@ from v2_backfill import backfill, runs
 from v2_backfill.config import BackfillConfig, parse_database_url
 from v2_backfill.db import open_database
 
+_CONFIDENCE = re.compile(r"confidence ([0-9.]+)")
 BUCKETS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 1.0)
 
 
@@ -76,6 +78,7 @@ def _figures(seed: int, messages: int, decided: list[sa.Row], key: dict) -> dict
     right: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     allowed = 0
+    buckets: dict[float, list[int]] = {low: [0, 0] for low in BUCKETS[:-1]}
     for row in decided:
         truth, evidenced = key[row.message_id]
         allowed += truth is not None and evidenced
@@ -84,6 +87,11 @@ def _figures(seed: int, messages: int, decided: list[sa.Row], key: dict) -> dict
             continue
         placed[row.rule] += 1
         right[row.rule] += row.property_id == truth
+        confidence = _CONFIDENCE.match(row.detail or "")
+        if confidence:
+            low = max(b for b in BUCKETS[:-1] if b <= float(confidence.group(1)))
+            buckets[low][0] += 1
+            buckets[low][1] += row.property_id == truth
     total = len(decided)
     rules = {
         rule: {"placed": placed[rule], "right": right[rule],
@@ -97,6 +105,8 @@ def _figures(seed: int, messages: int, decided: list[sa.Row], key: dict) -> dict
         "precision": _share(all_right, all_placed), "recall": _share(all_right, total),
         "recall_allowed": _share(allowed, total), "rules": rules,
         "quarantined": dict(reasons.most_common()),
+        "reliability": {f"{low:.2f}": {"placed": n, "precision": _share(ok, n)}
+                        for low, (n, ok) in buckets.items() if n},
     }  # fmt: skip
 
 
@@ -116,6 +126,7 @@ def _print(figures: dict) -> None:
             f"{rule_figures['precision']:.2%}  recall {rule_figures['recall']:.2%}"
         )
     print(f"  quarantined: {figures['quarantined']}")
+    print(f"  confidence from: {figures['reliability']}")
 
 
 if __name__ == "__main__":

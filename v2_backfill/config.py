@@ -249,7 +249,10 @@ class BackfillConfig:
     target: DatabaseTarget
     """The app's database."""
     thread_window_ms: int = 2 * 60 * 60 * 1000
-    """How long after an attributed message a follow-up without evidence stays in its thread."""
+    """The longest silence inside a topic run of a shared conversation (the upper bound of the
+    threshold each conversation derives from its own gaps)."""
+    min_confidence: float = 0.9
+    """Heuristic placements below this confidence are quarantined (`low_confidence`)."""
     fallback: Fallback = Fallback.QUARANTINE
     """Where shared-conversation messages without evidence go."""
     chunk_size: int = 5000

@@ -6,4 +6,4 @@ DROP TABLE IF EXISTS v2_backfill.stage_options, v2_backfill.stage_scope,
     v2_backfill.stage_messages, v2_backfill.stage_attribution, v2_backfill.stage_conversations,
     v2_backfill.stage_v2_messages, v2_backfill.stage_quarantine, v2_backfill.stage_replacements,
     v2_backfill.stage_context, v2_backfill.stage_watermarks, v2_backfill.stage_deletions,
-    v2_backfill.stage_legacy_checksums;
+    v2_backfill.stage_legacy_checksums, v2_backfill.stage_properties, v2_backfill.stage_activity;

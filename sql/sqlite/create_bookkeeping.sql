@@ -243,13 +243,24 @@ CREATE TABLE IF NOT EXISTS v2_backfill.stage_context (
     PRIMARY KEY (kind, id)
 );
 
--- The properties of the timelines the text rules read, as of the run's snapshot.
+-- The properties of the timelines the text rules read, as of the run's snapshot, and the
+-- client's activity on them (stage_activity: feedback and client_analytics rows with a
+-- propertyId; source names the row).
 CREATE TABLE IF NOT EXISTS v2_backfill.stage_properties (
     id TEXT PRIMARY KEY,
     timeline_id TEXT NOT NULL,
     address TEXT,
     position INTEGER,
-    created_at INTEGER
+    created_at INTEGER,
+    mls_id TEXT,
+    listing_url TEXT
+);
+
+CREATE TABLE IF NOT EXISTS v2_backfill.stage_activity (
+    timeline_id TEXT NOT NULL,
+    property_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    source TEXT NOT NULL
 );
 
 -- The cursors to store when the run publishes, read in the run's snapshot.

@@ -158,7 +158,12 @@ class Database:
             if "content_md5" not in _columns(inspector, "lineage"):
                 self.run(conn, "upgrade_lineage")
             staged = _columns(inspector, "stage_messages")
-            if STAGING_MARKER not in staged or not staged[STAGING_NULLABLE]:
+            properties = _columns(inspector, "stage_properties")
+            if (
+                STAGING_MARKER not in staged
+                or not staged[STAGING_NULLABLE]
+                or (properties and "mls_id" not in properties)
+            ):
                 self.run(conn, "drop_staging")
         self.run(conn, "create_bookkeeping")
 

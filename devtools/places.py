@@ -83,6 +83,8 @@ class Property:
     """The MLS number clients quote (whether or not the app stored it as `mlsId`)."""
     share_url: str
     """Its listing link, `https://www.flexmls.com/share/<id>/<slug>`."""
+    mls_stored: bool
+    """Whether the app stored the MLS number as `mlsId` (else quoting it is no evidence)."""
 
     def mention(self, rng: FastRandom) -> str:
         """How one message names the property: mostly its address, sometimes its MLS number
@@ -187,8 +189,9 @@ def property_row(
         "pricing": {"listPrice": f"${price:,}", "priceNumeric": price},
     }  # fmt: skip
     viewed = created + rng.randrange(3 * DAY) if rng.random() < 0.6 else None
+    mls_stored = rng.random() < MLS_ID_KNOWN
     row = [
-        property_id, mls_number if rng.random() < MLS_ID_KNOWN else None, address.full,
+        property_id, mls_number if mls_stored else None, address.full,
         address.city, address.state, address.zip_code, price, beds, baths, sqft,
         rng.choice(PROPERTY_TYPES), f"{beds} beds, {baths:g} baths, {sqft:,} sqft",
         json.dumps(images), url, "flexmls", url, json.dumps(parsed),
@@ -196,4 +199,4 @@ def property_row(
         price_range(price), position, int(viewed is not None), viewed, created,
         viewed or created, timeline_id,
     ]  # fmt: skip
-    return row, Property(property_id, address.mentions(), mls_number, url)
+    return row, Property(property_id, address.mentions(), mls_number, url, mls_stored)

@@ -169,16 +169,18 @@ class MessageWriter:
                  for _ in range(length)]  # fmt: skip
         where = self._pick(FIRST_MENTION)
         opener = rng.choice(OPENERS).format(a=about.mention(rng))
+        late = rng.choice(LATE_MENTIONS).format(a=about.mention(rng))
         if where in ("first", "after_greeting"):
-            texts[0] = opener
+            texts[0], late = opener, ""
             if where == "after_greeting":
                 texts.insert(0, rng.choice(GREETINGS))
         else:
-            texts[0] = rng.choice(PROPERTY_TALK)
+            texts[0], opener = rng.choice(PROPERTY_TALK), ""
             if where == "later":
                 at = 1 + int(rng.random() * length)
-                texts.insert(at, rng.choice(LATE_MENTIONS).format(a=about.mention(rng)))
-        said: list[Said] = [(text, about.id, where != "never") for text in texts]
+                texts.insert(at, late)
+        named = where != "never" and (about.mls_stored or about.mls_number not in opener + late)
+        said: list[Said] = [(text, about.id, named) for text in texts]
         if others:
             self._digressions(said, about, others)
         return said
@@ -196,7 +198,8 @@ class MessageWriter:
             said.insert(at, (two, about.id, said[0][2]))
         elif rng.random() < ASIDE:
             aside = rng.choice(ASIDES).format(b=other.mention(rng))
-            said[at:at] = [(aside, other.id, True), (rng.choice(ASIDE_REPLIES), other.id, True)]
+            named = other.mls_stored or other.mls_number not in aside
+            said[at:at] = [(aside, other.id, named), (rng.choice(ASIDE_REPLIES), other.id, named)]
         elif rng.random() < COMPARISON:
             compared = rng.choice(COMPARISONS).format(a=rng.choice(other.mentions))
             said.insert(at, (compared, about.id, said[0][2]))

@@ -111,9 +111,29 @@ def test_messages_between_conflicting_evidence_without_a_clear_split_are_quarant
 
 
 def test_a_lone_mention_between_mentions_of_another_property_is_quarantined():
-    thread = [msg("a", 0, "1052 Cecil Ave?"), msg("b", MINUTE, "I liked 1343 S 1st St better"),
+    thread = [msg("a", 0, "1052 Cecil Ave?"), msg("b", MINUTE, "And 1343 S 1st St?"),
               msg("c", 2 * MINUTE, "Anyway, 1052 Cecil it is")]  # fmt: skip
     assert attribute(thread)[1] == ("b", None, Reason.CONFLICTING_EVIDENCE)
+
+
+def test_a_comparison_is_no_evidence_for_the_property_compared_with():
+    thread = [msg("a", 0, "Is the basement finished?"),
+              msg("b", MINUTE, "Honestly I liked 1343 S 1st St better.")]  # fmt: skip
+    assert [p[2] for p in attribute(thread)] == [Reason.NO_PROPERTY_EVIDENCE] * 2
+
+
+def test_an_aside_places_itself_only_and_leaves_its_answer_unsure():
+    thread = [msg("a", 0, "1052 Cecil Ave?"), msg("b", MINUTE, "Btw any news on 1343 S 1st St?"),
+              msg("c", 2 * MINUTE, "Not yet."), msg("d", 3 * MINUTE, "Ok")]  # fmt: skip
+    assert attribute(thread) == [
+        ("a", "cecil", Rule.ADDRESS_MENTION), ("b", "first", Rule.ADDRESS_MENTION),
+        ("c", None, Reason.CONFLICTING_EVIDENCE), ("d", "cecil", Rule.TOPIC_RUN),
+    ]  # fmt: skip
+
+
+def test_a_listing_reference_of_no_property_of_the_timeline_is_another_property():
+    thread = [msg("a", 0, "Can we see MLS #1999999?"), msg("b", MINUTE, "Ok")]
+    assert [p[2] for p in attribute(thread)] == [Reason.CONFLICTING_EVIDENCE] * 2
 
 
 def test_a_message_naming_two_properties_is_no_evidence():
@@ -139,10 +159,10 @@ def test_activity_just_before_the_message(before, expected):
 
 
 def test_min_confidence_quarantines_with_the_best_candidate():
-    thread = [msg("m1", 0, "1052 Cecil Ave?"), msg("m2", MINUTE, "Ok")]
+    thread = [msg("m1", 0, "https://www.flexmls.com/share/Cmm4c"), msg("m2", 40 * MINUTE, "Ok")]
     placements = ThreadAttributor(
         properties_by_timeline(PROPERTIES), window_ms=WINDOW, primary_fallback=False,
-        min_confidence=0.975,
+        min_confidence=0.99,
     ).place_all(thread)  # fmt: skip
     assert [(p.property_id, p.reason) for p in placements] == [
         ("cecil", None),

@@ -171,7 +171,10 @@ class ThreadAttributor:
             assert self._evidence is not None
             named = self._evidence.named(message.content)
             activity = () if named else self._evidence.activity_before(message.created_at_ms)
-            run_message = RunMessage(message.message_id, message.created_at_ms, named, activity)
+            aside = bool(named) and self._evidence.is_aside(message.content)
+            run_message = RunMessage(
+                message.message_id, message.created_at_ms, named, activity, aside
+            )
             self._run.append((message, run_message))
         return placed
 
@@ -180,7 +183,7 @@ class ThreadAttributor:
         run, self._run = self._run, []
         if not run:
             return []
-        decisions = decide_run([run_message for _, run_message in run])
+        decisions = decide_run([run_message for _, run_message in run], self.rhythm_ms())
         return [
             self._placement(message, decision)
             for (message, _), decision in zip(run, decisions, strict=True)
@@ -191,12 +194,18 @@ class ThreadAttributor:
         """Decide a whole set of messages in thread order."""
         return self.feed(messages) + self.finish()
 
+    def rhythm_ms(self) -> int:
+        """The median of the current conversation's last `RECENT_GAPS` gaps (the thread
+        window's `1 / GAP_FACTOR` until `MIN_GAPS` are known)."""
+        if len(self._gaps) < MIN_GAPS:
+            return self._window_ms // GAP_FACTOR
+        return sorted(self._gaps)[len(self._gaps) // 2]
+
     def threshold_ms(self) -> int:
         """The silence that ends a run in the current conversation (see the module docstring)."""
         if len(self._gaps) < MIN_GAPS:
             return self._window_ms
-        median = sorted(self._gaps)[len(self._gaps) // 2]
-        return min(self._window_ms, max(MIN_RUN_GAP_MS, GAP_FACTOR * median))
+        return min(self._window_ms, max(MIN_RUN_GAP_MS, GAP_FACTOR * self.rhythm_ms()))
 
     def _enter_timeline(self, timeline_id: str) -> None:
         self._timeline_id = timeline_id

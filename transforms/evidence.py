@@ -8,7 +8,12 @@ property it is about: one kind of evidence per rule.
   `client_analytics` event with its `propertyId`) within `ACTIVITY_WINDOW_MS` before the
   message.
 
-A message that names several properties (of any kinds together) is evidence for none.
+A message that names several properties (of any kinds together) is evidence for none, and so
+is one that names a property to compare with it ("I liked 12 Oak St better"). A listing
+reference that matches none of the timeline's properties (an MLS number the app did not store)
+is evidence of an unknown property: it splits a run like any mention, and what it would place
+is quarantined (`conflicting_evidence`). A mention opened as a digression ("Btw, any news on
+12 Oak St?", `is_aside`) places that message only, not its run.
 """
 
 from __future__ import annotations
@@ -24,6 +29,16 @@ ACTIVITY_WINDOW_MS = 30 * 60 * 1000
 """How long before a message the client's activity on a property counts as evidence."""
 
 _NUMBERS = re.compile(r"\d{5,}")
+_REFERENCE = re.compile(r"\b(?:mls|listing)\s*#?\s*\d{5,}|/share/[A-Za-z0-9]+", re.IGNORECASE)
+"""A listing reference (an MLS number after its cue, a share link) whether known or not."""
+_ASIDE = re.compile(
+    r"^\W*(?:also|btw|by the way|oh and|unrelated|side note|p\.?s\.?)\b", re.IGNORECASE
+)
+"""Words opening a digression: a message asking in passing about another property."""
+UNKNOWN = "?"
+"""The property a listing reference names when it is none of the timeline's (in `named`)."""
+_COMPARING = re.compile(r"\b(better|worse|than|compare[ds]?|comparing|versus|vs)\b", re.IGNORECASE)
+"""Words of a comparison: a message comparing with one property is about another one."""
 _SHARE = re.compile(r"/share/([A-Za-z0-9]+)")
 
 
@@ -74,8 +89,11 @@ class MessageEvidence:
         self._events = events
 
     def named(self, text: str) -> dict[str, str]:
-        """{property id: rule} of every property the text names (a link or MLS number first)."""
-        found = {}
+        """{property id: rule} of every property the text names (a link or MLS number first);
+        none when it names one property only to compare with it; {`UNKNOWN`: ...} when it
+        names none but holds a listing reference (an MLS number, a share link) that is none of
+        the timeline's: some other property."""
+        found: dict[str, str] = {}
         for share in _SHARE.findall(text) if self._shares else ():
             if share in self._shares:
                 found.setdefault(self._shares[share], "listing_link")
@@ -84,7 +102,16 @@ class MessageEvidence:
                 found.setdefault(self._mls[number], "mls_mention")
         for property_id in self._addresses.named_properties(text):
             found.setdefault(property_id, "address_mention")
+        if len(found) == 1 and _COMPARING.search(text):
+            return {}
+        if not found and _REFERENCE.search(text):
+            return {UNKNOWN: "unknown_listing"}
         return found
+
+    @staticmethod
+    def is_aside(text: str) -> bool:
+        """Whether the text opens as a digression ("Oh and is 12 Oak St still available?")."""
+        return _ASIDE.match(text) is not None
 
     def activity_before(self, at_ms: int) -> list[Activity]:
         """The client's activity within `ACTIVITY_WINDOW_MS` before `at_ms` (inclusive)."""

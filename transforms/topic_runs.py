@@ -17,7 +17,9 @@ A run is a stretch of one shared conversation without a silence longer than its 
   `no_property_evidence`.
 
 A message that names several properties is never evidence; it follows its run only when it
-names the run's property (else `ambiguous_address_mention`).
+names the run's property (else `ambiguous_address_mention`). A digression (`RunMessage.aside`)
+names a property for itself only: it goes there, the run ignores it, and the message after it
+is quarantined (`conflicting_evidence`) unless it names something.
 """
 
 from __future__ import annotations
@@ -25,17 +27,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from transforms.evidence import Activity
+from transforms.evidence import UNKNOWN, Activity
 
-CLEAR_SPLIT = 3.0
+CLEAR_SPLIT = 2.0
 """How much longer than any other gap between two conflicting mentions a silence must be to
 split the run there."""
 
 EXPLICIT_CONFIDENCE = {"listing_link": 0.995, "mls_mention": 0.99, "address_mention": 0.98}
 """The confidence of a message placed by its own evidence, in a run that agrees."""
-RUN_CONFIDENCE = 0.97
-"""The confidence of a message placed by its run's evidence, next to it in a run that agrees;
-less per message further away, when the evidence comes after, when the run is split."""
+RUN_CONFIDENCE = ((2.0, 0.995), (4.0, 0.985), (8.0, 0.95), (float("inf"), 0.9))
+"""The confidence of a message placed by its run's evidence, by the longest silence between
+them (as a multiple of the conversation's median gap, up to each limit); a little less per
+message further away and when the evidence comes after (`run_confidence`)."""
+SPLIT_PENALTY = 0.06
+"""Less confidence in a placement of a run that names several properties, unless a silence
+`CLEAR_SPLIT` times longer than the one to its own evidence (and the median gap) separates it
+from the nearest mention of another property."""
 ACTIVITY_CONFIDENCE = 0.85
 
 
@@ -47,6 +54,8 @@ class RunMessage(NamedTuple):
     named: dict[str, str]
     """{property id: rule} of what the message names."""
     activity: Sequence[Activity]
+    aside: bool = False
+    """It opens as a digression: its mention places it alone, and its answer is unsure."""
 
 
 class Decision(NamedTuple):
@@ -67,11 +76,14 @@ class _Group(NamedTuple):
     mentions: tuple[int, ...]
 
 
-def decide_run(run: Sequence[RunMessage]) -> list[Decision]:
-    """Decide every message of one run (see the module docstring)."""
-    mentions = [(i, next(iter(m.named))) for i, m in enumerate(run) if len(m.named) == 1]
+def decide_run(run: Sequence[RunMessage], rhythm_ms: int) -> list[Decision]:
+    """Decide every message of one run (see the module docstring); `rhythm_ms` is the median
+    gap of its conversation, the measure of its silences."""
+    mentions = [
+        (i, next(iter(m.named))) for i, m in enumerate(run) if len(m.named) == 1 and not m.aside
+    ]
     if not mentions:
-        return _by_activity(run)
+        return _asides(run, _by_activity(run))
     groups: list[_Group] = []
     for index, property_id in mentions:
         if groups and groups[-1].property_id == property_id:
@@ -89,8 +101,24 @@ def decide_run(run: Sequence[RunMessage]) -> list[Decision]:
             owners[group.last + 1 :] = [group] * (len(run) - group.last - 1)
     for k in range(len(groups) - 1):
         _between(run, owners, groups, k)
-    split = len(groups) > 1
-    return [_placed(run, i, owner, split) for i, owner in enumerate(owners)]
+    return _asides(
+        run, [_placed(run, i, owner, mentions, rhythm_ms) for i, owner in enumerate(owners)]
+    )
+
+
+def _asides(run: Sequence[RunMessage], decisions: list[Decision]) -> list[Decision]:
+    """A digression naming one property goes there; the message after it (its answer, or the
+    topic going on) is quarantined unless it names something itself."""
+    for i, message in enumerate(run):
+        if not message.aside or len(message.named) != 1:
+            continue
+        ((property_id, rule),) = message.named.items()
+        if property_id != UNKNOWN:
+            confidence = EXPLICIT_CONFIDENCE[rule]
+            decisions[i] = Decision(property_id, rule, confidence, f"message {message.message_id}")
+        if i + 1 < len(run) and not run[i + 1].named:
+            decisions[i + 1] = Decision(None, None, 0.0, None, "conflicting_evidence")
+    return decisions
 
 
 def _between(run: Sequence[RunMessage], owners: list, groups: list[_Group], k: int) -> None:
@@ -120,27 +148,49 @@ def _between(run: Sequence[RunMessage], owners: list, groups: list[_Group], k: i
         owners[i] = (left if offset < at else right) if clear else None
 
 
-def _placed(run: Sequence[RunMessage], i: int, owner: _Group | None, split: bool) -> Decision:
+def _placed(
+    run: Sequence[RunMessage], i: int, owner: _Group | None, mentions: list[tuple[int, str]],
+    rhythm_ms: int,
+) -> Decision:  # fmt: skip
     message = run[i]
-    if owner is None:
+    if owner is None or owner.property_id == UNKNOWN:
         return Decision(None, None, 0.0, None, "conflicting_evidence")
     if len(message.named) > 1 and owner.property_id not in message.named:
         return Decision(None, None, 0.0, None, "ambiguous_address_mention")
+    if len(message.named) == 1 and owner.property_id not in message.named:
+        return Decision(None, None, 0.0, None, "conflicting_evidence")  # an aside (`_asides`)
+    nearest = min(owner.mentions, key=lambda m: (abs(m - i), m))
+    own = _silence(run, i, nearest)
+    rivals = [m for m, property_id in mentions if property_id != owner.property_id]
+    rival = min(rivals, key=lambda m: abs(m - i), default=None)
+    separated = rival is None or _silence(run, i, rival) >= CLEAR_SPLIT * max(own, rhythm_ms)
+    penalty = 0.0 if separated else SPLIT_PENALTY
     if len(message.named) == 1:
         rule = message.named[owner.property_id]
-        confidence = EXPLICIT_CONFIDENCE[rule] - (0.03 if split else 0.0)
+        confidence = EXPLICIT_CONFIDENCE[rule] - penalty
         return Decision(
             owner.property_id, rule, round(confidence, 3), f"message {message.message_id}"
         )
-    nearest = min(owner.mentions, key=lambda m: abs(m - i))
-    distance = abs(nearest - i)
-    confidence = RUN_CONFIDENCE - 0.004 * min(distance, 10)
-    confidence -= 0.02 if nearest > i else 0.0
-    confidence -= 0.04 if split else 0.0
-    confidence -= 0.02 if message.named else 0.0
+    confidence = run_confidence(own / max(rhythm_ms, 1), abs(nearest - i), after=nearest > i)
+    confidence -= penalty + (0.01 if message.named else 0.0)
     return Decision(
         owner.property_id, "topic_run", round(confidence, 3), f"message {run[nearest].message_id}"
     )
+
+
+def _silence(run: Sequence[RunMessage], a: int, b: int) -> int:
+    """The longest gap between messages `a` and `b` of the run (0 for one message)."""
+    low, high = sorted((a, b))
+    return max((run[k + 1].created_at_ms - run[k].created_at_ms for k in range(low, high)),
+               default=0)  # fmt: skip
+
+
+def run_confidence(silence_ratio: float, distance: int, *, after: bool) -> float:
+    """The confidence of a message placed by its run's evidence `distance` messages away, the
+    longest silence between them `silence_ratio` times the conversation's median gap, the
+    evidence after it or before."""
+    confidence = next(c for limit, c in RUN_CONFIDENCE if silence_ratio <= limit)
+    return confidence - 0.002 * min(distance, 10) - (0.01 if after else 0.0)
 
 
 def _by_activity(run: Sequence[RunMessage]) -> list[Decision]:

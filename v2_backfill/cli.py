@@ -110,8 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=parse_duration_ms,
         default=2 * 3_600_000,
         metavar="DURATION",
-        help="how long after an attributed message a follow-up stays in its thread "
-        "(default 2h; e.g. 90m, 30s)",
+        help="the longest silence inside a topic run of a shared conversation: the upper "
+        "bound of each conversation's own threshold (default 2h; e.g. 90m, 30s)",
+    )
+    rules.add_argument(
+        "--min-confidence",
+        type=parse_share,
+        default=BackfillConfig.min_confidence,
+        metavar="CONFIDENCE",
+        help="quarantine text-rule placements less confident than this (default 0.97; 0.9 or 90%%)",
     )
     rules.add_argument(
         "--fallback",
@@ -433,13 +440,21 @@ def _approved(question: str) -> bool:
 def _config(args: argparse.Namespace, target: Any) -> BackfillConfig:
     rules = {
         key: getattr(args, key)
-        for key in ("thread_window", "fallback", "chunk_size", "partitions", "dask_address")
+        for key in (
+            "thread_window",
+            "min_confidence",
+            "fallback",
+            "chunk_size",
+            "partitions",
+            "dask_address",
+        )  # fmt: skip
         if hasattr(args, key)
     }
     defaults = Tolerances()
     return BackfillConfig(
         target=target,
         thread_window_ms=rules.get("thread_window", BackfillConfig.thread_window_ms),
+        min_confidence=rules.get("min_confidence", BackfillConfig.min_confidence),
         fallback=Fallback(rules.get("fallback", BackfillConfig.fallback)),
         chunk_size=rules.get("chunk_size", BackfillConfig.chunk_size),
         partitions=rules.get("partitions", BackfillConfig.partitions),

@@ -141,6 +141,7 @@ class SyncRequest:
         return BackfillConfig(
             target=target,
             thread_window_ms=int(rules.get("thread_window_ms", BackfillConfig.thread_window_ms)),
+            min_confidence=float(rules.get("min_confidence", BackfillConfig.min_confidence)),
             fallback=Fallback(rules.get("fallback", BackfillConfig.fallback)),
             chunk_size=self.chunk_size,
             tolerances=self.tolerances(),
@@ -151,8 +152,9 @@ class SyncRequest:
 
 
 def backfill_rules(db: Database) -> dict[str, Any]:
-    """The split rules' settings (thread window, fallback) of the latest successful backfill, so
-    that a sync places messages as the backfill did; empty when none is recorded."""
+    """The split rules' settings (thread window, confidence, fallback) of the latest successful
+    backfill, so that a sync places messages as the backfill did; empty when none is
+    recorded."""
     with db.connect() as conn:
         params = conn.execute(
             sa.text(
@@ -161,7 +163,8 @@ def backfill_rules(db: Database) -> dict[str, Any]:
             )
         ).scalar_one_or_none()
     recorded = json.loads(params) if params else {}
-    return {k: recorded[k] for k in ("thread_window_ms", "fallback") if k in recorded}
+    kept = ("thread_window_ms", "min_confidence", "fallback")
+    return {k: recorded[k] for k in kept if k in recorded}
 
 
 def require_backfill(db: Database) -> dict[str, scope.Cursor]:

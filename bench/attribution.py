@@ -9,15 +9,14 @@ text rules decided is compared with the key. Prints, overall and per rule: place
 the true property, precision (right / placed) and recall (right / all messages the text rules
 decided); and the recall the evidence allows at most (the share of those messages whose thread
 names their true property at all, or whose client rated it just before), so that the gap is
-visible. With --buckets, the placements' confidence in buckets with the precision measured in
-each (a reliability table).
+visible; and the placements by confidence bucket with the precision measured in each (a
+reliability table: run it with --min-confidence 0 to see every placement the rules would make).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -30,7 +29,6 @@ from v2_backfill import backfill, runs
 from v2_backfill.config import BackfillConfig, parse_database_url
 from v2_backfill.db import open_database
 
-_CONFIDENCE = re.compile(r"confidence ([0-9.]+)")
 BUCKETS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 1.0)
 
 
@@ -39,8 +37,13 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=50_000)
     parser.add_argument("--seed", type=int, action="append", help="repeatable; default 1 2 3")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--min-confidence", type=float, default=BackfillConfig.min_confidence,
+        help="as the backfill's option; 0 measures every placement the rules would make",
+    )  # fmt: skip
     args = parser.parse_args()
-    figures = [measure(args.messages, seed) for seed in args.seed or (1, 2, 3)]
+    options = {"min_confidence": args.min_confidence}
+    figures = [measure(args.messages, seed, options) for seed in args.seed or (1, 2, 3)]
     for seed_figures in figures:
         _print(seed_figures)
     if args.json:
@@ -68,7 +71,7 @@ def measure(messages: int, seed: int, config_options: dict[str, Any] | None = No
 
 
 _DECIDED = """
-SELECT a.message_id, a.property_id, a.rule, a.reason, a.detail
+SELECT a.message_id, a.property_id, a.rule, a.reason, a.detail, a.confidence
 FROM v2_backfill.stage_attribution AS a
 """
 
@@ -87,9 +90,8 @@ def _figures(seed: int, messages: int, decided: list[sa.Row], key: dict) -> dict
             continue
         placed[row.rule] += 1
         right[row.rule] += row.property_id == truth
-        confidence = _CONFIDENCE.match(row.detail or "")
-        if confidence:
-            low = max(b for b in BUCKETS[:-1] if b <= float(confidence.group(1)))
+        if row.confidence is not None:
+            low = max(b for b in BUCKETS[:-1] if b <= row.confidence)
             buckets[low][0] += 1
             buckets[low][1] += row.property_id == truth
     total = len(decided)

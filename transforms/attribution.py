@@ -24,6 +24,7 @@ messages: a longer run is decided in pieces of that size.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
@@ -88,7 +89,10 @@ class Placement(NamedTuple):
     reason: str | None = None
     detail: str | None = None
     confidence: float | None = None
-    """Of a heuristic placement (the text rules'), in [0, 1]."""
+    """Of a text rule's placement, in [0, 1] (recorded in the lineage)."""
+    evidence: str | None = None
+    """What decided a text rule's placement: `message <id>`, `feedback <id>` or
+    `client_analytics <id>` (recorded in the lineage)."""
 
 
 T = TypeVar("T", TimelineProperty, Activity)
@@ -149,7 +153,8 @@ class ThreadAttributor:
         self._evidence: MessageEvidence | None = None
         self._primary: str | None = None
         self._conversation_id: str | None = None
-        self._gaps: deque[int] = deque(maxlen=RECENT_GAPS)
+        self._gaps: deque[int] = deque()
+        self._sorted_gaps: list[int] = []
         self._run: list[tuple[SharedMessage, RunMessage]] = []
 
     def feed(self, messages: Iterable[SharedMessage]) -> list[Placement]:
@@ -163,11 +168,12 @@ class ThreadAttributor:
                 placed += self.finish()
                 self._conversation_id = message.conversation_id
                 self._gaps.clear()
+                self._sorted_gaps.clear()
             elif self._run:
                 gap = message.created_at_ms - self._run[-1][0].created_at_ms
                 if gap > self.threshold_ms() or len(self._run) >= MAX_RUN_MESSAGES:
                     placed += self.finish()
-                self._gaps.append(gap)
+                self._remember(gap)
             assert self._evidence is not None
             named = self._evidence.named(message.content)
             activity = () if named else self._evidence.activity_before(message.created_at_ms)
@@ -199,7 +205,13 @@ class ThreadAttributor:
         window's `1 / GAP_FACTOR` until `MIN_GAPS` are known)."""
         if len(self._gaps) < MIN_GAPS:
             return self._window_ms // GAP_FACTOR
-        return sorted(self._gaps)[len(self._gaps) // 2]
+        return self._sorted_gaps[len(self._sorted_gaps) // 2]
+
+    def _remember(self, gap: int) -> None:
+        if len(self._gaps) == RECENT_GAPS:
+            del self._sorted_gaps[bisect_left(self._sorted_gaps, self._gaps.popleft())]
+        self._gaps.append(gap)
+        insort(self._sorted_gaps, gap)
 
     def threshold_ms(self) -> int:
         """The silence that ends a run in the current conversation (see the module docstring)."""
@@ -218,9 +230,8 @@ class ThreadAttributor:
     def _placement(self, message: SharedMessage, decision: Decision) -> Placement:
         if decision.property_id is not None and decision.confidence >= self._min_confidence:
             return Placement(
-                message.message_id, decision.property_id, decision.rule, None,
-                f"confidence {decision.confidence:.3f}, evidence: {decision.evidence}",
-                decision.confidence,
+                message.message_id, decision.property_id, decision.rule, None, None,
+                decision.confidence, decision.evidence,
             )  # fmt: skip
         if decision.property_id is not None:
             reason, detail = (

@@ -29,6 +29,7 @@ ACTIVITY_WINDOW_MS = 30 * 60 * 1000
 """How long before a message the client's activity on a property counts as evidence."""
 
 _NUMBERS = re.compile(r"\d{5,}")
+_LONG_NUMBER = re.compile(r"\d{5}")
 _REFERENCE = re.compile(r"\b(?:mls|listing)\s*#?\s*\d{5,}|/share/[A-Za-z0-9]+", re.IGNORECASE)
 """A listing reference (an MLS number after its cue, a share link) whether known or not."""
 _ASIDE = re.compile(
@@ -94,17 +95,19 @@ class MessageEvidence:
         names none but holds a listing reference (an MLS number, a share link) that is none of
         the timeline's: some other property."""
         found: dict[str, str] = {}
-        for share in _SHARE.findall(text) if self._shares else ():
+        linked = "/share/" in text
+        for share in _SHARE.findall(text) if linked and self._shares else ():
             if share in self._shares:
                 found.setdefault(self._shares[share], "listing_link")
-        for number in _NUMBERS.findall(text) if self._mls else ():
-            if number in self._mls:
-                found.setdefault(self._mls[number], "mls_mention")
+        if any(number in text for number in self._mls):
+            for number in _NUMBERS.findall(text):
+                if number in self._mls:
+                    found.setdefault(self._mls[number], "mls_mention")
         for property_id in self._addresses.named_properties(text):
             found.setdefault(property_id, "address_mention")
         if len(found) == 1 and _COMPARING.search(text):
             return {}
-        if not found and _REFERENCE.search(text):
+        if not found and (linked or _LONG_NUMBER.search(text)) and _REFERENCE.search(text):
             return {UNKNOWN: "unknown_listing"}
         return found
 

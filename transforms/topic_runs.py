@@ -101,8 +101,12 @@ def decide_run(run: Sequence[RunMessage], rhythm_ms: int) -> list[Decision]:
             owners[group.last + 1 :] = [group] * (len(run) - group.last - 1)
     for k in range(len(groups) - 1):
         _between(run, owners, groups, k)
+    marks: dict[str, list[int]] = {}
+    for index, property_id in mentions:
+        marks.setdefault(property_id, []).append(index)
+    reaches = {property_id: _reaches(run, found) for property_id, found in marks.items()}
     return _asides(
-        run, [_placed(run, i, owner, mentions, rhythm_ms) for i, owner in enumerate(owners)]
+        run, [_placed(run, i, owner, reaches, rhythm_ms) for i, owner in enumerate(owners)]
     )
 
 
@@ -148,9 +152,42 @@ def _between(run: Sequence[RunMessage], owners: list, groups: list[_Group], k: i
         owners[i] = (left if offset < at else right) if clear else None
 
 
+class _Reach(NamedTuple):
+    """The nearest mention of a property from a message: where, and the longest gap between."""
+
+    at: int
+    silence: int
+
+
+def _reaches(run: Sequence[RunMessage], marks: Sequence[int]) -> list[_Reach | None]:
+    """Per message, the nearest of the mentions `marks` (the earlier on a tie) and the longest
+    gap between them: one pass each way."""
+    size, marked = len(run), set(marks)
+    gaps = [run[k + 1].created_at_ms - run[k].created_at_ms for k in range(size - 1)]
+    before: list[_Reach | None] = [None] * size
+    reach: _Reach | None = None
+    for i in range(size):
+        if i in marked:
+            reach = _Reach(i, 0)
+        elif reach is not None:
+            reach = _Reach(reach.at, max(reach.silence, gaps[i - 1]))
+        before[i] = reach
+    found: list[_Reach | None] = list(before)
+    reach = None
+    for i in range(size - 1, -1, -1):
+        if i in marked:
+            reach = _Reach(i, 0)
+        elif reach is not None:
+            reach = _Reach(reach.at, max(reach.silence, gaps[i]))
+        earlier = before[i]
+        if reach is not None and (earlier is None or reach.at - i < i - earlier.at):
+            found[i] = reach
+    return found
+
+
 def _placed(
-    run: Sequence[RunMessage], i: int, owner: _Group | None, mentions: list[tuple[int, str]],
-    rhythm_ms: int,
+    run: Sequence[RunMessage], i: int, owner: _Group | None,
+    reaches: dict[str, list[_Reach | None]], rhythm_ms: int,
 ) -> Decision:  # fmt: skip
     message = run[i]
     if owner is None or owner.property_id == UNKNOWN:
@@ -159,11 +196,13 @@ def _placed(
         return Decision(None, None, 0.0, None, "ambiguous_address_mention")
     if len(message.named) == 1 and owner.property_id not in message.named:
         return Decision(None, None, 0.0, None, "conflicting_evidence")  # an aside (`_asides`)
-    nearest = min(owner.mentions, key=lambda m: (abs(m - i), m))
-    own = _silence(run, i, nearest)
-    rivals = [m for m, property_id in mentions if property_id != owner.property_id]
-    rival = min(rivals, key=lambda m: abs(m - i), default=None)
-    separated = rival is None or _silence(run, i, rival) >= CLEAR_SPLIT * max(own, rhythm_ms)
+    own = reaches[owner.property_id][i]
+    assert own is not None  # an owner has a mention in the run
+    rivals = [
+        found[i] for property_id, found in reaches.items() if property_id != owner.property_id
+    ]
+    rival = min((r for r in rivals if r is not None), key=lambda r: abs(r.at - i), default=None)
+    separated = rival is None or rival.silence >= CLEAR_SPLIT * max(own.silence, rhythm_ms)
     penalty = 0.0 if separated else SPLIT_PENALTY
     if len(message.named) == 1:
         rule = message.named[owner.property_id]
@@ -171,18 +210,11 @@ def _placed(
         return Decision(
             owner.property_id, rule, round(confidence, 3), f"message {message.message_id}"
         )
-    confidence = run_confidence(own / max(rhythm_ms, 1), abs(nearest - i), after=nearest > i)
+    confidence = run_confidence(own.silence / max(rhythm_ms, 1), abs(own.at - i), after=own.at > i)
     confidence -= penalty + (0.01 if message.named else 0.0)
     return Decision(
-        owner.property_id, "topic_run", round(confidence, 3), f"message {run[nearest].message_id}"
+        owner.property_id, "topic_run", round(confidence, 3), f"message {run[own.at].message_id}"
     )
-
-
-def _silence(run: Sequence[RunMessage], a: int, b: int) -> int:
-    """The longest gap between messages `a` and `b` of the run (0 for one message)."""
-    low, high = sorted((a, b))
-    return max((run[k + 1].created_at_ms - run[k].created_at_ms for k in range(low, high)),
-               default=0)  # fmt: skip
 
 
 def run_confidence(silence_ratio: float, distance: int, *, after: bool) -> float:

@@ -159,7 +159,7 @@ def attribute_bucket(
 
 
 def _load(db: Database, conn: sa.Connection, placed: list[Placement]) -> int:
-    db.bulk_insert(conn, "stage_attribution", _PLACEMENT_COLUMNS, map(_row, placed))
+    db.bulk_insert(conn, "stage_attribution", _PLACEMENT_COLUMNS, placed)
     return len(placed)
 
 
@@ -170,12 +170,8 @@ def apply_attribution(db: Database) -> int:
         return db.run(conn, "apply_attribution")
 
 
-_PLACEMENT_COLUMNS = ("message_id", "property_id", "rule", "reason", "detail")
-
-
-def _row(placement: Placement) -> tuple[str | None, ...]:
-    return (placement.message_id, placement.property_id, placement.rule, placement.reason,
-            placement.detail)  # fmt: skip
+_PLACEMENT_COLUMNS = Placement._fields
+"""The columns of `stage_attribution`, in the order of a `Placement`."""
 
 
 def write_result(db: Database) -> int:

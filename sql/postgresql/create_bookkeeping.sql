@@ -13,7 +13,9 @@ CREATE TABLE IF NOT EXISTS v2_backfill.runs (
 );
 
 -- Per migrated legacy message: where it went, by which rule and run (the run that created its
--- messages_v2 row), and the MD5 of the legacy content it carries (a later legacy edit shows).
+-- messages_v2 row), and the MD5 of the legacy content it carries (a later legacy edit shows);
+-- for a text rule's placement, its confidence in [0, 1] and the deciding evidence (the message
+-- or the app's activity row).
 CREATE TABLE IF NOT EXISTS v2_backfill.lineage (
     legacy_message_id TEXT PRIMARY KEY,
     legacy_conversation_id TEXT NOT NULL,
@@ -21,7 +23,9 @@ CREATE TABLE IF NOT EXISTS v2_backfill.lineage (
     property_id TEXT NOT NULL,
     rule TEXT NOT NULL,
     run_id TEXT NOT NULL,
-    content_md5 TEXT
+    content_md5 TEXT,
+    confidence REAL,
+    evidence TEXT
 );
 
 CREATE TABLE IF NOT EXISTS v2_backfill.quarantine (
@@ -165,7 +169,9 @@ CREATE UNLOGGED TABLE IF NOT EXISTS v2_backfill.stage_attribution (
     property_id TEXT,
     rule TEXT,
     reason TEXT,
-    detail TEXT
+    detail TEXT,
+    confidence REAL,
+    evidence TEXT
 );
 
 -- The run's result, written here first and audited before anything reaches the app's tables

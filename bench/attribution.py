@@ -29,7 +29,7 @@ from v2_backfill import backfill, runs
 from v2_backfill.config import BackfillConfig, parse_database_url
 from v2_backfill.db import open_database
 
-BUCKETS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 1.0)
+BUCKETS = (0.0, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 1.0)
 
 
 def main() -> None:

@@ -81,6 +81,9 @@ class MessageEvidence:
     ) -> None:
         self._addresses = PropertyMatcher((p.id, p.address) for p in properties)
         self._mls = {p.mls_id.strip(): p.id for p in properties if p.mls_id and p.mls_id.strip()}
+        self._mls_numbers = (
+            re.compile("|".join(map(re.escape, self._mls))) if self._mls else None
+        )  # a quick test before the exact one
         self._shares: dict[str, str] = {}
         for prop in properties:
             for share in _SHARE.findall(prop.listing_url or ""):
@@ -99,7 +102,7 @@ class MessageEvidence:
         for share in _SHARE.findall(text) if linked and self._shares else ():
             if share in self._shares:
                 found.setdefault(self._shares[share], "listing_link")
-        if any(number in text for number in self._mls):
+        if self._mls_numbers is not None and self._mls_numbers.search(text):
             for number in _NUMBERS.findall(text):
                 if number in self._mls:
                     found.setdefault(self._mls[number], "mls_mention")
@@ -118,5 +121,7 @@ class MessageEvidence:
 
     def activity_before(self, at_ms: int) -> list[Activity]:
         """The client's activity within `ACTIVITY_WINDOW_MS` before `at_ms` (inclusive)."""
+        if not self._times:
+            return []
         low = bisect_left(self._times, at_ms - ACTIVITY_WINDOW_MS)
         return self._events[low : bisect_right(self._times, at_ms)]

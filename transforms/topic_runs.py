@@ -198,12 +198,13 @@ def _placed(
         return Decision(None, None, 0.0, None, "conflicting_evidence")  # an aside (`_asides`)
     own = reaches[owner.property_id][i]
     assert own is not None  # an owner has a mention in the run
-    rivals = [
-        found[i] for property_id, found in reaches.items() if property_id != owner.property_id
-    ]
-    rival = min((r for r in rivals if r is not None), key=lambda r: abs(r.at - i), default=None)
-    separated = rival is None or rival.silence >= CLEAR_SPLIT * max(own.silence, rhythm_ms)
-    penalty = 0.0 if separated else SPLIT_PENALTY
+    penalty = 0.0
+    if len(reaches) > 1:
+        rivals = [found[i] for property_id, found in reaches.items()
+                  if property_id != owner.property_id and found[i] is not None]  # fmt: skip
+        rival = min(rivals, key=lambda r: abs(r.at - i), default=None)
+        if rival is not None and rival.silence < CLEAR_SPLIT * max(own.silence, rhythm_ms):
+            penalty = SPLIT_PENALTY
     if len(message.named) == 1:
         rule = message.named[owner.property_id]
         confidence = EXPLICIT_CONFIDENCE[rule] - penalty

@@ -152,35 +152,32 @@ def _between(run: Sequence[RunMessage], owners: list, groups: list[_Group], k: i
         owners[i] = (left if offset < at else right) if clear else None
 
 
-class _Reach(NamedTuple):
-    """The nearest mention of a property from a message: where, and the longest gap between."""
-
-    at: int
-    silence: int
+_Reach = tuple[int, int]
+"""The nearest mention of a property from a message: where, and the longest gap between."""
 
 
 def _reaches(run: Sequence[RunMessage], marks: Sequence[int]) -> list[_Reach | None]:
     """Per message, the nearest of the mentions `marks` (the earlier on a tie) and the longest
-    gap between them: one pass each way."""
+    gap between them: one pass each way (a reach is made anew only when it changes)."""
     size, marked = len(run), set(marks)
-    gaps = [run[k + 1].created_at_ms - run[k].created_at_ms for k in range(size - 1)]
+    times = [message.created_at_ms for message in run]
     before: list[_Reach | None] = [None] * size
     reach: _Reach | None = None
     for i in range(size):
         if i in marked:
-            reach = _Reach(i, 0)
-        elif reach is not None:
-            reach = _Reach(reach.at, max(reach.silence, gaps[i - 1]))
+            reach = (i, 0)
+        elif reach is not None and times[i] - times[i - 1] > reach[1]:
+            reach = (reach[0], times[i] - times[i - 1])
         before[i] = reach
     found: list[_Reach | None] = list(before)
     reach = None
     for i in range(size - 1, -1, -1):
         if i in marked:
-            reach = _Reach(i, 0)
-        elif reach is not None:
-            reach = _Reach(reach.at, max(reach.silence, gaps[i]))
+            reach = (i, 0)
+        elif reach is not None and times[i + 1] - times[i] > reach[1]:
+            reach = (reach[0], times[i + 1] - times[i])
         earlier = before[i]
-        if reach is not None and (earlier is None or reach.at - i < i - earlier.at):
+        if reach is not None and (earlier is None or reach[0] - i < i - earlier[0]):
             found[i] = reach
     return found
 
@@ -202,8 +199,8 @@ def _placed(
     if len(reaches) > 1:
         rivals = [found[i] for property_id, found in reaches.items()
                   if property_id != owner.property_id and found[i] is not None]  # fmt: skip
-        rival = min(rivals, key=lambda r: abs(r.at - i), default=None)
-        if rival is not None and rival.silence < CLEAR_SPLIT * max(own.silence, rhythm_ms):
+        rival = min(rivals, key=lambda r: abs(r[0] - i), default=None)
+        if rival is not None and rival[1] < CLEAR_SPLIT * max(own[1], rhythm_ms):
             penalty = SPLIT_PENALTY
     if len(message.named) == 1:
         rule = message.named[owner.property_id]
@@ -211,10 +208,11 @@ def _placed(
         return Decision(
             owner.property_id, rule, round(confidence, 3), f"message {message.message_id}"
         )
-    confidence = run_confidence(own.silence / max(rhythm_ms, 1), abs(own.at - i), after=own.at > i)
+    (at, silence) = own
+    confidence = run_confidence(silence / max(rhythm_ms, 1), abs(at - i), after=at > i)
     confidence -= penalty + (0.01 if message.named else 0.0)
     return Decision(
-        owner.property_id, "topic_run", round(confidence, 3), f"message {run[own.at].message_id}"
+        owner.property_id, "topic_run", round(confidence, 3), f"message {run[at].message_id}"
     )
 
 
@@ -222,7 +220,11 @@ def run_confidence(silence_ratio: float, distance: int, *, after: bool) -> float
     """The confidence of a message placed by its run's evidence `distance` messages away, the
     longest silence between them `silence_ratio` times the conversation's median gap, the
     evidence after it or before."""
-    confidence = next(c for limit, c in RUN_CONFIDENCE if silence_ratio <= limit)
+    confidence = RUN_CONFIDENCE[-1][1]
+    for limit, value in RUN_CONFIDENCE:
+        if silence_ratio <= limit:
+            confidence = value
+            break
     return confidence - 0.002 * min(distance, 10) - (0.01 if after else 0.0)
 
 

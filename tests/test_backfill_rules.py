@@ -55,28 +55,28 @@ def test_address_mention_spellings(app, run_backfill, text):
     assert app.placement(message) == (cecil, "address_mention")
 
 
-def test_thread_context_window_switch_and_quarantine(app, run_backfill):
+def test_topic_runs_switch_split_and_quarantine(app, run_backfill):
     agent, client, timeline = app.household()
     cecil = app.property(timeline, "1052 Cecil Ave, Louisville, KY 40211", position=1)
     oak = app.property(timeline, "426 E Oak St, Louisville, KY 40203", position=2)
     shared = app.conversation(timeline, agent, client)
     first = app.message(shared, agent, "Have a look at 1052 Cecil Ave", created=T0)
     follow = app.message(shared, client, "love the kitchen", sender_type="client",
-                         created=T0 + 30 * MINUTE)  # fmt: skip
+                         created=T0 + 5 * MINUTE)  # fmt: skip
     switch = app.message(shared, agent, "and 426 East Oak Street?", created=T0 + 40 * MINUTE)
-    follow2 = app.message(shared, client, "even better", sender_type="client",
+    follow2 = app.message(shared, client, "even nicer", sender_type="client",
                           created=T0 + 50 * MINUTE)  # fmt: skip
     late = app.message(shared, client, "any news?", sender_type="client",
-                       created=T0 + 40 * MINUTE + 2 * HOUR + 1)  # fmt: skip
+                       created=T0 + 50 * MINUTE + 2 * HOUR + 1)  # fmt: skip
     both = app.message(shared, agent, "1052 Cecil Ave or 426 E Oak St?", created=T0 + 9 * HOUR)
     after_both = app.message(shared, client, "hmm", sender_type="client", created=T0 + 9 * HOUR + 1)
 
     summary = run_backfill(app.url)
 
     assert app.placement(first) == (cecil, "address_mention")
-    assert app.placement(follow) == (cecil, "thread_context")
+    assert app.placement(follow) == (cecil, "topic_run")
     assert app.placement(switch) == (oak, "address_mention")
-    assert app.placement(follow2) == (oak, "thread_context")
+    assert app.placement(follow2) == (oak, "topic_run")
     assert app.placement(late) == (None, None)
     assert quarantine_reason(app, late) == "no_property_evidence"
     assert quarantine_reason(app, both) == "ambiguous_address_mention"
@@ -87,6 +87,55 @@ def test_thread_context_window_switch_and_quarantine(app, run_backfill):
     }
 
 
+def test_evidence_after_mls_link_and_activity(app, run_backfill):
+    agent, client, timeline = app.household()
+    cecil = app.property(timeline, "1052 Cecil Ave", position=1)
+    oak = app.property(timeline, "426 E Oak St", position=2)
+    app.execute(
+        'UPDATE properties SET "mlsId" = :mls, "listingUrl" = :url WHERE id = :id',
+        {"mls": "1634567", "url": "https://www.flexmls.com/share/Cmm4c/426-E-Oak-St", "id": oak},
+    )
+    app.insert("feedback", {
+        "id": "fb1", "feedback": "like", "clientName": "Ann Lee", "clientEmail": "a@example.test",
+        "clientId": client, "viewedAt": app.ts(T0 + 9 * HOUR), "createdAt": app.ts(T0 + 9 * HOUR),
+        "updatedAt": app.ts(T0 + 9 * HOUR), "propertyId": cecil,
+    })  # fmt: skip
+    shared = app.conversation(timeline, agent, client)
+    greeting = app.message(shared, client, "Good morning!", created=T0)
+    named = app.message(shared, client, "Is 1052 Cecil Ave still free?", created=T0 + MINUTE)
+    mls = app.message(shared, agent, "What about MLS #1634567?", created=T0 + 3 * HOUR)
+    link = app.message(shared, agent, "https://www.flexmls.com/share/Cmm4c", created=T0 + 6 * HOUR)
+    rated = app.message(shared, client, "So, what next?", created=T0 + 9 * HOUR + 10 * MINUTE)
+    too_late = app.message(shared, client, "Hello?", created=T0 + 12 * HOUR)
+
+    summary = run_backfill(app.url, min_confidence=0.8)
+
+    assert app.placement(greeting) == (cecil, "topic_run")
+    assert app.placement(named) == (cecil, "address_mention")
+    assert app.placement(mls) == (oak, "mls_mention")
+    assert app.placement(link) == (oak, "listing_link")
+    assert app.placement(rated) == (cecil, "activity_context")
+    assert quarantine_reason(app, too_late) == "no_property_evidence"
+    assert summary["quarantined_by_reason"] == {"no_property_evidence": 1}
+
+
+def test_min_confidence_quarantines_with_the_best_candidate(app, run_backfill):
+    agent, client, timeline = app.household()
+    cecil = app.property(timeline, "1052 Cecil Ave", position=1)
+    app.property(timeline, "1100 Ellison Ave", position=2)
+    shared = app.conversation(timeline, agent, client)
+    app.message(shared, agent, "1052 Cecil Ave it is", created=T0)
+    follow = app.message(shared, agent, "anything else?", created=T0 + 100 * MINUTE)
+
+    run_backfill(app.url)
+
+    (detail,) = app.rows(
+        "SELECT detail FROM v2_backfill.quarantine WHERE legacy_message_id = :id", id=follow
+    )[0]
+    assert quarantine_reason(app, follow) == "low_confidence"
+    assert detail.startswith(f"best candidate {cecil} by topic_run, confidence 0.9")
+
+
 def test_thread_window_is_configurable(app, run_backfill):
     agent, client, timeline = app.household()
     cecil = app.property(timeline, "1052 Cecil Ave", position=1)
@@ -95,9 +144,9 @@ def test_thread_window_is_configurable(app, run_backfill):
     app.message(shared, agent, "1052 Cecil Ave it is", created=T0)
     follow = app.message(shared, agent, "anything else?", created=T0 + 3 * HOUR)
 
-    run_backfill(app.url, thread_window_ms=4 * HOUR)
+    run_backfill(app.url, thread_window_ms=4 * HOUR, min_confidence=0.9)
 
-    assert app.placement(follow) == (cecil, "thread_context")
+    assert app.placement(follow) == (cecil, "topic_run")
 
 
 def test_primary_property_fallback(app, run_backfill):

@@ -314,7 +314,7 @@ def test_postgres_load_matches_sqlite_without_dangling_rows(tmp_path, pg_schema)
             " WHERE contype = 'f' AND connamespace = current_schema()::regnamespace"
         )).scalar()  # fmt: skip
     assert counts == expected
-    assert foreign_keys == 9
+    assert foreign_keys == 12  # messaging 9, feedback and client_analytics 3
     sqlite_messages = {
         row[0]: (bool(row[1]), utc(row[2]), utc(row[3]), utc(row[4]))
         for row in sqlite_rows(

@@ -74,7 +74,7 @@ def test_partitions_on_threads_and_dask_publish_the_same_rows(app, run_backfill,
 
     serial = results["serial"]
     assert serial["messages_v2"] and serial["quarantine"]
-    assert {"address_mention", "thread_context"} <= set(serial["rules"])
+    assert {"address_mention", "topic_run"} <= set(serial["rules"])
     assert results["threads"] == serial
     assert results["dask"] == serial
     ran_on_dask = [task for task in on_dask.data if "attribute_bucket" in str(task["key"])]

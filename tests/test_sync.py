@@ -231,14 +231,14 @@ def test_a_new_property_in_a_single_property_timeline_is_reported_then_replaced(
         "FROM v2_backfill.replacements ORDER BY legacy_message_id"
     )
     assert sorted(tuple(r) for r in findings) == sorted(
-        [(ask, cecil, oak, "address_mention"), (reply, cecil, oak, "thread_context")]
+        [(ask, cecil, oak, "address_mention"), (reply, cecil, oak, "topic_run")]
     )
 
     replaced = run_sync(app.url, replace=True)
 
     assert replaced["replacements_applied"] == 2
     assert app.placement(ask) == (oak, "address_mention")
-    assert app.placement(reply) == (oak, "thread_context")
+    assert app.placement(reply) == (oak, "topic_run")
     assert conversation_of(app, oak)[1:3] == (1, 1)
     assert conversation_of(app, cecil)[1:3] == (0, 0)
     assert not app.rows("SELECT 1 FROM v2_backfill.replacements")
@@ -354,8 +354,8 @@ def test_a_change_in_a_long_shared_thread_places_its_window_again_only(app, run_
     earlier = [app.message(shared, agent, f"news {n}", created=T0 - n * DAY) for n in range(1, 6)]
     mention = app.message(shared, agent, "1052 Cecil Ave?", created=T0)
     follow = app.message(shared, client, "nice", sender_type="client", created=T0 + 30 * MINUTE)
-    run_backfill(app.url)
-    assert app.placement(follow) == (cecil, "thread_context")
+    run_backfill(app.url, min_confidence=0.9)  # two houses 20 minutes apart: confidence < 0.97
+    assert app.placement(follow) == (cecil, "topic_run")
 
     # committed late: sent between the two, named another house; it now leads the thread
     switch = app.message(shared, client, "what about 426 E Oak St?", sender_type="client",
@@ -366,8 +366,8 @@ def test_a_change_in_a_long_shared_thread_places_its_window_again_only(app, run_
     oak = app.rows("SELECT id FROM properties WHERE address = '426 E Oak St'")[0][0]
     assert app.placement(switch) == (oak, "address_mention")
     assert app.placement(mention) == (cecil, "address_mention")  # context, not placed again
-    assert app.placement(follow) == (cecil, "thread_context")  # reported, not moved
+    assert app.placement(follow) == (cecil, "topic_run")  # reported, not moved
     assert [tuple(r) for r in app.rows(
         "SELECT legacy_message_id, to_property_id, rule FROM v2_backfill.replacements"
-    )] == [(follow, oak, "thread_context")]  # fmt: skip
+    )] == [(follow, oak, "topic_run")]  # fmt: skip
     assert all(app.placement(m)[0] is None for m in earlier)  # no evidence, untouched

@@ -1,11 +1,13 @@
-"""Thread attribution (`transforms.attribution`) on tiny literal inputs, exact expected outputs."""
+"""Thread attribution (`transforms.attribution`, `transforms.topic_runs`) on tiny literal
+threads, exact expected outcomes."""
 
 from __future__ import annotations
 
 import pytest
 
 from transforms.attribution import (
-    Placement,
+    MAX_RUN_MESSAGES,
+    Activity,
     Reason,
     Rule,
     SharedMessage,
@@ -14,249 +16,190 @@ from transforms.attribution import (
     TimelineProperty,
     properties_by_timeline,
 )
+from transforms.evidence import ACTIVITY_WINDOW_MS
 
-HOUR = 3_600_000
+MINUTE = 60_000
+HOUR = 60 * MINUTE
 WINDOW = 2 * HOUR
-NO_EVIDENCE_DETAIL = (
-    "names no property of its timeline and follows no attributed message in the window"
-)
 
-CECIL = TimelineProperty("cecil", "t1", "1052 Cecil Ave, Louisville, KY 40211", 1, 100)
+CECIL = TimelineProperty(
+    "cecil", "t1", "1052 Cecil Ave, Louisville, KY 40211", 1, 100, "1634567",
+    "https://www.flexmls.com/share/Cmm4c/1052-Cecil-Ave-Louisville-KY-40211",
+)  # fmt: skip
 FIRST = TimelineProperty("first", "t1", "1343 S 1st St 2, Louisville, KY 40208", 0, 200)
 GARDINER = TimelineProperty("gardiner", "t2", "1800 Gardiner Ln 3, Louisville, KY 40205", 0, 100)
 ESTHER = TimelineProperty("esther", "t2", "2822 Esther Blvd, Louisville, KY 40220", 1, 50)
 PROPERTIES = [CECIL, FIRST, GARDINER, ESTHER]
 
 
-def msg(message_id, at, content, conversation="c1", timeline="t1"):
-    return SharedMessage(message_id, conversation, timeline, at, content)
+def msg(message_id, at, content, conversation="c1", timeline="t1", context_only=False):
+    return SharedMessage(message_id, conversation, timeline, at, content, context_only)
 
 
-def attributor(properties=PROPERTIES, *, primary_fallback=False, window_ms=WINDOW):
-    return ThreadAttributor(
-        properties_by_timeline(properties), window_ms=window_ms, primary_fallback=primary_fallback
-    )
+def attribute(messages, *, activity=(), primary_fallback=False, min_confidence=0.0):
+    activity_by = {}
+    for event in activity:
+        activity_by.setdefault(event.timeline_id, []).append(event)
+    placements = ThreadAttributor(
+        properties_by_timeline(PROPERTIES),
+        activity_of=lambda timeline: activity_by.get(timeline, []),
+        window_ms=WINDOW,
+        primary_fallback=primary_fallback,
+        min_confidence=min_confidence,
+    ).place_all(messages)
+    return [(p.message_id, p.property_id, p.rule or p.reason) for p in placements]
 
 
-def placed(message_id, property_id, rule):
-    return Placement(message_id, property_id, rule)
-
-
-def unplaced(message_id, detail=NO_EVIDENCE_DETAIL):
-    return Placement(message_id, None, None, Reason.NO_PROPERTY_EVIDENCE, detail)
-
-
-def test_address_mention():
-    placements = attributor().place_all([msg("m1", 0, "Is 1052 Cecil Avenue still free?")])
-    assert placements == [placed("m1", "cecil", Rule.ADDRESS_MENTION)]
-
-
-def test_placement_values_are_plain_strings():
-    (placement,) = attributor().place_all([msg("m1", 0, "1052 Cecil Ave")])
-    assert (placement.rule, placement.reason) == ("address_mention", None)
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        pytest.param("Is 1052 Cecil Avenue still free?", Rule.ADDRESS_MENTION, id="address"),
+        pytest.param("What about MLS #1634567?", Rule.MLS_MENTION, id="mls"),
+        pytest.param("https://www.flexmls.com/share/Cmm4c", Rule.LISTING_LINK, id="link"),
+    ],
+)
+def test_each_kind_of_evidence(text, rule):
+    assert attribute([msg("m1", 0, text)]) == [("m1", "cecil", rule)]
 
 
 def test_no_evidence_is_quarantined():
-    placements = attributor().place_all([msg("m1", 0, "hello there")])
-    assert placements == [unplaced("m1")]
-    assert placements[0].reason == "no_property_evidence"
+    assert attribute([msg("m1", 0, "hello there")]) == [("m1", None, Reason.NO_PROPERTY_EVIDENCE)]
+
+
+def test_evidence_after_the_message_places_the_run_before_it():
+    thread = [msg("m1", 0, "Good morning!"), msg("m2", MINUTE, "Is 1052 Cecil Ave free?"),
+              msg("m3", 2 * MINUTE, "Yes!")]  # fmt: skip
+    assert attribute(thread) == [
+        ("m1", "cecil", Rule.TOPIC_RUN), ("m2", "cecil", Rule.ADDRESS_MENTION),
+        ("m3", "cecil", Rule.TOPIC_RUN),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("at", "expected"),
+    ("gap", "expected"),
     [
-        pytest.param(0, placed("m2", "cecil", Rule.THREAD_CONTEXT), id="same-instant"),
-        pytest.param(HOUR, placed("m2", "cecil", Rule.THREAD_CONTEXT), id="inside"),
-        pytest.param(WINDOW, placed("m2", "cecil", Rule.THREAD_CONTEXT), id="exactly-at-window"),
-        pytest.param(WINDOW + 1, unplaced("m2"), id="one-ms-after-window"),
-        pytest.param(5 * HOUR, unplaced("m2"), id="long-after"),
+        pytest.param(WINDOW, ("m2", "cecil", Rule.TOPIC_RUN), id="at-the-bound"),
+        pytest.param(WINDOW + 1, ("m2", None, Reason.NO_PROPERTY_EVIDENCE), id="past-it"),
     ],
 )
-def test_thread_context_window(at, expected):
-    placements = attributor().place_all(
-        [msg("m1", 0, "1052 Cecil Ave?"), msg("m2", at, "yes, tomorrow 5pm works")]
-    )
-    assert placements == [placed("m1", "cecil", Rule.ADDRESS_MENTION), expected]
+def test_window_bounds_a_run_before_the_conversation_shows_its_rhythm(gap, expected):
+    thread = [msg("m1", 0, "1052 Cecil Ave?"), msg("m2", gap, "Ok")]
+    assert attribute(thread)[1] == expected
 
 
-def test_thread_context_measured_from_last_mention_not_chained():
-    placements = attributor().place_all(
-        [
-            msg("m1", 0, "1052 Cecil Ave?"),
-            msg("m2", HOUR, "sure"),
-            msg("m3", HOUR * 5 // 2, "and the basement?"),
-        ]
-    )
-    assert placements == [
-        placed("m1", "cecil", Rule.ADDRESS_MENTION),
-        placed("m2", "cecil", Rule.THREAD_CONTEXT),
-        unplaced("m3"),
+def test_a_conversation_own_rhythm_splits_runs_at_shorter_silences():
+    thread = [msg(f"m{i}", i * MINUTE, "1052 Cecil Ave?" if i == 0 else "Ok") for i in range(6)]
+    thread.append(msg("late", 5 * MINUTE + 30 * MINUTE, "Ok"))  # 30 min > 8 x 1 min median
+    assert attribute(thread)[-1] == ("late", None, Reason.NO_PROPERTY_EVIDENCE)
+
+
+def test_two_properties_split_at_a_clear_silence():
+    thread = [msg("a", 0, "1052 Cecil Ave?"), msg("b", MINUTE, "Ok"),
+              msg("c", 50 * MINUTE, "Hmm"), msg("d", 51 * MINUTE, "1343 S 1st St?")]  # fmt: skip
+    assert attribute(thread) == [
+        ("a", "cecil", Rule.ADDRESS_MENTION), ("b", "cecil", Rule.TOPIC_RUN),
+        ("c", "first", Rule.TOPIC_RUN), ("d", "first", Rule.ADDRESS_MENTION),
+    ]  # fmt: skip
+
+
+def test_messages_between_conflicting_evidence_without_a_clear_split_are_quarantined():
+    thread = [msg("a", 0, "1052 Cecil Ave?"), msg("b", MINUTE, "Ok"),
+              msg("c", 2 * MINUTE, "Hmm"), msg("d", 3 * MINUTE, "1343 S 1st St?")]  # fmt: skip
+    assert attribute(thread)[1:3] == [
+        ("b", None, Reason.CONFLICTING_EVIDENCE), ("c", None, Reason.CONFLICTING_EVIDENCE),
+    ]  # fmt: skip
+
+
+def test_a_lone_mention_between_mentions_of_another_property_is_quarantined():
+    thread = [msg("a", 0, "1052 Cecil Ave?"), msg("b", MINUTE, "And 1343 S 1st St?"),
+              msg("c", 2 * MINUTE, "Anyway, 1052 Cecil it is")]  # fmt: skip
+    assert attribute(thread)[1] == ("b", None, Reason.CONFLICTING_EVIDENCE)
+
+
+def test_a_comparison_is_no_evidence_for_the_property_compared_with():
+    thread = [msg("a", 0, "Is the basement finished?"),
+              msg("b", MINUTE, "Honestly I liked 1343 S 1st St better.")]  # fmt: skip
+    assert [p[2] for p in attribute(thread)] == [Reason.NO_PROPERTY_EVIDENCE] * 2
+
+
+def test_an_aside_places_itself_only_and_leaves_its_answer_unsure():
+    thread = [msg("a", 0, "1052 Cecil Ave?"), msg("b", MINUTE, "Btw any news on 1343 S 1st St?"),
+              msg("c", 2 * MINUTE, "Not yet."), msg("d", 3 * MINUTE, "Ok")]  # fmt: skip
+    assert attribute(thread) == [
+        ("a", "cecil", Rule.ADDRESS_MENTION), ("b", "first", Rule.ADDRESS_MENTION),
+        ("c", None, Reason.CONFLICTING_EVIDENCE), ("d", "cecil", Rule.TOPIC_RUN),
+    ]  # fmt: skip
+
+
+def test_a_listing_reference_of_no_property_of_the_timeline_is_another_property():
+    thread = [msg("a", 0, "Can we see MLS #1999999?"), msg("b", MINUTE, "Ok")]
+    assert [p[2] for p in attribute(thread)] == [Reason.CONFLICTING_EVIDENCE] * 2
+
+
+def test_a_message_naming_two_properties_is_no_evidence():
+    assert attribute([msg("m1", 0, "1052 Cecil Ave or 1343 S 1st St?")]) == [
+        ("m1", None, Reason.AMBIGUOUS_ADDRESS_MENTION)
     ]
-
-
-def test_new_mention_restarts_the_window():
-    placements = attributor().place_all(
-        [
-            msg("m1", 0, "1052 Cecil Ave?"),
-            msg("m2", HOUR, "Also 1052 Cecil, the garage?"),
-            msg("m3", HOUR * 5 // 2, "ok"),
-        ]
-    )
-    assert placements == [
-        placed("m1", "cecil", Rule.ADDRESS_MENTION),
-        placed("m2", "cecil", Rule.ADDRESS_MENTION),
-        placed("m3", "cecil", Rule.THREAD_CONTEXT),
-    ]
-
-
-def test_new_mention_switches_the_thread():
-    placements = attributor().place_all(
-        [
-            msg("m1", 0, "1052 Cecil Ave?"),
-            msg("m2", 10, "nice"),
-            msg("m3", 20, "what about 1343 South 1st Street?"),
-            msg("m4", 30, "also nice"),
-        ]
-    )
-    assert placements == [
-        placed("m1", "cecil", Rule.ADDRESS_MENTION),
-        placed("m2", "cecil", Rule.THREAD_CONTEXT),
-        placed("m3", "first", Rule.ADDRESS_MENTION),
-        placed("m4", "first", Rule.THREAD_CONTEXT),
-    ]
-
-
-def test_ambiguous_mention_ends_the_thread_and_is_quarantined():
-    placements = attributor().place_all(
-        [
-            msg("m1", 0, "1052 Cecil Ave?"),
-            msg("m2", 10, "1052 Cecil Ave or 1343 S 1st St?"),
-            msg("m3", 20, "either is fine"),
-        ]
-    )
-    assert placements == [
-        placed("m1", "cecil", Rule.ADDRESS_MENTION),
-        Placement(
-            "m2",
-            None,
-            None,
-            Reason.AMBIGUOUS_ADDRESS_MENTION,
-            "names 2 properties: cecil, first",
-        ),
-        unplaced("m3"),
-    ]
-    assert placements[1].reason == "ambiguous_address_mention"
-
-
-def test_anchor_does_not_leak_across_conversations():
-    placements = attributor().place_all(
-        [
-            msg("m1", 0, "1052 Cecil Ave?", conversation="c1"),
-            msg("m2", 10, "sounds good", conversation="c2"),
-            msg("m3", 20, "and this?", conversation="c2"),
-        ]
-    )
-    assert placements == [
-        placed("m1", "cecil", Rule.ADDRESS_MENTION),
-        unplaced("m2"),
-        unplaced("m3"),
-    ]
-
-
-def test_mention_only_matches_own_timeline():
-    placements = attributor().place_all(
-        [msg("m1", 0, "1052 Cecil Ave", timeline="t2"), msg("m2", 0, "1800 Gardiner Ln")]
-    )
-    assert placements == [unplaced("m1"), unplaced("m2")]
-
-
-def test_thread_context_ignores_earlier_message_time():
-    # Out-of-order input (older than the anchor) is never placed by thread context.
-    placements = attributor().place_all(
-        [msg("m1", HOUR, "1052 Cecil Ave?"), msg("m2", HOUR - 1, "earlier")]
-    )
-    assert placements == [placed("m1", "cecil", Rule.ADDRESS_MENTION), unplaced("m2")]
+    thread = [msg("m1", 0, "1052 Cecil Ave or 1343 S 1st St?"), msg("m2", MINUTE, "1052 Cecil")]
+    assert attribute(thread)[0] == ("m1", "cecil", Rule.TOPIC_RUN)
 
 
 @pytest.mark.parametrize(
-    ("properties", "timeline", "expected"),
+    ("before", "expected"),
     [
-        pytest.param(PROPERTIES, "t1", "first", id="lowest-position"),
-        pytest.param(PROPERTIES, "t2", "gardiner", id="position-beats-age"),
+        pytest.param(ACTIVITY_WINDOW_MS, ("m1", "cecil", Rule.ACTIVITY_CONTEXT), id="inside"),
         pytest.param(
-            [
-                TimelineProperty("b", "t1", "1 A St", 0, 200),
-                TimelineProperty("a", "t1", "2 B St", 0, 300),
-                TimelineProperty("c", "t1", "3 C St", 0, 100),
-            ],
-            "t1",
-            "c",
-            id="then-oldest",
-        ),
-        pytest.param(
-            [
-                TimelineProperty("b", "t1", "1 A St", 0, 100),
-                TimelineProperty("c", "t1", "2 B St", 0, 100),
-                TimelineProperty("a", "t1", "3 C St", 0, 100),
-            ],
-            "t1",
-            "a",
-            id="then-smallest-id",
+            ACTIVITY_WINDOW_MS + 1, ("m1", None, Reason.NO_PROPERTY_EVIDENCE), id="outside"
         ),
     ],
 )
-def test_primary_fallback_order(properties, timeline, expected):
-    placements = attributor(properties, primary_fallback=True).place_all(
-        [msg("m1", 0, "hello", timeline=timeline)]
-    )
-    assert placements == [placed("m1", expected, Rule.PRIMARY_PROPERTY)]
+def test_activity_just_before_the_message(before, expected):
+    rated = Activity("t1", "cecil", HOUR - before, "feedback f1")
+    assert attribute([msg("m1", HOUR, "So?")], activity=[rated]) == [expected]
 
 
-def test_primary_fallback_for_ambiguous_and_after_window():
-    placements = attributor(primary_fallback=True).place_all(
-        [
-            msg("m1", 0, "1052 Cecil Ave?"),
-            msg("m2", HOUR, "fine"),
-            msg("m3", 3 * HOUR, "still there?"),
-            msg("m4", 3 * HOUR, "1052 Cecil or 1343 S 1st?"),
-            msg("m5", 3 * HOUR, "ok"),
-        ]
-    )
-    assert placements == [
-        placed("m1", "cecil", Rule.ADDRESS_MENTION),
-        placed("m2", "cecil", Rule.THREAD_CONTEXT),
-        placed("m3", "first", Rule.PRIMARY_PROPERTY),
-        placed("m4", "first", Rule.PRIMARY_PROPERTY),
-        placed("m5", "first", Rule.PRIMARY_PROPERTY),
+def test_min_confidence_quarantines_with_the_best_candidate():
+    thread = [msg("m1", 0, "https://www.flexmls.com/share/Cmm4c"), msg("m2", 40 * MINUTE, "Ok")]
+    placements = ThreadAttributor(
+        properties_by_timeline(PROPERTIES), window_ms=WINDOW, primary_fallback=False,
+        min_confidence=0.99,
+    ).place_all(thread)  # fmt: skip
+    assert [(p.property_id, p.reason) for p in placements] == [
+        ("cecil", None),
+        (None, Reason.LOW_CONFIDENCE),
+    ]
+    assert placements[1].detail.startswith("best candidate cecil by topic_run, confidence 0.9")
+    assert 0 <= placements[0].confidence <= 1
+
+
+def test_primary_fallback_for_every_quarantine():
+    assert attribute([msg("m1", 0, "hello")], primary_fallback=True) == [
+        ("m1", "first", Rule.PRIMARY_PROPERTY)
     ]
 
 
-@pytest.mark.parametrize("primary_fallback", [False, True], ids=["quarantine", "primary"])
-def test_unknown_timeline_falls_back_to_quarantine(primary_fallback):
-    placements = attributor(primary_fallback=primary_fallback).place_all(
-        [msg("m1", 0, "1052 Cecil Ave", timeline="t9")]
-    )
-    assert placements == [unplaced("m1")]
+def test_runs_do_not_cross_conversations_or_timelines():
+    thread = [msg("m1", 0, "1052 Cecil Ave?"), msg("m2", MINUTE, "Ok", conversation="c2"),
+              msg("m3", 2 * MINUTE, "Ok", conversation="c3", timeline="t2")]  # fmt: skip
+    assert [p[1] for p in attribute(thread)] == ["cecil", None, None]
 
 
-def test_no_properties_at_all():
-    placements = attributor([], primary_fallback=True).place_all([msg("m1", 0, "1052 Cecil Ave")])
-    assert placements == [unplaced("m1")]
+def test_streaming_places_like_place_all_and_skips_context():
+    thread = [msg("m1", 0, "Hi", context_only=True), msg("m2", MINUTE, "1052 Cecil Ave?"),
+              msg("m3", 9 * HOUR, "Ok")]  # fmt: skip
+    streamed = ThreadAttributor(TimelineFeed(PROPERTIES), window_ms=WINDOW, primary_fallback=False)
+    placements = streamed.feed(thread[:2]) + streamed.feed(thread[2:]) + streamed.finish()
+    whole = ThreadAttributor(properties_by_timeline(PROPERTIES), window_ms=WINDOW,
+                             primary_fallback=False).place_all(thread)  # fmt: skip
+    assert placements == whole
+    assert [p.message_id for p in placements] == ["m2", "m3"]
 
 
-def test_place_streams_like_place_all():
-    messages = [
-        msg("m1", 0, "1052 Cecil Ave?"),
-        msg("m2", HOUR, "ok"),
-        msg("m3", 0, "1800 Gardiner Ln", conversation="c2", timeline="t2"),
-        msg("m4", 1, "sure", conversation="c2", timeline="t2"),
-    ]
-    one = attributor()
-    assert [one.place(m) for m in messages] == attributor().place_all(messages)
-    assert attributor().place_all(messages)[2:] == [
-        placed("m3", "gardiner", Rule.ADDRESS_MENTION),
-        placed("m4", "gardiner", Rule.THREAD_CONTEXT),
-    ]
+def test_a_run_is_held_at_most_max_run_messages():
+    thread = [msg(f"m{i:05}", i, "Ok") for i in range(MAX_RUN_MESSAGES + 1)]
+    attributor = ThreadAttributor(properties_by_timeline(PROPERTIES), window_ms=WINDOW,
+                                  primary_fallback=False)  # fmt: skip
+    assert len(attributor.feed(thread)) == MAX_RUN_MESSAGES
 
 
 def test_timeline_feed_hands_out_each_timeline_once_in_order():
@@ -283,4 +226,7 @@ def test_streamed_feed_places_like_properties_in_memory():
     streamed = ThreadAttributor(
         TimelineFeed(PROPERTIES), window_ms=WINDOW, primary_fallback=True
     ).place_all(messages)
-    assert streamed == attributor(primary_fallback=True).place_all(messages)
+    in_memory = ThreadAttributor(
+        properties_by_timeline(PROPERTIES), window_ms=WINDOW, primary_fallback=True
+    ).place_all(messages)
+    assert streamed == in_memory

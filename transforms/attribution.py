@@ -2,25 +2,48 @@
 
 The set-based rules (`conversation_property`, `single_property_timeline`) and the quarantine
 reasons known without reading text run in SQL; what is left are shared-conversation messages
-of timelines with several properties. For those, first match wins:
+of timelines with several properties. For those:
 
-1. `address_mention`: the message names the street line of exactly one of its timeline's
-   properties;
-2. `thread_context`: no evidence of its own, sent within the window after a message of the
-   same legacy conversation that `address_mention` placed: it follows that property (a new
-   mention switches the thread; a message naming several properties ends it);
-3. the fallback: quarantine (reason `no_property_evidence`, or `ambiguous_address_mention`
-   when it named several), or `primary_property` (lowest position, then oldest, then id).
+1. each shared conversation is cut into topic runs at its silences: a gap longer than the
+   conversation's own threshold, `GAP_FACTOR` times the median of its last `RECENT_GAPS` gaps
+   (at least `MIN_RUN_GAP_MS`), ends a run; the thread window (`--thread-window`) is the upper
+   bound, and the threshold until `MIN_GAPS` gaps are known;
+2. each run is decided from the evidence anywhere in it (`transforms.topic_runs`): the rules
+   `address_mention`, `mls_mention`, `listing_link` (the message's own evidence), `topic_run`
+   (its run's), `activity_context` (the client's activity in the app just before a message of
+   a run that names nothing), each placement with a confidence in [0, 1] and its deciding
+   evidence (which message or event);
+3. a placement below `min_confidence` is quarantined (`low_confidence`, the best candidate and
+   its confidence in the detail); the fallback for every quarantined message is quarantine
+   (`no_property_evidence`, `ambiguous_address_mention`, `conflicting_evidence`,
+   `low_confidence`) or `primary_property` (lowest position, then oldest, then id).
+
+Memory holds one timeline's properties and activity and one run, at most `MAX_RUN_MESSAGES`
+messages: a longer run is decided in pieces of that size.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
-from transforms.addresses import PropertyMatcher
+from transforms.evidence import Activity, MessageEvidence, TimelineProperty
+from transforms.topic_runs import Decision, RunMessage, decide_run
+
+__all__ = [
+    "Activity", "Placement", "Reason", "Rule", "SharedMessage", "ThreadAttributor",
+    "TimelineFeed", "TimelineProperty", "properties_by_timeline",
+]  # fmt: skip
+
+GAP_FACTOR = 8
+RECENT_GAPS = 32
+MIN_GAPS = 4
+MIN_RUN_GAP_MS = 10 * 60 * 1000
+MAX_RUN_MESSAGES = 1000
+"""The most messages of a run held at once."""
 
 
 class Rule(StrEnum):
@@ -29,7 +52,10 @@ class Rule(StrEnum):
     CONVERSATION_PROPERTY = "conversation_property"
     SINGLE_PROPERTY_TIMELINE = "single_property_timeline"
     ADDRESS_MENTION = "address_mention"
-    THREAD_CONTEXT = "thread_context"
+    MLS_MENTION = "mls_mention"
+    LISTING_LINK = "listing_link"
+    TOPIC_RUN = "topic_run"
+    ACTIVITY_CONTEXT = "activity_context"
     PRIMARY_PROPERTY = "primary_property"
 
 
@@ -38,16 +64,8 @@ class Reason(StrEnum):
 
     NO_PROPERTY_EVIDENCE = "no_property_evidence"
     AMBIGUOUS_ADDRESS_MENTION = "ambiguous_address_mention"
-
-
-class TimelineProperty(NamedTuple):
-    """A property of a timeline, as the text rules need it."""
-
-    id: str
-    timeline_id: str
-    address: str
-    position: int
-    created_at_ms: int
+    CONFLICTING_EVIDENCE = "conflicting_evidence"
+    LOW_CONFIDENCE = "low_confidence"
 
 
 class SharedMessage(NamedTuple):
@@ -58,6 +76,8 @@ class SharedMessage(NamedTuple):
     timeline_id: str
     created_at_ms: int
     content: str
+    context_only: bool = False
+    """A sync's context: read by the rules, not placed again (no placement is returned)."""
 
 
 class Placement(NamedTuple):
@@ -68,16 +88,19 @@ class Placement(NamedTuple):
     rule: str | None
     reason: str | None = None
     detail: str | None = None
+    confidence: float | None = None
+    """Of a text rule's placement, in [0, 1] (recorded in the lineage)."""
+    evidence: str | None = None
+    """What decided a text rule's placement: `message <id>`, `feedback <id>` or
+    `client_analytics <id>` (recorded in the lineage)."""
 
 
-class _Anchor(NamedTuple):
-    conversation_id: str
-    property_id: str
-    created_at_ms: int
-
+T = TypeVar("T", TimelineProperty, Activity)
 
 PropertiesOf = Callable[[str], Sequence[TimelineProperty]]
 """Gives the properties of one timeline (asked once each time the messages move on to one)."""
+ActivityOf = Callable[[str], Sequence[Activity]]
+"""Gives the client's activity on the properties of one timeline (asked likewise)."""
 
 
 def properties_by_timeline(properties: Iterable[TimelineProperty]) -> PropertiesOf:
@@ -88,16 +111,16 @@ def properties_by_timeline(properties: Iterable[TimelineProperty]) -> Properties
     return lambda timeline_id: by_timeline.get(timeline_id, [])
 
 
-class TimelineFeed:
-    """A `PropertiesOf` over properties streamed in timeline order (ids compared as strings,
-    as SQL orders them under a binary collation): asked for timelines in the same order, it
-    holds only the current timeline's properties, whatever the size of the stream."""
+class TimelineFeed(Generic[T]):
+    """A `PropertiesOf` (or `ActivityOf`) over rows streamed in timeline order (ids compared as
+    strings, as SQL orders them under a binary collation): asked for timelines in the same
+    order, it holds only the current timeline's rows, whatever the size of the stream."""
 
-    def __init__(self, properties: Iterable[TimelineProperty]) -> None:
-        self._rows = iter(properties)
-        self._next: TimelineProperty | None = next(self._rows, None)
+    def __init__(self, rows: Iterable[T]) -> None:
+        self._rows = iter(rows)
+        self._next: T | None = next(self._rows, None)
 
-    def __call__(self, timeline_id: str) -> list[TimelineProperty]:
+    def __call__(self, timeline_id: str) -> list[T]:
         while self._next is not None and self._next.timeline_id < timeline_id:
             self._next = next(self._rows, None)
         found = []
@@ -107,21 +130,10 @@ class TimelineFeed:
         return found
 
 
-@dataclass(frozen=True)
-class _TimelineRules:
-    timeline_id: str
-    matcher: PropertyMatcher
-    primary: str | None
-
-
 class ThreadAttributor:
     """Places shared-conversation messages fed in thread order (timeline, conversation, time,
-    id).
-
-    Holds only the current timeline's rules and the current thread's anchor, so any number of
-    messages can stream through; `properties_of` is asked for a timeline's properties each
-    time the messages move on to another timeline.
-    """
+    id), a run at a time: `feed` returns the placements of the runs it completed, `finish`
+    those of the last one."""
 
     def __init__(
         self,
@@ -129,60 +141,115 @@ class ThreadAttributor:
         *,
         window_ms: int,
         primary_fallback: bool,
+        activity_of: ActivityOf | None = None,
+        min_confidence: float = 0.0,
     ) -> None:
         self._properties_of = properties_of
-        self._rules: _TimelineRules | None = None
+        self._activity_of = activity_of or (lambda _timeline_id: ())
         self._window_ms = window_ms
         self._primary_fallback = primary_fallback
-        self._anchor: _Anchor | None = None
+        self._min_confidence = min_confidence
+        self._timeline_id: str | None = None
+        self._evidence: MessageEvidence | None = None
+        self._primary: str | None = None
+        self._conversation_id: str | None = None
+        self._gaps: deque[int] = deque()
+        self._sorted_gaps: list[int] = []
+        self._run: list[tuple[SharedMessage, RunMessage]] = []
 
-    def _rules_for(self, timeline_id: str) -> _TimelineRules:
-        if self._rules is None or self._rules.timeline_id != timeline_id:
-            props = self._properties_of(timeline_id)
-            primary = min(props, key=lambda p: (p.position, p.created_at_ms, p.id), default=None)
-            self._rules = _TimelineRules(
-                timeline_id,
-                PropertyMatcher((p.id, p.address) for p in props),
-                primary.id if primary else None,
+    def feed(self, messages: Iterable[SharedMessage]) -> list[Placement]:
+        """Take messages in thread order; return the placements of the runs they completed."""
+        placed: list[Placement] = []
+        for message in messages:
+            if message.timeline_id != self._timeline_id:
+                placed += self.finish()
+                self._enter_timeline(message.timeline_id)
+            if message.conversation_id != self._conversation_id:
+                placed += self.finish()
+                self._conversation_id = message.conversation_id
+                self._gaps.clear()
+                self._sorted_gaps.clear()
+            elif self._run:
+                gap = message.created_at_ms - self._run[-1][0].created_at_ms
+                if gap > self.threshold_ms() or len(self._run) >= MAX_RUN_MESSAGES:
+                    placed += self.finish()
+                self._remember(gap)
+            assert self._evidence is not None
+            named = self._evidence.named(message.content)
+            activity = () if named else self._evidence.activity_before(message.created_at_ms)
+            aside = bool(named) and self._evidence.is_aside(message.content)
+            run_message = RunMessage(
+                message.message_id, message.created_at_ms, named, activity, aside
             )
-        return self._rules
+            self._run.append((message, run_message))
+        return placed
 
-    def place(self, message: SharedMessage) -> Placement:
-        """Decide one message; messages must arrive in thread order."""
-        if self._anchor and self._anchor.conversation_id != message.conversation_id:
-            self._anchor = None
-        rules = self._rules_for(message.timeline_id)
-        named = rules.matcher.named_properties(message.content)
-        if len(named) == 1:
-            (property_id,) = named
-            self._anchor = _Anchor(message.conversation_id, property_id, message.created_at_ms)
-            return Placement(message.message_id, property_id, Rule.ADDRESS_MENTION)
-        if len(named) > 1:
-            self._anchor = None
-            listed = ", ".join(sorted(named))
-            return self._fallback(
-                message,
-                rules,
-                Reason.AMBIGUOUS_ADDRESS_MENTION,
-                f"names {len(named)} properties: {listed}",
-            )
-        anchor = self._anchor
-        if anchor and 0 <= message.created_at_ms - anchor.created_at_ms <= self._window_ms:
-            return Placement(message.message_id, anchor.property_id, Rule.THREAD_CONTEXT)
-        return self._fallback(
-            message,
-            rules,
-            Reason.NO_PROPERTY_EVIDENCE,
-            "names no property of its timeline and follows no attributed message in the window",
-        )
+    def finish(self) -> list[Placement]:
+        """Decide the run held (the last one fed); return its placements."""
+        run, self._run = self._run, []
+        if not run:
+            return []
+        decisions = decide_run([run_message for _, run_message in run], self.rhythm_ms())
+        return [
+            self._placement(message, decision)
+            for (message, _), decision in zip(run, decisions, strict=True)
+            if not message.context_only
+        ]
 
     def place_all(self, messages: Iterable[SharedMessage]) -> list[Placement]:
-        """Decide a chunk of messages in thread order."""
-        return [self.place(message) for message in messages]
+        """Decide a whole set of messages in thread order."""
+        return self.feed(messages) + self.finish()
 
-    def _fallback(
-        self, message: SharedMessage, rules: _TimelineRules, reason: Reason, detail: str
-    ) -> Placement:
-        if self._primary_fallback and rules.primary is not None:
-            return Placement(message.message_id, rules.primary, Rule.PRIMARY_PROPERTY)
+    def rhythm_ms(self) -> int:
+        """The median of the current conversation's last `RECENT_GAPS` gaps (the thread
+        window's `1 / GAP_FACTOR` until `MIN_GAPS` are known)."""
+        if len(self._gaps) < MIN_GAPS:
+            return self._window_ms // GAP_FACTOR
+        return self._sorted_gaps[len(self._sorted_gaps) // 2]
+
+    def _remember(self, gap: int) -> None:
+        if len(self._gaps) == RECENT_GAPS:
+            del self._sorted_gaps[bisect_left(self._sorted_gaps, self._gaps.popleft())]
+        self._gaps.append(gap)
+        insort(self._sorted_gaps, gap)
+
+    def threshold_ms(self) -> int:
+        """The silence that ends a run in the current conversation (see the module docstring)."""
+        if len(self._gaps) < MIN_GAPS:
+            return self._window_ms
+        return min(self._window_ms, max(MIN_RUN_GAP_MS, GAP_FACTOR * self.rhythm_ms()))
+
+    def _enter_timeline(self, timeline_id: str) -> None:
+        self._timeline_id = timeline_id
+        props = self._properties_of(timeline_id)
+        self._evidence = MessageEvidence(props, self._activity_of(timeline_id))
+        primary = min(props, key=lambda p: (p.position, p.created_at_ms, p.id), default=None)
+        self._primary = primary.id if primary else None
+        self._conversation_id = None
+
+    def _placement(self, message: SharedMessage, decision: Decision) -> Placement:
+        if decision.property_id is not None and decision.confidence >= self._min_confidence:
+            return Placement(
+                message.message_id, decision.property_id, decision.rule, None, None,
+                decision.confidence, decision.evidence,
+            )  # fmt: skip
+        if decision.property_id is not None:
+            reason, detail = (
+                Reason.LOW_CONFIDENCE,
+                (
+                    f"best candidate {decision.property_id} by {decision.rule}, confidence "
+                    f"{decision.confidence:.3f} < {self._min_confidence:.3f}"
+                ),
+            )
+        else:
+            reason, detail = Reason(decision.reason), _DETAILS[decision.reason]
+        if self._primary_fallback and self._primary is not None:
+            return Placement(message.message_id, self._primary, Rule.PRIMARY_PROPERTY)
         return Placement(message.message_id, None, None, reason, detail)
+
+
+_DETAILS = {
+    "no_property_evidence": "no evidence of a property anywhere in its topic run",
+    "ambiguous_address_mention": "names several properties and its run none of them alone",
+    "conflicting_evidence": "between evidence for different properties in its topic run",
+}

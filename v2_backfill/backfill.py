@@ -15,6 +15,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from transforms.attribution import (
+    Activity,
     Placement,
     SharedMessage,
     ThreadAttributor,
@@ -113,8 +114,9 @@ def attribute_bucket(
     `bucket` (of `buckets`, by a hash of the timeline id computed in SQL).
 
     Only these rows (with their content) leave the database, streamed in thread order in
-    chunks of `config.chunk_size`, beside a stream of their timelines' properties in the same
-    order: memory holds one chunk and one timeline's properties. The placements are
+    chunks of `config.chunk_size`, beside streams of their timelines' properties and of the
+    client's activity on them in the same order: memory holds one chunk, one timeline's
+    properties and activity, and one topic run (`transforms.attribution`). The placements are
     bulk-loaded into `stage_attribution`, read by `write_result`. Idempotent: one transaction
     deletes the bucket's rows of `stage_attribution` and writes them anew, so running a
     bucket again (a retried task) leaves the same rows. Returns how many messages were decided.
@@ -129,32 +131,40 @@ def attribute_bucket(
             return 0
         properties = (
             TimelineProperty(row.id, row.timeline_id, row.address or "", row.position,
-                             db.to_ms(row.created_at))
+                             db.to_ms(row.created_at), row.mls_id, row.listing_url)
             for chunk in db.stream(conn, "pending_timeline_properties", where, config.chunk_size)
             for row in chunk
         )  # fmt: skip
+        activity = (
+            Activity(row.timeline_id, row.property_id, db.to_ms(row.at), row.source)
+            for chunk in db.stream(conn, "pending_timeline_activity", where, config.chunk_size)
+            for row in chunk
+        )
         attributor = ThreadAttributor(
             TimelineFeed(properties),
+            activity_of=TimelineFeed(activity),
             window_ms=config.thread_window_ms,
             primary_fallback=config.fallback is Fallback.PRIMARY_PROPERTY,
+            min_confidence=config.min_confidence,
         )
         done = 0
         for rows in db.stream(conn, "pending_shared_messages", where, config.chunk_size):
-            chunk = [
+            chunk = (
                 SharedMessage(message_id, conversation_id, timeline_id, db.to_ms(created),
-                              content or "")
-                for message_id, conversation_id, timeline_id, created, content, _ in rows
-            ]  # fmt: skip
-            placed = [
-                placement
-                for placement, row in zip(attributor.place_all(chunk), rows, strict=True)
-                if not row.context_only  # a thread's context, read but not placed again
-            ]
-            db.bulk_insert(conn, "stage_attribution", _PLACEMENT_COLUMNS, map(_row, placed))
-            done += len(placed)
+                              content or "", bool(context_only))
+                for message_id, conversation_id, timeline_id, created, content, context_only
+                in rows
+            )  # fmt: skip
+            done += _load(db, conn, attributor.feed(chunk))
             if progress:
                 progress(done, total)
+        done += _load(db, conn, attributor.finish())
     return done
+
+
+def _load(db: Database, conn: sa.Connection, placed: list[Placement]) -> int:
+    db.bulk_insert(conn, "stage_attribution", _PLACEMENT_COLUMNS, placed)
+    return len(placed)
 
 
 def apply_attribution(db: Database) -> int:
@@ -164,12 +174,8 @@ def apply_attribution(db: Database) -> int:
         return db.run(conn, "apply_attribution")
 
 
-_PLACEMENT_COLUMNS = ("message_id", "property_id", "rule", "reason", "detail")
-
-
-def _row(placement: Placement) -> tuple[str | None, ...]:
-    return (placement.message_id, placement.property_id, placement.rule, placement.reason,
-            placement.detail)  # fmt: skip
+_PLACEMENT_COLUMNS = Placement._fields
+"""The columns of `stage_attribution`, in the order of a `Placement`."""
 
 
 def write_result(db: Database) -> int:

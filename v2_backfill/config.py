@@ -23,7 +23,11 @@ LEGACY_COLUMNS: dict[str, tuple[str, ...]] = {
     "users": ("id",),
     "clients": ("id",),
     "timelines": ("id", "agentId", "clientId"),
-    "properties": ("id", "timelineId", "address", "position", "createdAt"),
+    "properties": (
+        "id", "timelineId", "address", "position", "createdAt", "mlsId", "listingUrl",
+    ),
+    "feedback": ("id", "propertyId", "clientId", "createdAt"),
+    "client_analytics": ("id", "timelineId", "propertyId", "timestamp"),
     "conversations": ("id", "agentId", "clientId", "timelineId", "propertyId", "isActive"),
     "messages": (
         "id", "conversationId", "senderId", "senderType", "content",
@@ -116,6 +120,16 @@ class DatabaseTarget:
         return (
             f"postgresql {parts.username or ''}@{host}{port}{parts.path} schema {self.app_schema}"
         )
+
+
+def parse_postgres_url(url: str) -> DatabaseTarget:
+    """`parse_database_url` of a URL that must name a PostgreSQL database."""
+    target = parse_database_url(url)
+    if target.dialect != "postgresql":
+        raise UsageError(
+            f"not a PostgreSQL URL: {url!r}", hint="use postgresql://user@host:5432/db?schema=NAME"
+        )
+    return target
 
 
 def parse_database_url(
@@ -258,7 +272,11 @@ class BackfillConfig:
     target: DatabaseTarget
     """The app's database."""
     thread_window_ms: int = 2 * 60 * 60 * 1000
-    """How long after an attributed message a follow-up without evidence stays in its thread."""
+    """The longest silence inside a topic run of a shared conversation (the upper bound of the
+    threshold each conversation derives from its own gaps)."""
+    min_confidence: float = 0.97
+    """Text-rule placements below this confidence are quarantined (`low_confidence`); the
+    default keeps precision at or above 99.5% on the generated data (BENCHMARKS.md)."""
     fallback: Fallback = Fallback.QUARANTINE
     """Where shared-conversation messages without evidence go."""
     chunk_size: int = 5000
@@ -286,6 +304,7 @@ class BackfillConfig:
         return {
             "database": self.target.describe(),
             "thread_window_ms": self.thread_window_ms,
+            "min_confidence": self.min_confidence,
             "fallback": str(self.fallback),
             "chunk_size": self.chunk_size,
             "partitions": self.partitions,

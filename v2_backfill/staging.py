@@ -11,11 +11,11 @@ PUBLISHED_TABLES = (
 
 STAGE_STAGING = (
     "stage_options", "stage_scope", "stage_context", "stage_deletions", "stage_attribution",
-    "stage_messages", "stage_properties", "stage_watermarks",
+    "stage_messages", "stage_properties", "stage_activity", "stage_watermarks",
 )  # fmt: skip
 """The staging tables `stage_messages` rebuilds in its snapshot: the run's scope and options,
-the facts and deletions it found, the messages and the text rules' properties as read, the
-text rules' results, cursors."""
+the facts and deletions it found, the messages and the text rules' properties and activity as
+read, the text rules' results, cursors."""
 
 RESULT_STAGING = (
     "stage_conversations", "stage_v2_messages", "stage_quarantine", "stage_replacements",

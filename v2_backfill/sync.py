@@ -144,6 +144,7 @@ class SyncConfig:
         return BackfillConfig(
             target=self.target,
             thread_window_ms=int(rules.get("thread_window_ms", BackfillConfig.thread_window_ms)),
+            min_confidence=float(rules.get("min_confidence", BackfillConfig.min_confidence)),
             fallback=Fallback(rules.get("fallback", BackfillConfig.fallback)),
             chunk_size=self.chunk_size,
             tolerances=self.tolerances,
@@ -154,12 +155,14 @@ class SyncConfig:
 
 
 def backfill_rules(db: Database) -> dict[str, Any]:
-    """The split rules' settings (thread window, fallback) of the latest successful backfill, so
-    that a sync places messages as the backfill did; empty when none is recorded."""
+    """The split rules' settings (thread window, confidence, fallback) of the latest successful
+    backfill, so that a sync places messages as the backfill did; empty when none is
+    recorded."""
     with db.connect() as conn:
         latest = db.query(conn, "latest_backfill_params")
     recorded = json.loads(latest[0].params) if latest and latest[0].params else {}
-    return {k: recorded[k] for k in ("thread_window_ms", "fallback") if k in recorded}
+    kept = ("thread_window_ms", "min_confidence", "fallback")
+    return {k: recorded[k] for k in kept if k in recorded}
 
 
 def require_backfill(db: Database) -> dict[str, scope.Cursor]:

@@ -15,7 +15,9 @@ CREATE TABLE IF NOT EXISTS v2_backfill.runs (
 );
 
 -- Per migrated legacy message: where it went, by which rule and run (the run that created its
--- messages_v2 row), and the MD5 of the legacy content it carries (a later legacy edit shows).
+-- messages_v2 row), and the MD5 of the legacy content it carries (a later legacy edit shows);
+-- for a text rule's placement, its confidence in [0, 1] and the deciding evidence (the message
+-- or the app's activity row).
 CREATE TABLE IF NOT EXISTS v2_backfill.lineage (
     legacy_message_id TEXT PRIMARY KEY,
     legacy_conversation_id TEXT NOT NULL,
@@ -23,7 +25,9 @@ CREATE TABLE IF NOT EXISTS v2_backfill.lineage (
     property_id TEXT NOT NULL,
     rule TEXT NOT NULL,
     run_id TEXT NOT NULL,
-    content_md5 TEXT
+    content_md5 TEXT,
+    confidence REAL,
+    evidence TEXT
 );
 
 CREATE TABLE IF NOT EXISTS v2_backfill.quarantine (
@@ -168,7 +172,9 @@ SELECT * FROM {view_store}stage_messages AS s WHERE NOT s.context_only;
     property_id TEXT,
     rule TEXT,
     reason TEXT,
-    detail TEXT
+    detail TEXT,
+    confidence REAL,
+    evidence TEXT
 );
 
 -- The run's result, written here first and audited before anything reaches the app's tables
@@ -248,13 +254,24 @@ SELECT * FROM {view_store}stage_messages AS s WHERE NOT s.context_only;
     PRIMARY KEY (kind, id)
 );
 
--- The properties of the timelines the text rules read, as of the run's snapshot.
+-- The properties of the timelines the text rules read, as of the run's snapshot, and the
+-- client's activity on them (stage_activity: feedback and client_analytics rows with a
+-- propertyId; source names the row).
 {create_staging_table} v2_backfill.stage_properties (
     id TEXT PRIMARY KEY,
     timeline_id TEXT NOT NULL,
     address TEXT,
     position INTEGER,
-    created_at {timestamp_type}
+    created_at {timestamp_type},
+    mls_id TEXT,
+    listing_url TEXT
+);
+
+{create_staging_table} v2_backfill.stage_activity (
+    timeline_id TEXT NOT NULL,
+    property_id TEXT NOT NULL,
+    at {timestamp_type} NOT NULL,
+    source TEXT NOT NULL
 );
 
 -- The cursors to store when the run publishes, read in the run's snapshot.

@@ -24,6 +24,10 @@ DROP TABLE IF EXISTS v2_backfill.stage_context;
 
 DROP TABLE IF EXISTS v2_backfill.stage_watermarks;
 
+DROP TABLE IF EXISTS v2_backfill.stage_properties;
+
+DROP TABLE IF EXISTS v2_backfill.stage_activity;
+
 DROP TABLE IF EXISTS v2_backfill.stage_deletions;
 
 DROP TABLE IF EXISTS v2_backfill.stage_legacy_checksums;

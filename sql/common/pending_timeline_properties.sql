@@ -1,8 +1,9 @@
 -- Streams the properties of every timeline of one bucket (as in pending_shared_messages) that
 -- has pending shared-conversation messages, as staged in the run's snapshot, in timeline
--- order (ids in byte order, as the messages are streamed), for the address and
--- primary-property rules. Binds :bucket, :buckets. Fills hash32, bytewise (Database.fills).
-SELECT p.id, p.timeline_id, p.address, p.position, p.created_at
+-- order (ids in byte order, as the messages are streamed), for the address, MLS,
+-- listing-link and primary-property rules. Binds :bucket, :buckets. Fills hash32, bytewise
+-- (Database.fills).
+SELECT p.id, p.timeline_id, p.address, p.position, p.created_at, p.mls_id, p.listing_url
 FROM v2_backfill.stage_properties AS p
 WHERE p.timeline_id IN (
     SELECT s.timeline_id FROM v2_backfill.stage_messages AS s

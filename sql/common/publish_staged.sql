@@ -60,17 +60,23 @@ WHERE sm.action <> 'insert' AND mv.id = sm.id;
 
 INSERT INTO v2_backfill.lineage (
     legacy_message_id, legacy_conversation_id, conversation_id, property_id, rule, run_id,
-    content_md5
+    content_md5, confidence, evidence
 )
-SELECT sm.id, sm.legacy_conversation_id, pc.id, sm.property_id, sm.rule, :run_id, sm.content_md5
+SELECT sm.id, sm.legacy_conversation_id, pc.id, sm.property_id, sm.rule, :run_id, sm.content_md5,
+    a.confidence, a.evidence
 FROM v2_backfill.stage_v2_messages AS sm
 JOIN property_conversations AS pc ON pc."propertyId" = sm.property_id
+LEFT JOIN v2_backfill.stage_attribution AS a ON a.message_id = sm.id
 WHERE sm.action = 'insert'
 ON CONFLICT (legacy_message_id) DO NOTHING;
 
 UPDATE v2_backfill.lineage AS l
 SET conversation_id = mv."conversationId", property_id = sm.property_id, rule = sm.rule,
-    content_md5 = sm.content_md5
+    content_md5 = sm.content_md5,
+    confidence = (SELECT a.confidence FROM v2_backfill.stage_attribution AS a
+        WHERE a.message_id = sm.id),
+    evidence = (SELECT a.evidence FROM v2_backfill.stage_attribution AS a
+        WHERE a.message_id = sm.id)
 FROM v2_backfill.stage_v2_messages AS sm
 JOIN messages_v2 AS mv ON mv.id = sm.id
 WHERE sm.action <> 'insert' AND l.legacy_message_id = sm.id

@@ -130,8 +130,15 @@ def _rules_options() -> argparse.ArgumentParser:
         type=parse_duration_ms,
         default=config.BackfillConfig.thread_window_ms,
         metavar="DURATION",
-        help="how long after an attributed message a follow-up stays in its thread "
-        "(default 2h; e.g. 90m, 30s)",
+        help="the longest silence inside a topic run of a shared conversation: the upper "
+        "bound of each conversation's own threshold (default 2h; e.g. 90m, 30s)",
+    )
+    rules.add_argument(
+        "--min-confidence",
+        type=parse_share,
+        default=config.BackfillConfig.min_confidence,
+        metavar="CONFIDENCE",
+        help="quarantine text-rule placements less confident than this (default 0.97; 0.9 or 90%%)",
     )
     rules.add_argument(
         "--fallback",

@@ -59,6 +59,7 @@ def backfill_config(args: argparse.Namespace, target: DatabaseTarget) -> Backfil
     return BackfillConfig(
         target=target,
         thread_window_ms=given.get("thread_window", BackfillConfig.thread_window_ms),
+        min_confidence=given.get("min_confidence", BackfillConfig.min_confidence),
         fallback=Fallback(given.get("fallback", BackfillConfig.fallback)),
         chunk_size=given.get("chunk_size", BackfillConfig.chunk_size),
         partitions=given.get("partitions", BackfillConfig.partitions),

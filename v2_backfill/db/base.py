@@ -182,14 +182,22 @@ class Database:
     # -- dialect specifics -----------------------------------------------------------------
     def ensure_bookkeeping(self, conn: Connection) -> None:
         """Create the pipeline's own tables (outside the app schema) when missing, first
-        bringing a store of an older layout up to date: its lineage gains `content_md5`, its
-        staging (rebuilt by every run) is made anew."""
+        bringing a store of an older layout up to date: its lineage gains `content_md5`, then
+        `confidence` and `evidence`, its staging (rebuilt by every run) is made anew."""
         inspector = sa.inspect(conn)
         if inspector.has_table("lineage", schema=BOOKKEEPING_SCHEMA):
-            if "content_md5" not in _columns(inspector, "lineage"):
+            lineage = _columns(inspector, "lineage")
+            if "content_md5" not in lineage:
                 self.run(conn, "upgrade_lineage")
+            if "confidence" not in lineage:
+                self.run(conn, "upgrade_lineage_confidence")
             staged = _columns(inspector, "stage_messages")
-            if STAGING_MARKER not in staged or not staged[STAGING_NULLABLE]:
+            properties = _columns(inspector, "stage_properties")
+            if (
+                STAGING_MARKER not in staged
+                or not staged[STAGING_NULLABLE]
+                or (properties and "mls_id" not in properties)
+            ):
                 self.run(conn, "drop_staging")
         self.run(conn, "create_bookkeeping")
 

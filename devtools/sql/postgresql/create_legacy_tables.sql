@@ -1,5 +1,6 @@
 -- Creates the app's legacy tables the pipeline reads (users, clients, timelines, properties,
--- conversations, messages) as Prisma generates them for PostgreSQL. Binds nothing.
+-- conversations, messages, and the activity records feedback and client_analytics) as Prisma
+-- generates them for PostgreSQL. Binds nothing.
 -- Used by the demo generator, the benchmark and the tests to build app databases; runs with
 -- search_path set to the app schema. Same order as a Prisma migration: tables, indexes, then
 -- foreign keys added by ALTER TABLE.
@@ -135,6 +136,36 @@ CREATE TABLE "messages" (
     CONSTRAINT "messages_pkey" PRIMARY KEY ("id")
 );
 
+CREATE TABLE "feedback" (
+    "id" TEXT NOT NULL,
+    "feedback" TEXT NOT NULL,
+    "notes" TEXT,
+    "clientName" TEXT NOT NULL,
+    "clientEmail" TEXT NOT NULL,
+    "clientId" TEXT NOT NULL,
+    "viewedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "respondedAt" TIMESTAMP(3),
+    "responseTime" INTEGER,
+    "ipAddress" TEXT,
+    "userAgent" TEXT,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+    "propertyId" TEXT NOT NULL,
+
+    CONSTRAINT "feedback_pkey" PRIMARY KEY ("id")
+);
+
+CREATE TABLE "client_analytics" (
+    "id" TEXT NOT NULL,
+    "timelineId" TEXT NOT NULL,
+    "eventType" TEXT NOT NULL,
+    "propertyId" TEXT,
+    "metadata" JSONB,
+    "timestamp" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "client_analytics_pkey" PRIMARY KEY ("id")
+);
+
 CREATE UNIQUE INDEX "timelines_shareToken_key" ON "timelines"("shareToken");
 
 CREATE UNIQUE INDEX "timelines_agentToken_key" ON "timelines"("agentToken");
@@ -178,3 +209,15 @@ ALTER TABLE "conversations" ADD CONSTRAINT "conversations_timelineId_fkey" FOREI
 ALTER TABLE "conversations" ADD CONSTRAINT "conversations_propertyId_fkey" FOREIGN KEY ("propertyId") REFERENCES "properties"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 ALTER TABLE "messages" ADD CONSTRAINT "messages_conversationId_fkey" FOREIGN KEY ("conversationId") REFERENCES "conversations"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+CREATE UNIQUE INDEX "feedback_propertyId_clientId_key" ON "feedback"("propertyId", "clientId");
+
+CREATE INDEX "client_analytics_timelineId_eventType_idx" ON "client_analytics"("timelineId", "eventType");
+
+CREATE INDEX "client_analytics_timestamp_idx" ON "client_analytics"("timestamp");
+
+ALTER TABLE "feedback" ADD CONSTRAINT "feedback_clientId_fkey" FOREIGN KEY ("clientId") REFERENCES "clients"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+ALTER TABLE "feedback" ADD CONSTRAINT "feedback_propertyId_fkey" FOREIGN KEY ("propertyId") REFERENCES "properties"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+ALTER TABLE "client_analytics" ADD CONSTRAINT "client_analytics_timelineId_fkey" FOREIGN KEY ("timelineId") REFERENCES "timelines"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -1,5 +1,6 @@
 -- Creates the app's legacy tables the pipeline reads (users, clients, timelines, properties,
--- conversations, messages) as Prisma generates them for SQLite. Binds nothing.
+-- conversations, messages, and the activity records feedback and client_analytics) as Prisma
+-- generates them for SQLite. Binds nothing.
 -- Used by the demo generator, the benchmark and the tests to build app databases.
 CREATE TABLE "users" (
     "id" TEXT NOT NULL PRIMARY KEY,
@@ -130,6 +131,35 @@ CREATE TABLE "messages" (
     CONSTRAINT "messages_conversationId_fkey" FOREIGN KEY ("conversationId") REFERENCES "conversations" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
+CREATE TABLE "feedback" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "feedback" TEXT NOT NULL,
+    "notes" TEXT,
+    "clientName" TEXT NOT NULL,
+    "clientEmail" TEXT NOT NULL,
+    "clientId" TEXT NOT NULL,
+    "viewedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "respondedAt" DATETIME,
+    "responseTime" INTEGER,
+    "ipAddress" TEXT,
+    "userAgent" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+    "propertyId" TEXT NOT NULL,
+    CONSTRAINT "feedback_clientId_fkey" FOREIGN KEY ("clientId") REFERENCES "clients" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "feedback_propertyId_fkey" FOREIGN KEY ("propertyId") REFERENCES "properties" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+CREATE TABLE "client_analytics" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "timelineId" TEXT NOT NULL,
+    "eventType" TEXT NOT NULL,
+    "propertyId" TEXT,
+    "metadata" JSONB,
+    "timestamp" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "client_analytics_timelineId_fkey" FOREIGN KEY ("timelineId") REFERENCES "timelines" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
 CREATE UNIQUE INDEX "timelines_shareToken_key" ON "timelines"("shareToken");
 CREATE UNIQUE INDEX "timelines_agentToken_key" ON "timelines"("agentToken");
 CREATE UNIQUE INDEX "users_email_key" ON "users"("email");
@@ -143,3 +173,6 @@ CREATE INDEX "conversations_clientId_idx" ON "conversations"("clientId");
 CREATE INDEX "conversations_timelineId_idx" ON "conversations"("timelineId");
 CREATE INDEX "conversations_propertyId_idx" ON "conversations"("propertyId");
 CREATE UNIQUE INDEX "conversations_agentId_clientId_timelineId_propertyId_key" ON "conversations"("agentId", "clientId", "timelineId", "propertyId");
+CREATE UNIQUE INDEX "feedback_propertyId_clientId_key" ON "feedback"("propertyId", "clientId");
+CREATE INDEX "client_analytics_timelineId_eventType_idx" ON "client_analytics"("timelineId", "eventType");
+CREATE INDEX "client_analytics_timestamp_idx" ON "client_analytics"("timestamp");

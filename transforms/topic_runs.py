@@ -1,0 +1,248 @@
+"""Deciding one topic run: which property each of its messages is about, from the evidence
+anywhere in the run, with a confidence per placement.
+
+A run is a stretch of one shared conversation without a silence longer than its threshold
+(`transforms.attribution`). Its evidence (`transforms.evidence`) places it:
+
+- one property named (one or several times): every message of the run goes to it, before and
+  after the mention; a message naming it keeps its own rule, the others get `topic_run`;
+- several properties named: the run splits at the mentions: a message before the first or
+  after the last mention goes with it, one between two mentions of the same property goes to
+  that property; between mentions of two properties, at the one silence that stands out (the
+  longest gap, at least `CLEAR_SPLIT` times the next longest), else the messages between are
+  quarantined (`conflicting_evidence`); a lone mention between two mentions of one other
+  property (an aside, or a comparison) is quarantined with what surrounds it;
+- no property named: the client's activity just before a message of the run, when it points
+  at one property (`activity_context`); several: `conflicting_evidence`; none:
+  `no_property_evidence`.
+
+A message that names several properties is never evidence; it follows its run only when it
+names the run's property (else `ambiguous_address_mention`). A digression (`RunMessage.aside`)
+names a property for itself only: it goes there, the run ignores it, and the message after it
+is quarantined (`conflicting_evidence`) unless it names something.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from transforms.evidence import UNKNOWN, Activity
+
+CLEAR_SPLIT = 2.0
+"""How much longer than any other gap between two conflicting mentions a silence must be to
+split the run there."""
+
+EXPLICIT_CONFIDENCE = {"listing_link": 0.995, "mls_mention": 0.99, "address_mention": 0.98}
+"""The confidence of a message placed by its own evidence, in a run that agrees."""
+RUN_CONFIDENCE = ((2.0, 0.995), (4.0, 0.985), (8.0, 0.95), (float("inf"), 0.9))
+"""The confidence of a message placed by its run's evidence, by the longest silence between
+them (as a multiple of the conversation's median gap, up to each limit); a little less per
+message further away and when the evidence comes after (`run_confidence`)."""
+SPLIT_PENALTY = 0.06
+"""Less confidence in a placement of a run that names several properties, unless a silence
+`CLEAR_SPLIT` times longer than the one to its own evidence (and the median gap) separates it
+from the nearest mention of another property."""
+ACTIVITY_CONFIDENCE = 0.85
+
+
+class RunMessage(NamedTuple):
+    """A message of a run, with what it names and the activity just before it."""
+
+    message_id: str
+    created_at_ms: int
+    named: dict[str, str]
+    """{property id: rule} of what the message names."""
+    activity: Sequence[Activity]
+    aside: bool = False
+    """It opens as a digression: its mention places it alone, and its answer is unsure."""
+
+
+class Decision(NamedTuple):
+    """A run message's outcome: a property, rule, confidence and the deciding evidence, or a
+    quarantine reason (with the best candidate, if any, in `property_id`)."""
+
+    property_id: str | None
+    rule: str | None
+    confidence: float
+    evidence: str | None
+    reason: str | None = None
+
+
+class _Group(NamedTuple):
+    first: int
+    last: int
+    property_id: str
+    mentions: tuple[int, ...]
+
+
+def decide_run(run: Sequence[RunMessage], rhythm_ms: int) -> list[Decision]:
+    """Decide every message of one run (see the module docstring); `rhythm_ms` is the median
+    gap of its conversation, the measure of its silences."""
+    mentions = [
+        (i, next(iter(m.named))) for i, m in enumerate(run) if len(m.named) == 1 and not m.aside
+    ]
+    if not mentions:
+        return _asides(run, _by_activity(run))
+    groups: list[_Group] = []
+    for index, property_id in mentions:
+        if groups and groups[-1].property_id == property_id:
+            last = groups[-1]
+            groups[-1] = _Group(last.first, index, property_id, (*last.mentions, index))
+        else:
+            groups.append(_Group(index, index, property_id, (index,)))
+    owners: list[_Group | None] = [None] * len(run)
+    for k, group in enumerate(groups):
+        for i in range(group.first, group.last + 1):
+            owners[i] = group
+        if k == 0:
+            owners[: group.first] = [group] * group.first
+        if k == len(groups) - 1:
+            owners[group.last + 1 :] = [group] * (len(run) - group.last - 1)
+    for k in range(len(groups) - 1):
+        _between(run, owners, groups, k)
+    marks: dict[str, list[int]] = {}
+    for index, property_id in mentions:
+        marks.setdefault(property_id, []).append(index)
+    reaches = {property_id: _reaches(run, found) for property_id, found in marks.items()}
+    return _asides(
+        run, [_placed(run, i, owner, reaches, rhythm_ms) for i, owner in enumerate(owners)]
+    )
+
+
+def _asides(run: Sequence[RunMessage], decisions: list[Decision]) -> list[Decision]:
+    """A digression naming one property goes there; the message after it (its answer, or the
+    topic going on) is quarantined unless it names something itself."""
+    for i, message in enumerate(run):
+        if not message.aside or len(message.named) != 1:
+            continue
+        ((property_id, rule),) = message.named.items()
+        if property_id != UNKNOWN:
+            confidence = EXPLICIT_CONFIDENCE[rule]
+            decisions[i] = Decision(property_id, rule, confidence, f"message {message.message_id}")
+        if i + 1 < len(run) and not run[i + 1].named:
+            decisions[i + 1] = Decision(None, None, 0.0, None, "conflicting_evidence")
+    return decisions
+
+
+def _between(run: Sequence[RunMessage], owners: list, groups: list[_Group], k: int) -> None:
+    """Assign the messages between groups k and k + 1: at a clear silence, else none."""
+    left, right = groups[k], groups[k + 1]
+    aside = (
+        (k + 2 < len(groups) and len(right.mentions) == 1
+         and groups[k + 2].property_id == left.property_id)
+        or (k >= 1 and len(left.mentions) == 1 and groups[k - 1].property_id == right.property_id)
+    )  # fmt: skip
+    if aside:
+        lone = (
+            right if k + 2 < len(groups) and groups[k + 2].property_id == left.property_id else left
+        )
+        for i in range(left.last + 1, right.first):
+            owners[i] = None
+        for i in lone.mentions:
+            owners[i] = None
+        return
+    gaps = [run[i + 1].created_at_ms - run[i].created_at_ms for i in range(left.last, right.first)]
+    if len(gaps) == 1:
+        return
+    ordered = sorted(gaps, reverse=True)
+    at = gaps.index(ordered[0])
+    clear = ordered[0] >= CLEAR_SPLIT * max(ordered[1], 1)
+    for offset, i in enumerate(range(left.last + 1, right.first)):
+        owners[i] = (left if offset < at else right) if clear else None
+
+
+_Reach = tuple[int, int]
+"""The nearest mention of a property from a message: where, and the longest gap between."""
+
+
+def _reaches(run: Sequence[RunMessage], marks: Sequence[int]) -> list[_Reach | None]:
+    """Per message, the nearest of the mentions `marks` (the earlier on a tie) and the longest
+    gap between them: one pass each way (a reach is made anew only when it changes)."""
+    size, marked = len(run), set(marks)
+    times = [message.created_at_ms for message in run]
+    before: list[_Reach | None] = [None] * size
+    reach: _Reach | None = None
+    for i in range(size):
+        if i in marked:
+            reach = (i, 0)
+        elif reach is not None and times[i] - times[i - 1] > reach[1]:
+            reach = (reach[0], times[i] - times[i - 1])
+        before[i] = reach
+    found: list[_Reach | None] = list(before)
+    reach = None
+    for i in range(size - 1, -1, -1):
+        if i in marked:
+            reach = (i, 0)
+        elif reach is not None and times[i + 1] - times[i] > reach[1]:
+            reach = (reach[0], times[i + 1] - times[i])
+        earlier = before[i]
+        if reach is not None and (earlier is None or reach[0] - i < i - earlier[0]):
+            found[i] = reach
+    return found
+
+
+def _placed(
+    run: Sequence[RunMessage], i: int, owner: _Group | None,
+    reaches: dict[str, list[_Reach | None]], rhythm_ms: int,
+) -> Decision:  # fmt: skip
+    message = run[i]
+    if owner is None or owner.property_id == UNKNOWN:
+        return Decision(None, None, 0.0, None, "conflicting_evidence")
+    if len(message.named) > 1 and owner.property_id not in message.named:
+        return Decision(None, None, 0.0, None, "ambiguous_address_mention")
+    if len(message.named) == 1 and owner.property_id not in message.named:
+        return Decision(None, None, 0.0, None, "conflicting_evidence")  # an aside (`_asides`)
+    own = reaches[owner.property_id][i]
+    assert own is not None  # an owner has a mention in the run
+    penalty = 0.0
+    if len(reaches) > 1:
+        rivals = [found[i] for property_id, found in reaches.items()
+                  if property_id != owner.property_id and found[i] is not None]  # fmt: skip
+        rival = min(rivals, key=lambda r: abs(r[0] - i), default=None)
+        if rival is not None and rival[1] < CLEAR_SPLIT * max(own[1], rhythm_ms):
+            penalty = SPLIT_PENALTY
+    if len(message.named) == 1:
+        rule = message.named[owner.property_id]
+        confidence = EXPLICIT_CONFIDENCE[rule] - penalty
+        return Decision(
+            owner.property_id, rule, round(confidence, 3), f"message {message.message_id}"
+        )
+    (at, silence) = own
+    confidence = run_confidence(silence / max(rhythm_ms, 1), abs(at - i), after=at > i)
+    confidence -= penalty + (0.01 if message.named else 0.0)
+    return Decision(
+        owner.property_id, "topic_run", round(confidence, 3), f"message {run[at].message_id}"
+    )
+
+
+def run_confidence(silence_ratio: float, distance: int, *, after: bool) -> float:
+    """The confidence of a message placed by its run's evidence `distance` messages away, the
+    longest silence between them `silence_ratio` times the conversation's median gap, the
+    evidence after it or before."""
+    confidence = RUN_CONFIDENCE[-1][1]
+    for limit, value in RUN_CONFIDENCE:
+        if silence_ratio <= limit:
+            confidence = value
+            break
+    return confidence - 0.002 * min(distance, 10) - (0.01 if after else 0.0)
+
+
+def _by_activity(run: Sequence[RunMessage]) -> list[Decision]:
+    activity = [event for message in run for event in message.activity]
+    candidates = {event.property_id for event in activity}
+    if len(candidates) > 1:
+        return [Decision(None, None, 0.0, None, "conflicting_evidence") for _ in run]
+    if not candidates:
+        return [
+            Decision(None, None, 0.0, None,
+                     "ambiguous_address_mention" if m.named else "no_property_evidence")
+            for m in run
+        ]  # fmt: skip
+    (property_id,) = candidates
+    return [
+        Decision(property_id, "activity_context", ACTIVITY_CONFIDENCE, activity[0].source)
+        if not m.named or property_id in m.named
+        else Decision(None, None, 0.0, None, "ambiguous_address_mention")
+        for m in run
+    ]

@@ -227,8 +227,10 @@ def test_quarantine_tolerance_warns_then_fails(app, prefect_server, tmp_path):
 
 
 HAND_EDITS = {
-    "content edited": (
-        "UPDATE messages_v2 SET content = content || '!' WHERE id = :victim",
+    # (an edit of a migrated message's content in V2 is the V2 app's, kept:
+    # tests/test_validate_contract.py; a legacy edit that no sync carried is caught)
+    "legacy content edited, not carried": (
+        "UPDATE messages SET content = content || '!' WHERE id = :victim",
         {"content_matches_legacy"},
     ),
     "message deleted": (

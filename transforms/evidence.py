@@ -65,14 +65,6 @@ class Activity(NamedTuple):
     """What it is, e.g. `feedback <id>` or `client_analytics <id>`."""
 
 
-class Evidence(NamedTuple):
-    """One message's (or activity's) evidence: the property, the rule, and where it is."""
-
-    property_id: str
-    rule: str
-    source: str
-
-
 class MessageEvidence:
     """Finds the evidence of one timeline's messages: what they name, what the client did."""
 

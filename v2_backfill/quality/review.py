@@ -49,11 +49,11 @@ def gather(db: Database, mode: Mode) -> dict[str, Any]:
             "splits": splits,
             "splits_total": int(_rows(db, conn, "count_shared_conversations", fills)[0][0]),
         }
+        if mode == "validate":
+            deleted = _rows(db, conn, "report_deleted_in_legacy", {}, {"limit": DELETES_SHOWN})
+            facts["deleted_in_legacy"] = [dict(row._mapping) for row in deleted]
     if mode == "validate":
         facts["changes_after_snapshot"] = changes_after_snapshot(db, recent)
-        with db.connect() as conn:
-            deleted = _rows(db, conn, "report_deleted_in_legacy", {}, {"limit": DELETES_SHOWN})
-        facts["deleted_in_legacy"] = [dict(row._mapping) for row in deleted]
     return facts
 
 

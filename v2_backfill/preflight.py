@@ -1,8 +1,9 @@
 """Preflight: the legacy tables and columns exist, and existing V2 tables have Prisma's shape.
 
-The expected shape is not written down twice: it is reflected from the DDL the pipeline itself
-would run (`sql/<dialect>/create_v2_tables.sql`), executed in a scratch place that the adapter
-throws away (`Database.scratch_v2_tables`).
+The expected shape is not written down twice: it comes from the DDL the pipeline itself would
+run (`sql/<dialect>/create_v2_tables.sql`), without touching the app's database
+(`Database.expected_v2_shape`: SQLite runs it in an in-memory database, PostgreSQL derives the
+shape from its text, since running it there would lock the app's tables and need CREATE).
 """
 
 from __future__ import annotations
@@ -106,18 +107,9 @@ def shape(conn: Connection, schema: str | None) -> dict[str, Any]:
 
 
 def expected_shape(db: Database) -> dict[str, Any]:
-    """The shape Prisma generates, reflected from the pipeline's own DDL run in scratch."""
-    with db.scratch_v2_tables() as (conn, scratch):
-        found = shape(conn, scratch)
-    if scratch is None:
-        return found
-    for table in V2_TABLES:  # defaults that name the scratch schema (enum casts) read as the app's
-        columns = found[table]["columns"]
-        for name, (type_name, nullable, default) in columns.items():
-            if default:
-                default = default.replace(f'"{scratch}".', "").replace(f"{scratch}.", "")
-            columns[name] = (type_name.replace(f"{scratch}.", ""), nullable, default)
-    return found
+    """The shape Prisma generates, from the pipeline's own DDL, without touching the app's
+    database (`Database.expected_v2_shape`)."""
+    return db.expected_v2_shape(shape)
 
 
 def compare_shapes(

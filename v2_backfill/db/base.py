@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +21,9 @@ from v2_backfill.errors import ConnectionFailed, LockTimeout, UsageError, V2Back
 
 log = logging.getLogger("v2_backfill")
 
+
+Shape = dict[str, Any]
+"""The comparable facts about the V2 tables (`preflight.shape`)."""
 
 LEGACY_WRITE_COLUMNS = ("table_name", "operation", "row_count", "recorded_at")
 """The columns of `v2_backfill.legacy_writes`, as each adapter records them."""
@@ -266,9 +269,10 @@ class Database:
         the pipeline's sessions do (the store included); return it."""
         raise NotImplementedError
 
-    def scratch_v2_tables(self) -> AbstractContextManager[tuple[Connection, str | None]]:
-        """A connection where `create_v2_tables` ran in a scratch place thrown away after the
-        block, with that place's schema (`None`: the connection's default); writes nothing."""
+    def expected_v2_shape(self, reflect: Callable[[Connection, str | None], Shape]) -> Shape:
+        """The shape of the V2 tables that `create_v2_tables` creates, in `reflect`'s form
+        (`reflect(conn, schema)` reads it from a connection where that DDL ran), computed
+        without writing to the app's database or locking any of its tables."""
         raise NotImplementedError
 
     def has_bookkeeping(self) -> bool:

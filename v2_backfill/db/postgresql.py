@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,10 +17,12 @@ from v2_backfill.config import BOOKKEEPING_SCHEMA, LEGACY_COLUMNS, DatabaseTarge
 from v2_backfill.db.base import (
     LEGACY_WRITE_COLUMNS,
     Database,
+    Shape,
     duration,
     explain_lock_errors,
     utc_now_ms,
 )  # fmt: skip
+from v2_backfill.db.declared_shape import declared_v2_shape
 from v2_backfill.db.fragments import SAME, Fragment
 from v2_backfill.db.row_hashes import column_list
 from v2_backfill.errors import UsageError
@@ -118,20 +119,10 @@ class PostgresDatabase(Database):
             kwargs={"connect_args": postgres_connect_args(self.target)},
         )
 
-    @contextmanager
-    def scratch_v2_tables(self) -> Iterator[tuple[Connection, str | None]]:
-        # A new schema, first on the search path, in a transaction that is rolled back.
-        scratch = f"v2b_shape_{uuid.uuid4().hex[:12]}"
-        with self.connect() as conn:
-            transaction = conn.begin()
-            try:
-                conn.execute(sa.text(f'CREATE SCHEMA "{scratch}"'))
-                app = (self.app_schema or "public").replace('"', '""')
-                conn.execute(sa.text(f'SET LOCAL search_path TO "{scratch}", "{app}"'))
-                self.run(conn, "create_v2_tables")
-                yield conn, scratch
-            finally:
-                transaction.rollback()
+    def expected_v2_shape(self, reflect: Callable[[Connection, str | None], Shape]) -> Shape:
+        # Derived from the DDL's text: running it anywhere in the app's database would need
+        # CREATE there, and its foreign keys would lock the app's tables (issue 20).
+        return declared_v2_shape(self.statements("create_v2_tables"))
 
     def has_bookkeeping(self) -> bool:
         with self.connect() as conn:

@@ -20,6 +20,7 @@ from v2_backfill.config import BOOKKEEPING_SCHEMA, LEGACY_COLUMNS, SNAPSHOT_SUFF
 from v2_backfill.db.base import (
     LEGACY_WRITE_COLUMNS,
     Database,
+    Shape,
     duration,
     explain_lock_errors,
     explained_errors,
@@ -203,15 +204,14 @@ class SqliteDatabase(Database):
             "app", connection_string="sqlite://", kwargs={"creator": self.creator}
         )
 
-    @contextmanager
-    def scratch_v2_tables(self) -> Iterator[tuple[Connection, str | None]]:
-        # An in-memory database.
+    def expected_v2_shape(self, reflect: Callable[[Connection, str | None], Shape]) -> Shape:
+        # The DDL run in an in-memory database.
         raw = sqlite3.connect(":memory:")
         try:
             for statement in self.statements("create_v2_tables"):
                 raw.execute(statement)
             with sa.create_engine("sqlite://", creator=lambda: raw).connect() as conn:
-                yield conn, None
+                return reflect(conn, None)
         finally:
             raw.close()
 

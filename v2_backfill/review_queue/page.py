@@ -10,6 +10,7 @@ is escaped with `html.escape` (excerpts are user text).
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterable
 from html import escape
 from typing import Any
@@ -34,7 +35,7 @@ def render_review_page(queue: ReviewQueue) -> str:
     segments = _segment_order(queue.queue)
     by_segment = {
         "queue": _grouped(queue.queue, "segment"),
-        "candidates": _grouped(queue.candidates.sort_values(["segment", "rank"]), "segment"),
+        "candidates": _grouped(queue.candidates.sort_values("rank", kind="stable"), "segment"),
         "thread": _grouped(queue.thread, "segment"),
     }
     properties = _grouped(queue.properties, "timeline_id")
@@ -106,20 +107,19 @@ def _toolbar(total: int) -> str:
 def _segment_block(
     number: int,
     segment: str,
-    by_segment: dict[str, dict[str, pd.DataFrame]],
-    properties: dict[str, pd.DataFrame],
+    by_segment: dict[str, dict[str, list[Any]]],
+    properties: dict[str, list[Any]],
 ) -> str:
     messages = by_segment["queue"][segment]
-    first = messages.iloc[0]
-    empty = pd.DataFrame(columns=["timeline_id", "property_id", "street_line", "city"])
-    timeline = properties.get(first["timeline_id"], empty)
-    candidates = by_segment["candidates"].get(segment, empty)
-    thread = by_segment["thread"].get(segment)
+    first = messages[0]
+    timeline = properties.get(str(first.timeline_id), [])
+    candidates = by_segment["candidates"].get(segment, [])
+    thread = by_segment["thread"].get(segment, [])
     head = (
         f"<h2>{number:,}. Segment <code>{escape(segment)}</code>"
         f' <span class="muted">{len(messages):,} message{"" if len(messages) == 1 else "s"}'
-        f" · conversation <code>{escape(_text(first['legacy_conversation_id']))}</code>"
-        f" · timeline <code>{escape(_text(first['timeline_id']))}</code></span></h2>"
+        f" · conversation <code>{escape(_text(first.legacy_conversation_id))}</code>"
+        f" · timeline <code>{escape(_text(first.timeline_id))}</code></span></h2>"
     )
     return (
         f'<section class="segment" id="segment-{number}" data-segment="{escape(segment)}">'
@@ -128,21 +128,20 @@ def _segment_block(
     )
 
 
-def _reasons(messages: pd.DataFrame) -> str:
-    pairs = messages[["reason", "detail"]].drop_duplicates()
+def _reasons(messages: list[Any]) -> str:
+    pairs = dict.fromkeys((_text(row.reason), _text(row.detail)) for row in messages)
     items = "".join(
-        f"<li><strong>{escape(_text(reason))}</strong>"
-        f"{': ' + escape(_text(detail)) if _text(detail) else ''}</li>"
-        for reason, detail in pairs.itertuples(index=False)
+        f"<li><strong>{escape(reason)}</strong>{': ' + escape(detail) if detail else ''}</li>"
+        for reason, detail in pairs
     )
     return f'<ul class="reasons">{items}</ul>'
 
 
-def _thread(thread: pd.DataFrame | None) -> str:
-    if thread is None or thread.empty:
+def _thread(thread: list[Any]) -> str:
+    if not thread:
         return '<p class="none">(no thread)</p>'
     rows = []
-    for message in thread.itertuples(index=False):
+    for message in thread:
         css = ' class="in-segment"' if bool(message.in_segment) else ""
         rows.append(
             f'<tr{css}><td class="num gap">{escape(gap_text(message.gap_ms))}</td>'
@@ -157,11 +156,11 @@ def _thread(thread: pd.DataFrame | None) -> str:
     )
 
 
-def _choices(candidates: pd.DataFrame, timeline: pd.DataFrame) -> str:
-    cities = dict(zip(timeline["property_id"], timeline["city"], strict=True))
+def _choices(candidates: list[Any], timeline: list[Any]) -> str:
+    cities = {row.property_id: row.city for row in timeline}
     buttons = [
         _candidate_button(key, candidate, cities.get(candidate.property_id))
-        for key, candidate in enumerate(candidates.itertuples(index=False), start=1)
+        for key, candidate in enumerate(candidates, start=1)
     ]
     buttons.append(
         f'<button type="button" class="choice quarantine" data-decision="{QUARANTINE}">'
@@ -187,13 +186,13 @@ def _candidate_button(key: int, candidate: Any, city: Any) -> str:
     )
 
 
-def _properties(timeline: pd.DataFrame) -> str:
-    if timeline.empty:
+def _properties(timeline: list[Any]) -> str:
+    if not timeline:
         return '<p class="none">(the timeline has no properties)</p>'
     items = "".join(
         f"<li><code>{escape(_text(row.property_id))}</code> {escape(_text(row.street_line))}"
         f"{', ' + escape(_text(row.city)) if _text(row.city) else ''}</li>"
-        for row in timeline.itertuples(index=False)
+        for row in timeline
     )
     return f'<h3>The timeline\'s properties</h3><ul class="properties">{items}</ul>'
 
@@ -203,10 +202,13 @@ def _segment_order(queue: pd.DataFrame) -> list[str]:
     return [str(segment) for segment in pd.unique(queue["segment"])]
 
 
-def _grouped(frame: pd.DataFrame, column: str) -> dict[str, pd.DataFrame]:
-    """`frame`'s rows by `column`, each group in the frame's order (one pass, not one filter per
-    segment: the page stays linear in the queue's size)."""
-    return {str(key): group for key, group in frame.groupby(column, sort=False)}
+def _grouped(frame: pd.DataFrame, column: str) -> dict[str, list[Any]]:
+    """`frame`'s rows (named tuples) by `column`, each group in the frame's order: one pass over
+    plain tuples, so the page stays linear in the queue's size."""
+    groups: dict[str, list[Any]] = defaultdict(list)
+    for row in frame.itertuples(index=False):
+        groups[str(getattr(row, column))].append(row)
+    return groups
 
 
 def _when(sent_at: Any) -> str:

@@ -19,7 +19,8 @@ kbd { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fon
   padding: 0 5px; border: 1px solid var(--line); border-bottom-width: 2px; border-radius: 4px;
   background: var(--stripe); color: var(--fg); font-weight: 400; }
 section.segment { margin: 20px 0; padding: 4px 16px 12px; border: 1px solid var(--line);
-  border-radius: 8px; scroll-margin-top: 80px; }
+  border-radius: 8px; scroll-margin-top: 80px; content-visibility: auto;
+  contain-intrinsic-size: auto 480px; }
 section.segment h2 { font-size: 17px; }
 section.segment h2 .muted { font-size: 14px; font-weight: 400; }
 section.segment h3 { font-size: 14px; margin: 12px 0 2px; }

@@ -27,7 +27,7 @@ from v2_backfill.db import Database, utc_now_ms
 from v2_backfill.errors import DataQualityError, PreflightError
 from v2_backfill.preflight import PreflightReport, run_preflight
 from v2_backfill.runs import failpoint
-from v2_backfill.scope import SYNCED_TABLES, Scope, cursor_params
+from v2_backfill.scope import SYNCED_TABLES, Scope, cursor_params, keep_touched_runs
 from v2_backfill.staging import (
     JOINED_RESULT_STAGING,
     PUBLISHED_TABLES,
@@ -85,6 +85,8 @@ def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = N
         if scope.deletions:
             db.run(conn, "find_deletions", {"remove": scope.remove_deleted})
         db.run(conn, "stage_messages", fills={"legacy_messages": source})
+        if scope.since is not None:
+            keep_touched_runs(db, conn, config.thread_window_ms, config.chunk_size)
         db.refresh_statistics(conn, ["v2_backfill.stage_messages"])
         db.run(conn, "stage_properties")
         for table in SYNCED_TABLES:
@@ -151,9 +153,9 @@ def attribute_bucket(
         for rows in db.stream(conn, "pending_shared_messages", where, config.chunk_size):
             chunk = (
                 SharedMessage(message_id, conversation_id, timeline_id, db.to_ms(created),
-                              content or "", bool(context_only))
-                for message_id, conversation_id, timeline_id, created, content, context_only
-                in rows
+                              content or "", bool(context_only), bool(starts_run))
+                for message_id, conversation_id, timeline_id, created, content, context_only,
+                starts_run in rows
             )  # fmt: skip
             done += _load(db, conn, attributor.feed(chunk))
             if progress:

@@ -2,7 +2,8 @@
 `make setup-prisma`) looks at the V2 tables the pipeline wrote, on SQLite and PostgreSQL.
 
 - introspection diffed against the app's schema (`drift.mjs`) shows no V2 drift (on the dev
-  fixture, exactly the index the fixture lacks);
+  fixture, exactly the index the fixture lacks; none once backfilled with
+  `--create-missing-indexes`);
 - Prisma Client (`read.mjs`) reads every migrated message and conversation, equal to the
   legacy rows and to counts recomputed from the messages;
 - Prisma Client writes as the app does (`write.mjs`); the next `sync` and `validate` pass and
@@ -163,6 +164,37 @@ def sqlite_fixture_db(tmp_path_factory, prefect_api_url) -> Database:
     url = f"file:{folder / 'dev.db'}"
     cli("backfill", "--db", url, api_url=prefect_api_url, cwd=folder)
     return Database("sqlite-fixture", url, KNOWN_FIXTURE_DRIFT)
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", marks=pytest.mark.sqlite),
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ]
+)
+def fixture_with_indexes_created(
+    request: pytest.FixtureRequest, tmp_path: Path, prefect_api_url: str, prisma_harness: Path
+) -> Iterator[Database]:
+    """The dev fixture copied (into PostgreSQL: its V2 tables made by the pipeline's DDL, so
+    the index the fixture lacks is dropped by hand) and backfilled with
+    `--create-missing-indexes`."""
+    if request.param == "sqlite":
+        shutil.copyfile(FIXTURE_DB, tmp_path / "dev.db")
+        url = f"file:{tmp_path / 'dev.db'}"
+        cli("backfill", "--db", url, "--create-missing-indexes", api_url=prefect_api_url,
+            cwd=tmp_path)  # fmt: skip
+        yield Database("sqlite-fixture-indexed", url, [])
+        return
+    from devtools.demo import copy_sqlite_app_db_to_postgres
+
+    with new_pg_database() as base:
+        url = f"{base}?schema=app"
+        copy_sqlite_app_db_to_postgres(FIXTURE_DB, url)
+        db = Database("postgres-fixture-indexed", url, [])
+        db.execute('DROP INDEX "messages_v2_conversationId_senderType_isRead_idx"')
+        cli("backfill", "--db", url, "--create-missing-indexes", api_url=prefect_api_url,
+            cwd=tmp_path)  # fmt: skip
+        yield db
 
 
 @pytest.fixture(scope="session")
@@ -401,6 +433,14 @@ def test_introspection_shows_no_v2_drift(database: Database):
     for table in V2_TABLES:  # the comparison did look at the V2 tables
         assert f'@@map("{table}")' in drift["expected"]
         assert f"model {table} {{" in drift["pulled"]
+
+
+def test_no_drift_once_missing_indexes_are_created(fixture_with_indexes_created: Database):
+    """What the fixture's drift becomes (`KNOWN_FIXTURE_DRIFT` without the flag): nothing."""
+    drift = node("drift.mjs", fixture_with_indexes_created.url)
+
+    assert drift["statements"] == [], drift["script"]
+    assert "@@index([conversationId, senderType, isRead])" in drift["pulled"]
 
 
 def test_prisma_client_reads_what_legacy_holds(database: Database):

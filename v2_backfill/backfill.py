@@ -10,7 +10,7 @@ by `publish` and `create_v2_tables`, the legacy tables never.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 
@@ -41,9 +41,13 @@ Progress = Callable[[int, int], None]
 """Called as progress(done, total) during long steps."""
 
 
-def preflight(db: Database, *, allow_extra_indexes: bool = False) -> PreflightReport:
+def preflight(
+    db: Database, *, allow_extra_indexes: bool = False, create_missing_indexes: bool = False
+) -> PreflightReport:
     """Check the database; raise `PreflightError` naming every problem."""
-    report = run_preflight(db, allow_extra_indexes=allow_extra_indexes)
+    report = run_preflight(
+        db, allow_extra_indexes=allow_extra_indexes, create_missing_indexes=create_missing_indexes
+    )
     if report.problems:
         raise PreflightError(report.problems)
     return report
@@ -190,13 +194,19 @@ def write_result(db: Database) -> int:
         return db.query(conn, "count_copies")[0].messages
 
 
-def publish(db: Database, run_id: str) -> None:
+def publish(db: Database, run_id: str, indexes: Sequence[str] = ()) -> None:
     """Publish the audited staging into the V2 tables and the bookkeeping (lineage, quarantine,
     replacement findings, watermarks) in one transaction; every conversation of the run is
-    recounted from its live messages before the commit. After a publish of every legacy
-    message, PostgreSQL's planner statistics of the written tables are refreshed."""
+    recounted from its live messages before the commit. `indexes`: the `CREATE INDEX`
+    statements of the Prisma indexes the V2 tables lack (`--create-missing-indexes`), run
+    first in the same transaction, so they exist only if the run publishes. After a publish of
+    every legacy message, PostgreSQL's planner statistics of the written tables are refreshed."""
     params = {"run_id": run_id, "now": db.from_ms(utc_now_ms())}
     with db.begin(app_writes=True) as conn:
+        for statement in indexes:
+            conn.execute(sa.text(statement))
+        if indexes:
+            log.info("created %d missing V2 indexes", len(indexes))
         unplaced = db.query(conn, "count_unplaced")[0].messages
         if unplaced:
             raise RuntimeError(f"{unplaced} staged messages have neither a property nor a reason")

@@ -287,6 +287,9 @@ class BackfillConfig:
     """Where the run's report goes (default: reports/<run id>/)."""
     allow_extra_indexes: bool = False
     """Whether indexes Prisma does not generate may exist on the V2 tables."""
+    create_missing_indexes: bool = False
+    """Whether the Prisma indexes that existing V2 tables lack are created (in the publishing
+    transaction); otherwise an absent optional one is only noted, any other is drift."""
     partitions: int = 1
     """Buckets of timelines the text rules are split into, one task each (1: serial)."""
     dask_address: str | None = None

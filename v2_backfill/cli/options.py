@@ -98,6 +98,13 @@ class Parents:
             action="store_true",
             help="accept indexes on the V2 tables that Prisma does not generate (noted, not drift)",
         )
+        self.indexes = _group()
+        self.indexes.add_argument(
+            "--create-missing-indexes",
+            action="store_true",
+            help="create the Prisma indexes that existing V2 tables lack, in the publishing "
+            "transaction (PostgreSQL: holds a SHARE lock on the table while each is built)",
+        )
 
 
 def _group() -> argparse.ArgumentParser:

@@ -155,6 +155,7 @@ class ThreadAttributor:
         self._conversation_id: str | None = None
         self._gaps: deque[int] = deque()
         self._sorted_gaps: list[int] = []
+        self._threshold_ms = window_ms
         self._run: list[tuple[SharedMessage, RunMessage]] = []
 
     def feed(self, messages: Iterable[SharedMessage]) -> list[Placement]:
@@ -169,9 +170,10 @@ class ThreadAttributor:
                 self._conversation_id = message.conversation_id
                 self._gaps.clear()
                 self._sorted_gaps.clear()
+                self._threshold_ms = self._window_ms
             elif self._run:
                 gap = message.created_at_ms - self._run[-1][0].created_at_ms
-                if gap > self.threshold_ms() or len(self._run) >= MAX_RUN_MESSAGES:
+                if gap > self._threshold_ms or len(self._run) >= MAX_RUN_MESSAGES:
                     placed += self.finish()
                 self._remember(gap)
             assert self._evidence is not None
@@ -212,12 +214,14 @@ class ThreadAttributor:
             del self._sorted_gaps[bisect_left(self._sorted_gaps, self._gaps.popleft())]
         self._gaps.append(gap)
         insort(self._sorted_gaps, gap)
+        if len(self._gaps) >= MIN_GAPS:
+            rhythm = GAP_FACTOR * self.rhythm_ms()
+            self._threshold_ms = min(self._window_ms, max(MIN_RUN_GAP_MS, rhythm))
 
     def threshold_ms(self) -> int:
-        """The silence that ends a run in the current conversation (see the module docstring)."""
-        if len(self._gaps) < MIN_GAPS:
-            return self._window_ms
-        return min(self._window_ms, max(MIN_RUN_GAP_MS, GAP_FACTOR * self.rhythm_ms()))
+        """The silence that ends a run in the current conversation (see the module docstring):
+        the thread window until `MIN_GAPS` gaps are known, kept up to date by `_remember`."""
+        return self._threshold_ms
 
     def _enter_timeline(self, timeline_id: str) -> None:
         self._timeline_id = timeline_id

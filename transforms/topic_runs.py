@@ -231,7 +231,11 @@ def run_confidence(silence_ratio: float, distance: int, *, after: bool) -> float
     longest silence between them `silence_ratio` times the conversation's median gap, the
     evidence after it (`RUN_CONFIDENCE_AFTER`) or before (`RUN_CONFIDENCE`)."""
     table = RUN_CONFIDENCE_AFTER if after else RUN_CONFIDENCE
-    confidence = next((value for limit, value in table if silence_ratio <= limit), table[-1][1])
+    confidence = table[-1][1]
+    for limit, value in table:
+        if silence_ratio <= limit:
+            confidence = value
+            break
     return confidence - 0.002 * min(distance, 10)
 
 

@@ -146,6 +146,7 @@ class RunCutter:
         self._held = 0
         self._gaps: deque[int] = deque()
         self._sorted_gaps: list[int] = []
+        self._threshold_ms = window_ms
 
     def starts_run(self, created_at_ms: int, *, forced: bool = False) -> bool:
         """Whether a run starts with the next message, at `created_at_ms` (the first message
@@ -164,6 +165,9 @@ class RunCutter:
             gap = created_at_ms - self._last_ms
             self._gaps.append(gap)
             insort(self._sorted_gaps, gap)
+            if len(self._gaps) >= MIN_GAPS:
+                rhythm = GAP_FACTOR * self.rhythm_ms()
+                self._threshold_ms = min(self._window_ms, max(MIN_RUN_GAP_MS, rhythm))
         self._held = 1 if starts_run else self._held + 1
         self._last_ms = created_at_ms
 
@@ -175,10 +179,9 @@ class RunCutter:
         return self._sorted_gaps[len(self._sorted_gaps) // 2]
 
     def threshold_ms(self) -> int:
-        """The silence that ends a run (see the module docstring)."""
-        if len(self._gaps) < MIN_GAPS:
-            return self._window_ms
-        return min(self._window_ms, max(MIN_RUN_GAP_MS, GAP_FACTOR * self.rhythm_ms()))
+        """The silence that ends a run (see the module docstring): the thread window until
+        `MIN_GAPS` gaps are known, kept up to date by `take`."""
+        return self._threshold_ms
 
 
 class ThreadAttributor:

@@ -191,7 +191,8 @@ def write_result(db: Database) -> int:
 def publish(db: Database, run_id: str) -> None:
     """Publish the audited staging into the V2 tables and the bookkeeping (lineage, quarantine,
     replacement findings, watermarks) in one transaction; every conversation of the run is
-    recounted from its live messages before the commit. After a publish of every legacy
+    recounted from its live messages before the commit, and the DateTimes of every row the
+    pipeline wrote brought into the run's encoding. After a publish of every legacy
     message, PostgreSQL's planner statistics of the written tables are refreshed."""
     params = {"run_id": run_id, "now": db.from_ms(utc_now_ms())}
     with db.begin(app_writes=True) as conn:
@@ -201,6 +202,7 @@ def publish(db: Database, run_id: str) -> None:
         db.run(conn, "publish_staged", params)
         db.run(conn, "publish_deletions")
         db.run(conn, "recount_conversations", params)
+        db.encode_pipeline_datetimes(conn)
         _check_placed_once(db.query(conn, "placed_once")[0])
         failpoint("publish-uncommitted")
         options = db.query(conn, "stage_options")

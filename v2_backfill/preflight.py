@@ -63,6 +63,9 @@ def run_preflight(db: Database, *, allow_extra_indexes: bool = False) -> Preflig
                     allow_extra_indexes=allow_extra_indexes,
                 )
             )  # fmt: skip
+    note = db.resolve_datetime_encoding()
+    if note is not None:
+        report.notes.append(note)
     return report
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FIXTURE_DB
 from tests.test_prisma_harness import (
     CLI,
     Database,
@@ -140,26 +141,38 @@ def test_a_pipeline_datetime_in_the_other_encoding_fails_the_gate(
     assert code == 1 and summary["checks_failed"] == ["sqlite_datetimes_in_encoding"], summary
 
 
-def test_a_sync_after_the_app_switched_to_iso_needs_the_flag_then_passes(tmp_path, prefect_api_url):
-    db = new_app_db(tmp_path)
+def test_a_sync_after_the_app_switched_to_iso_follows_it(tmp_path, prefect_api_url):
+    db = new_app_db(tmp_path)  # the backfill creates the V2 tables: no native row before
     cli("backfill", "--db", db.url, "--quarantine-fail", "100%", api_url=prefect_api_url,
         cwd=tmp_path)  # fmt: skip
     assert datetime_storage(db, pipeline_rows(db)) == {"integer", "null"}  # the default
-    written = prisma_writes(db)  # the app upgraded: ISO-8601 from now on
-    native = {"property_conversations": written["property_conversations"][:1],
-              "messages_v2": written["messages_v2"][:3]}  # fmt: skip
+    written = prisma_writes(db)  # the app upgraded: its native rows are all ISO-8601
+
+    sync = cli("sync", "--db", db.url, api_url=prefect_api_url, cwd=tmp_path)
+    validate = cli("validate", "--db", db.url, api_url=prefect_api_url, cwd=tmp_path)
+
+    assert sync["gate_passed"] and validate["gate_passed"]
+    assert datetime_storage(db, pipeline_rows(db)) == {"text", "null"}  # re-encoded
+    assert datetime_storage(db, written) == {"text", "null"}
+    with iso8601_app():
+        read = node("read.mjs", db.url)
+    assert differences(db, read) == []
+
+
+def test_native_rows_in_both_encodings_need_the_flag(tmp_path, prefect_api_url):
+    shutil.copyfile(FIXTURE_DB, tmp_path / "dev.db")  # its native V2 rows are epoch ms
+    db = Database("fixture", f"file:{tmp_path / 'dev.db'}", [])
+    cli("backfill", "--db", db.url, api_url=prefect_api_url, cwd=tmp_path)
+    prisma_writes(db)  # the app upgraded: ISO-8601 from now on
 
     code, error = cli_exit("sync", "--db", db.url, api_url=prefect_api_url, cwd=tmp_path)
     assert code == 2, error
-    assert "--sqlite-datetime" in error["error"]["hint"] and "ISO-8601" in error["error"]["message"]
+    assert "--sqlite-datetime" in error["error"]["hint"], error
+    assert "epoch-ms" in error["error"]["message"] and "ISO-8601" in error["error"]["message"]
 
     flag = ("--sqlite-datetime", "iso8601")
     sync = cli("sync", "--db", db.url, *flag, api_url=prefect_api_url, cwd=tmp_path)
     validate = cli("validate", "--db", db.url, *flag, api_url=prefect_api_url, cwd=tmp_path)
 
     assert sync["gate_passed"] and validate["gate_passed"]
-    assert datetime_storage(db, pipeline_rows(db)) == {"text", "null"}  # re-encoded
-    assert datetime_storage(db, native) == {"text", "null"}
-    with iso8601_app():
-        read = node("read.mjs", db.url)
-    assert differences(db, read) == []
+    assert datetime_storage(db, pipeline_rows(db)) == {"text", "null"}

@@ -29,6 +29,7 @@ from tests.test_prisma_harness import (
     fill_factory_data,
     node,
     prisma_harness,  # noqa: F401 (the fixture, used by every test)
+    write_as_the_app,
 )
 
 pytestmark = [pytest.mark.sqlite, pytest.mark.usefixtures("prisma_harness")]
@@ -46,16 +47,8 @@ def iso8601_app() -> Iterator[None]:
 
 def prisma_writes(db: Database) -> dict[str, list[str]]:
     """The app (Prisma Client, ISO-8601) writes a conversation and messages, marks some read."""
-    (free,) = db.rows(
-        'SELECT p.id AS "propertyId", p."timelineId", t."agentId", t."clientId" '
-        'FROM properties p JOIN timelines t ON t.id = p."timelineId" '
-        'WHERE p.id NOT IN (SELECT "propertyId" FROM property_conversations) '
-        "ORDER BY p.id LIMIT 1"
-    )
-    existing = db.rows("SELECT MIN(conversation_id) AS id FROM v2_backfill.lineage")[0]["id"]
     with iso8601_app():
-        written = node("write.mjs", db.url, json.dumps({"property": free, "existing": existing}))
-    return {"property_conversations": written["conversations"], "messages_v2": written["messages"]}
+        return write_as_the_app(db)
 
 
 def pipeline_rows(db: Database) -> dict[str, list[str]]:

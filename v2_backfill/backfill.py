@@ -41,9 +41,11 @@ Progress = Callable[[int, int], None]
 """Called as progress(done, total) during long steps."""
 
 
-def preflight(db: Database, *, allow_extra_indexes: bool = False) -> PreflightReport:
-    """Check the database; raise `PreflightError` naming every problem."""
-    report = run_preflight(db, allow_extra_indexes=allow_extra_indexes)
+def preflight(
+    db: Database, *, allow_extra_indexes: bool = False, datetimes: bool = True
+) -> PreflightReport:
+    """Check the database; raise `PreflightError` naming every problem (`run_preflight`)."""
+    report = run_preflight(db, allow_extra_indexes=allow_extra_indexes, datetimes=datetimes)
     if report.problems:
         raise PreflightError(report.problems)
     return report

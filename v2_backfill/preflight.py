@@ -32,8 +32,11 @@ class PreflightReport:
     create_v2_tables: bool = False
 
 
-def run_preflight(db: Database, *, allow_extra_indexes: bool = False) -> PreflightReport:
-    """Check the database without writing anything."""
+def run_preflight(
+    db: Database, *, allow_extra_indexes: bool = False, datetimes: bool = True
+) -> PreflightReport:
+    """Check the database without writing anything; with `datetimes`, settle the encoding the
+    run writes the app's DateTimes in (`Database.resolve_datetime_encoding`) and note it."""
     report = PreflightReport()
     with db.connect() as conn:
         tables = db.app_tables(conn)
@@ -63,7 +66,7 @@ def run_preflight(db: Database, *, allow_extra_indexes: bool = False) -> Preflig
                     allow_extra_indexes=allow_extra_indexes,
                 )
             )  # fmt: skip
-    note = db.resolve_datetime_encoding()
+    note = db.resolve_datetime_encoding() if datetimes else None
     if note is not None:
         report.notes.append(note)
     return report

@@ -243,7 +243,7 @@ class SqliteDatabase(Database):
         return note
 
     def encode_pipeline_datetimes(self, conn: Connection) -> None:
-        self.run(conn, "encode_pipeline_datetimes")
+        dt.encode_pipeline_datetimes(conn, self.datetime_encoding)
 
     def datetime_problem_sql(self, cell: str, *, staged: bool) -> str:
         return dt.datetime_problem_sql(self.datetime_encoding, cell, staged=staged)

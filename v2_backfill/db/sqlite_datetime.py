@@ -14,6 +14,8 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
+from sqlalchemy.engine import Connection
+
 from v2_backfill.config import DatabaseTarget, SqliteDatetime
 from v2_backfill.db.sqlite_cells import sqlite_epoch_ms_sql, sqlite_instant_sql
 from v2_backfill.errors import UsageError
@@ -31,6 +33,19 @@ UNION ALL
 SELECT typeof(n."createdAt") FROM notifications_v2 AS n
 """
 """The storage of the createdAt of every native V2 row (one the pipeline did not write)."""
+
+
+PIPELINE_DATETIMES = {
+    "messages_v2": (
+        "SELECT l.legacy_message_id FROM v2_backfill.lineage AS l",
+        ("createdAt", "updatedAt", "readAt"),
+    ),
+    "property_conversations": (
+        "SELECT c.conversation_id FROM v2_backfill.created_conversations AS c",
+        ("createdAt", "updatedAt", "lastMessageAt"),
+    ),
+}
+"""Per V2 table the pipeline writes: the ids of its rows there, and their DateTime columns."""
 
 
 def iso8601_sql(ms: str) -> str:
@@ -58,6 +73,18 @@ def datetime_problem_sql(encoding: SqliteDatetime, cell: str, *, staged: bool) -
         f"({cell} IS NOT NULL AND ({value} IS NOT {app_datetime_sql(encoding, value)} "
         f"OR {sqlite_epoch_ms_sql(value)} IS NULL))"
     )
+
+
+def encode_pipeline_datetimes(conn: Connection, encoding: SqliteDatetime) -> None:
+    """Bring the DateTime cells of every V2 row the pipeline wrote into `encoding` (in the
+    publishing transaction): after the app changed its encoding, the rows published before are
+    rewritten as the same instants in the one the app now reads; a row already in it is not
+    touched."""
+    for table, (ids, columns) in PIPELINE_DATETIMES.items():
+        encoded = {f'"{c}"': app_datetime_sql(encoding, f'"{c}"') for c in columns}
+        changes = ", ".join(f"{cell} = {value}" for cell, value in encoded.items())
+        differs = " OR ".join(f"{cell} IS NOT {value}" for cell, value in encoded.items())
+        conn.exec_driver_sql(f'UPDATE "{table}" SET {changes} WHERE id IN ({ids}) AND ({differs})')
 
 
 def resolve(target: DatabaseTarget) -> tuple[SqliteDatetime, str]:

@@ -195,7 +195,7 @@ def _validate_relations(recent: str) -> dict[str, str]:
         "conversations": "property_conversations",
         "written_messages": written,
         "written_conversations": "(SELECT * FROM property_conversations WHERE id IN "
-        "(SELECT conversation_id FROM v2_backfill.lineage))",
+        "(SELECT conversation_id FROM v2_backfill.created_conversations))",
         "copied_content": as_copied,
         "native_rows": "v2_backfill.native_rows",
         "confidences": "(SELECT legacy_message_id, confidence FROM v2_backfill.lineage)",

@@ -462,8 +462,9 @@ def writable(request: pytest.FixtureRequest, prisma_harness: Path) -> Database:
     return request.getfixturevalue(request.param)
 
 
-def test_prisma_writes_survive_sync_and_validate(writable: Database, prefect_api_url, tmp_path):
-    database = writable
+def write_as_the_app(database: Database) -> dict[str, list[str]]:
+    """Prisma Client writes as the app does (`write.mjs`): a conversation for a property that
+    has none, messages there and in a migrated conversation; the ids written, by table."""
     (free,) = database.rows(
         'SELECT p.id AS "propertyId", p."timelineId", t."agentId", t."clientId" '
         'FROM properties p JOIN timelines t ON t.id = p."timelineId" '
@@ -471,10 +472,15 @@ def test_prisma_writes_survive_sync_and_validate(writable: Database, prefect_api
         "ORDER BY p.id LIMIT 1"
     )
     existing = database.rows("SELECT MIN(conversation_id) AS id FROM v2_backfill.lineage")[0]["id"]
-
     written = node("write.mjs", database.url, json.dumps({"property": free, "existing": existing}))
+    return {"property_conversations": written["conversations"], "messages_v2": written["messages"]}
 
-    ids = {"property_conversations": written["conversations"], "messages_v2": written["messages"]}
+
+def test_prisma_writes_survive_sync_and_validate(writable: Database, prefect_api_url, tmp_path):
+    database = writable
+
+    ids = write_as_the_app(database)
+
     before = {table: snapshot(database, table, rows) for table, rows in ids.items()}
     assert [len(rows) for rows in before.values()] == [2, 4]
     if database.dialect == "sqlite":  # unixepoch-ms: Prisma wrote INTEGER ms, as the pipeline

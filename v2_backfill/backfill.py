@@ -42,11 +42,18 @@ Progress = Callable[[int, int], None]
 
 
 def preflight(
-    db: Database, *, allow_extra_indexes: bool = False, create_missing_indexes: bool = False
+    db: Database,
+    *,
+    allow_extra_indexes: bool = False,
+    create_missing_indexes: bool = False,
+    datetimes: bool = True,
 ) -> PreflightReport:
-    """Check the database; raise `PreflightError` naming every problem."""
+    """Check the database; raise `PreflightError` naming every problem (`run_preflight`)."""
     report = run_preflight(
-        db, allow_extra_indexes=allow_extra_indexes, create_missing_indexes=create_missing_indexes
+        db,
+        allow_extra_indexes=allow_extra_indexes,
+        create_missing_indexes=create_missing_indexes,
+        datetimes=datetimes,
     )
     if report.problems:
         raise PreflightError(report.problems)
@@ -197,10 +204,11 @@ def write_result(db: Database) -> int:
 def publish(db: Database, run_id: str, indexes: Sequence[str] = ()) -> None:
     """Publish the audited staging into the V2 tables and the bookkeeping (lineage, quarantine,
     replacement findings, watermarks) in one transaction; every conversation of the run is
-    recounted from its live messages before the commit. `indexes`: the `CREATE INDEX`
-    statements of the Prisma indexes the V2 tables lack (`--create-missing-indexes`), run
-    first in the same transaction, so they exist only if the run publishes. After a publish of
-    every legacy message, PostgreSQL's planner statistics of the written tables are refreshed."""
+    recounted from its live messages before the commit, and the DateTimes of every row the
+    pipeline wrote brought into the run's encoding. `indexes`: the `CREATE INDEX` statements
+    of the Prisma indexes the V2 tables lack (`--create-missing-indexes`), run first in the
+    same transaction, so they exist only if the run publishes. After a publish of every legacy
+    message, PostgreSQL's planner statistics of the written tables are refreshed."""
     params = {"run_id": run_id, "now": db.from_ms(utc_now_ms())}
     with db.begin(app_writes=True) as conn:
         for statement in indexes:
@@ -213,6 +221,7 @@ def publish(db: Database, run_id: str, indexes: Sequence[str] = ()) -> None:
         db.run(conn, "publish_staged", params)
         db.run(conn, "publish_deletions")
         db.run(conn, "recount_conversations", params)
+        db.encode_pipeline_datetimes(conn)
         _check_placed_once(db.query(conn, "placed_once")[0])
         failpoint("publish-uncommitted")
         options = db.query(conn, "stage_options")

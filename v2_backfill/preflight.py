@@ -42,10 +42,16 @@ class PreflightReport:
 
 
 def run_preflight(
-    db: Database, *, allow_extra_indexes: bool = False, create_missing_indexes: bool = False
+    db: Database,
+    *,
+    allow_extra_indexes: bool = False,
+    create_missing_indexes: bool = False,
+    datetimes: bool = True,
 ) -> PreflightReport:
     """Check the database without writing anything. With `create_missing_indexes`, a Prisma
-    index the V2 tables lack (by name) is not a problem but one of `create_indexes`."""
+    index the V2 tables lack (by name) is not a problem but one of `create_indexes`; with
+    `datetimes`, settle the encoding the run writes the app's DateTimes in
+    (`Database.resolve_datetime_encoding`) and note it."""
     report = PreflightReport()
     with db.connect() as conn:
         tables = db.app_tables(conn)
@@ -78,6 +84,9 @@ def run_preflight(
                 )
             )  # fmt: skip
             _report_absent_indexes(db, report, absent, create=create_missing_indexes)
+    note = db.resolve_datetime_encoding() if datetimes else None
+    if note is not None:
+        report.notes.append(note)
     return report
 
 

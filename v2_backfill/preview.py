@@ -33,6 +33,7 @@ def preview(config: BackfillConfig) -> dict[str, Any]:
     finally:
         checker.dispose()
     sandbox = open_database(config.target, dry_run=True)
+    sandbox.resolve_datetime_encoding()  # as the checker did: the preview writes what a run would
     try:
         with sandbox.rolled_back():
             backfill.create_v2_tables(sandbox, report)

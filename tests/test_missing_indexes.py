@@ -50,7 +50,7 @@ def test_missing_indexes_are_created_and_a_rerun_creates_none(lacking, run_backf
     assert {OPTIONAL, REQUIRED} <= indexes(lacking)
     assert first["messages_copied"] == 3
     second = run_backfill(lacking.url, create_missing_indexes=True)
-    assert second["indexes_created"] == [] and second["notes"] == []
+    assert second["indexes_created"] == [] and index_notes(second) == []
     assert second["messages_copied"] == 0
 
 
@@ -95,7 +95,7 @@ def test_without_the_flag_the_note_says_what_prisma_reports(app, capsys, tmp_pat
 
     where = f" in schema {app.db.app_schema}" if app.db.app_schema else ""
     assert plan["indexes_to_create"] == {}
-    assert plan["notes"] == [
+    assert index_notes(plan) == [
         f"messages_v2: index {OPTIONAL} on (conversationId, senderType, isRead) is absent, "
         f"and Prisma reports it as drift: {STATEMENTS[OPTIONAL]}. To fix it, run the backfill "
         f"with --create-missing-indexes, or run that statement{where}"
@@ -132,3 +132,8 @@ def test_the_dev_fixture_gets_its_missing_index(fixture_db: Path, run_backfill):
         assert OPTIONAL in indexes(app)
     finally:
         app.dispose()
+
+
+def index_notes(summary: dict) -> list[str]:
+    """The notes of a summary but the DateTime encoding's (SQLite names it on every run)."""
+    return [note for note in summary["notes"] if "DateTime encoding" not in note]

@@ -122,13 +122,18 @@ def _run_in_progress(tmp_path: Path) -> str:
     """A database whose run lock another run holds (released after the test)."""
     url = _empty_database(tmp_path)
     AppDatabase(url).create_legacy_tables().dispose()
+    _hold_run_lock(url)
+    return url
+
+
+def _hold_run_lock(url: str) -> None:
+    """Take the run lock of the database at `url` (released after the test)."""
     db = open_database(parse_database_url(url))
     with db.begin() as conn:
         db.ensure_bookkeeping(conn)
     holder = run_lock(db, mark_interrupted=False)
     holder.__enter__()
     _HELD.append(holder)
-    return url
 
 
 def _link_held_elsewhere(tmp_path: Path) -> str:
@@ -137,12 +142,7 @@ def _link_held_elsewhere(tmp_path: Path) -> str:
     AppDatabase(url).create_legacy_tables().dispose()
     (tmp_path / "elsewhere").mkdir()
     os.link(tmp_path / "empty.db", tmp_path / "elsewhere" / "first.db")
-    db = open_database(parse_database_url(f"file:{tmp_path}/elsewhere/first.db"))
-    with db.begin() as conn:
-        db.ensure_bookkeeping(conn)
-    holder = run_lock(db, mark_interrupted=False)
-    holder.__enter__()
-    _HELD.append(holder)
+    _hold_run_lock(f"file:{tmp_path}/elsewhere/first.db")
     return url
 
 

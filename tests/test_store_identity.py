@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,57 +48,65 @@ def _backfilled(tmp_path: Path, run_backfill) -> AppDatabase:
     return app
 
 
-@pytest.mark.sqlite
-def test_a_hard_link_beside_the_file_is_refused_naming_the_first_name(
-    tmp_path, run_backfill, capsys, monkeypatch
-):
-    monkeypatch.chdir(tmp_path)
-    app = _backfilled(tmp_path, run_backfill)
-    before = _state(app)
-    os.link(tmp_path / "app.db", tmp_path / "link.db")
-
-    err = _refused(f"file:{tmp_path}/link.db", capsys)
-
-    assert f"is another name (a hard link) of {tmp_path}/app.db" in err
-    assert f"fix: run with --db file:{tmp_path}/app.db" in err
-    assert not (tmp_path / "link.db.v2_backfill.sqlite").exists()
-    assert _state(app) == before
+HARD_LINKS = {
+    # where the second name is: the error's fragment
+    "link.db": "is another name (a hard link) of {d}/app.db, whose bookkeeping is "
+    "{d}/app.db.v2_backfill.sqlite: one file has one bookkeeping\n"
+    "  fix: run with --db file:{d}/app.db",
+    "other/link.db": "already holds 3 of the 5 oldest legacy messages, but the bookkeeping "
+    "file {d}/other/link.db.v2_backfill.sqlite records no migration",
+}
 
 
 @pytest.mark.sqlite
-def test_a_hard_link_elsewhere_is_refused_not_quarantined(
-    tmp_path, run_backfill, capsys, monkeypatch
-):
+@pytest.mark.parametrize("name", HARD_LINKS, ids=["beside", "elsewhere"])
+def test_a_hard_link_is_refused_not_quarantined(tmp_path, run_backfill, capsys, monkeypatch, name):
     monkeypatch.chdir(tmp_path)
     app = _backfilled(tmp_path, run_backfill)
     before = _state(app)
     (tmp_path / "other").mkdir()
-    os.link(tmp_path / "app.db", tmp_path / "other" / "link.db")
+    os.link(tmp_path / "app.db", tmp_path / name)
 
-    err = _refused(f"file:{tmp_path}/other/link.db", capsys)
+    err = _refused(f"file:{tmp_path}/{name}", capsys)
 
-    assert "already holds 3 of the 5 oldest legacy messages, but the bookkeeping file" in err
-    assert "records no migration" in err
-    assert not (tmp_path / "other" / "link.db.v2_backfill.sqlite").exists()
+    assert HARD_LINKS[name].format(d=tmp_path) in err
+    assert not (tmp_path / f"{name}.v2_backfill.sqlite").exists()
     assert _state(app) == before
 
 
+_HOLDER = """
+import sys
+from v2_backfill.config import parse_database_url
+from v2_backfill.db import open_database
+from v2_backfill.lock import run_lock
+with run_lock(open_database(parse_database_url(sys.argv[1])), mark_interrupted=False):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
 @pytest.mark.sqlite
-def test_two_names_of_one_file_share_one_run_lock(tmp_path):
+def test_two_names_of_one_file_share_one_run_lock_across_processes(tmp_path, capsys):
     path = tmp_path / "app.db"
     path.touch()
     AppDatabase(f"file:{path}").create_legacy_tables().dispose()
     (tmp_path / "other").mkdir()
     os.link(path, tmp_path / "other" / "link.db")
-    first = open_database(parse_database_url(f"file:{path}"))
-    second = open_database(parse_database_url(f"file:{tmp_path}/other/link.db"))
-
-    with run_lock(first, mark_interrupted=False):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, f"file:{path}"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        second = open_database(parse_database_url(f"file:{tmp_path}/other/link.db"))
         with pytest.raises(RunInProgress), run_lock(second, mark_interrupted=False):
             pass
-    with run_lock(second, mark_interrupted=False):  # free again once the first is done
+        assert main(["backfill", "--db", f"file:{tmp_path}/other/link.db", "--yes"]) == 2
+        assert "another v2-backfill run is in progress" in capsys.readouterr().err
+    finally:
+        holder.communicate("", timeout=60)
+    with run_lock(second, mark_interrupted=False):  # free once the holder has ended
         pass
-    first.dispose()
     second.dispose()
 
 
@@ -223,3 +233,15 @@ def test_a_store_of_an_earlier_version_gets_its_identity_recorded(app, run_backf
         assert row.file_path == str(app.target.sqlite_path)
     else:
         assert row.file_inode is None
+
+
+@pytest.mark.sqlite
+def test_preview_refuses_a_hard_link_too(tmp_path, run_backfill, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _backfilled(tmp_path, run_backfill)
+    os.link(tmp_path / "app.db", tmp_path / "link.db")
+
+    assert main(["preview", "--db", f"file:{tmp_path}/link.db"]) == 2
+
+    assert "is another name (a hard link) of" in capsys.readouterr().err
+    assert not (tmp_path / "link.db.v2_backfill.sqlite").exists()

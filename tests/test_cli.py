@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from tests.factory import AppDatabase
 from tests.test_backfill_runs import busy_timeline
 from tests.test_sync import old_app_writes, rollout
+from v2_backfill import identity
 from v2_backfill.cli import main, run_commands
 from v2_backfill.cli.options import parse_duration_ms, parse_share
 from v2_backfill.config import format_duration_ms, parse_database_url
@@ -120,12 +122,42 @@ def _run_in_progress(tmp_path: Path) -> str:
     """A database whose run lock another run holds (released after the test)."""
     url = _empty_database(tmp_path)
     AppDatabase(url).create_legacy_tables().dispose()
+    _hold_run_lock(url)
+    return url
+
+
+def _hold_run_lock(url: str) -> None:
+    """Take the run lock of the database at `url` (released after the test)."""
     db = open_database(parse_database_url(url))
     with db.begin() as conn:
         db.ensure_bookkeeping(conn)
     holder = run_lock(db, mark_interrupted=False)
     holder.__enter__()
     _HELD.append(holder)
+
+
+def _link_held_elsewhere(tmp_path: Path) -> str:
+    """A database whose other name (a hard link in another folder) a run holds the lock of."""
+    url = _empty_database(tmp_path)
+    AppDatabase(url).create_legacy_tables().dispose()
+    (tmp_path / "elsewhere").mkdir()
+    os.link(tmp_path / "empty.db", tmp_path / "elsewhere" / "first.db")
+    _hold_run_lock(f"file:{tmp_path}/elsewhere/first.db")
+    return url
+
+
+def _sidecar_of_another_database(tmp_path: Path) -> str:
+    """A database beside which lies the bookkeeping file of another database."""
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "first.db").touch()
+    first = AppDatabase(f"file:{tmp_path}/elsewhere/first.db").create_legacy_tables()
+    busy_timeline(first)
+    db = open_database(first.target)
+    identity.record(db)
+    db.dispose()
+    url = _empty_database(tmp_path)
+    busy_timeline(AppDatabase(url).create_legacy_tables())
+    shutil.copyfile(f"{first.target.sidecar_path}", tmp_path / "empty.db.v2_backfill.sqlite")
     return url
 
 
@@ -164,6 +196,11 @@ BAD_INPUT = [
     ("bad-lock-timeout", _empty_database, ["--lock-timeout", "soon"], 2, "not a duration"),
     ("zero-lock-timeout", _empty_database, ["--lock-timeout", "0"], 2,
      "lock timeout must be at least 1ms"),
+    ("hard-link-run-in-progress", _link_held_elsewhere, [], 2,
+     "another v2-backfill run is in progress"),
+    ("sidecar-of-another-database", _sidecar_of_another_database, [], 2,
+     "bookkeeping file {d}/empty.db.v2_backfill.sqlite belongs to another database (recorded "
+     "for {d}/elsewhere/first.db"),
 ]  # fmt: skip
 
 

@@ -1,10 +1,11 @@
 """One run at a time per database, with a lock that dies with its holder.
 
 The adapter holds the lock (`Database.run_lock`; PostgreSQL: a session-level advisory lock on
-a dedicated connection, SQLite: an exclusive `flock` on the sidecar file, independent of
-SQLite's own locks). Either way the operating system or the server releases the lock when the
-process ends, even by SIGKILL, so a crashed run never blocks the next one; the next run marks
-the crashed run's record `interrupted`.
+a dedicated connection, SQLite: exclusive `flock`s of a lock file keyed by the app file's
+device and inode, so that every name of the file takes the same lock, and of the sidecar file,
+independent of SQLite's own locks). Either way the operating system or the server releases the
+lock when the process ends, even by SIGKILL, so a crashed run never blocks the next one; the
+next run marks the crashed run's record `interrupted`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import sqlalchemy as sa
+
+from v2_backfill.config import BOOKKEEPING_SCHEMA
 from v2_backfill.db import Database, utc_now_ms
 from v2_backfill.errors import RunInProgress
 
@@ -36,7 +40,8 @@ def _in_progress(db: Database) -> RunInProgress:
     holder = ""
     if db.has_bookkeeping():
         with db.connect() as conn:
-            rows = db.query(conn, "running_run")
+            known = sa.inspect(conn).has_table("runs", schema=BOOKKEEPING_SCHEMA)
+            rows = db.query(conn, "running_run") if known else []
         if rows:
             holder = f" (run {rows[0].run_id}, a {rows[0].kind})"
     return RunInProgress(

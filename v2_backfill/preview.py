@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from v2_backfill import backfill
+from v2_backfill import backfill, identity
 from v2_backfill.config import BackfillConfig
 from v2_backfill.db import open_database
 
@@ -20,7 +20,8 @@ SAMPLES = 3
 def preview(config: BackfillConfig) -> dict[str, Any]:
     """The plan of a backfill: DDL to run, preflight notes, counts and samples.
 
-    Raises PreflightError (naming each drift) when the backfill could not run.
+    Raises PreflightError (naming each drift) when the backfill could not run, UsageError when
+    the bookkeeping store is not this database's (`identity.check`).
     """
     checker = open_database(config.target, bookkeeping=False)
     try:
@@ -29,6 +30,7 @@ def preview(config: BackfillConfig) -> dict[str, Any]:
             allow_extra_indexes=config.allow_extra_indexes,
             create_missing_indexes=config.create_missing_indexes,
         )
+        identity.check(checker, v2_tables=not report.create_v2_tables)
         ddl = checker.statements("create_v2_tables") if report.create_v2_tables else []
     finally:
         checker.dispose()

@@ -21,7 +21,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from v2_backfill import backfill
+from v2_backfill import backfill, identity
 from v2_backfill.config import BackfillConfig, DatabaseTarget
 from v2_backfill.db import Database, open_database
 from v2_backfill.errors import UsageError
@@ -64,9 +64,10 @@ def opened(
     """Open the database of `config` and run the preflight (raising `PreflightError`, or
     `unpublished` when given and no backfill has run here); for a run that `writes`, check that
     the database can be written and hold its run lock until the block ends (`RunInProgress`
-    if another run holds it). Nothing is created before these checks have passed, not even
-    the SQLite sidecar file; the database is disposed of at the end. `started_at`: when
-    the run's command started, if before now (see `runs.StepTimer`)."""
+    if another run holds it), recording the store's identity; the store must be this
+    database's (`identity.check`, UsageError). Nothing is created before these checks have
+    passed, not even the SQLite sidecar file; the database is disposed of at the end.
+    `started_at`: when the run's command started, if before now (see `runs.StepTimer`)."""
     timer = StepTimer(started_at)
     db = open_database(config.target, bookkeeping=False)
     try:
@@ -81,8 +82,11 @@ def opened(
             raise unpublished
         if writes:
             db.check_writable()
+        identity.check(db, v2_tables=not report.create_v2_tables)
         db.reach_bookkeeping()
         with run_lock(db) if writes else nullcontext():
+            if writes:
+                identity.record(db)
             yield Session(db, report, timer)
     finally:
         db.dispose()

@@ -343,3 +343,17 @@ SELECT
         ELSE s.prior_property_id
     END AS target_property_id
 FROM {view_store}slice_messages AS s;
+
+-- The identity of the database this store belongs to (one row, recorded by the first run that
+-- writes, v2_backfill/identity.py): legacy_sample, a JSON object of the ids of the oldest
+-- legacy messages and conversations (by id) when it was recorded; for SQLite the app file's
+-- device and inode and the name it was opened under (NULL on PostgreSQL). Every command
+-- compares it with the database before it writes anything.
+CREATE TABLE IF NOT EXISTS v2_backfill.identity (
+    singleton INTEGER PRIMARY KEY,
+    legacy_sample TEXT NOT NULL,
+    file_device BIGINT,
+    file_inode BIGINT,
+    file_path TEXT,
+    recorded_at {timestamp_type} NOT NULL
+);

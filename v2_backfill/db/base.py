@@ -189,7 +189,8 @@ class Database:
     def ensure_bookkeeping(self, conn: Connection) -> None:
         """Create the pipeline's own tables (outside the app schema) when missing, first
         bringing a store of an older layout up to date: its lineage gains `content_md5`, then
-        `confidence` and `evidence`, its staging (rebuilt by every run) is made anew."""
+        `confidence` and `evidence`, its staging (rebuilt by every run) is made anew; the
+        lineage is indexed by run (`index_lineage_run`)."""
         inspector = sa.inspect(conn)
         if inspector.has_table("lineage", schema=BOOKKEEPING_SCHEMA):
             lineage = _columns(inspector, "lineage")
@@ -206,6 +207,7 @@ class Database:
             ):
                 self.run(conn, "drop_staging")
         self.run(conn, "create_bookkeeping")
+        self.run(conn, "index_lineage_run")
 
     def bulk_insert(
         self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]
@@ -300,6 +302,25 @@ class Database:
     def check_writable(self) -> None:
         """Raise UsageError when the app's database cannot be written; writes nothing."""
         raise NotImplementedError
+
+    # -- the store's identity (v2_backfill/identity.py) ----------------------------------------
+    @property
+    def store_name(self) -> str:
+        """The pipeline's store, as messages name it."""
+        return f"the schema {BOOKKEEPING_SCHEMA} of {self.target.describe()}"
+
+    def store_reset_hint(self) -> str:
+        """How to start the store anew (only right when no run published to this database)."""
+        return f"drop the schema {BOOKKEEPING_SCHEMA} (DROP SCHEMA {BOOKKEEPING_SCHEMA} CASCADE)"
+
+    def file_identity(self) -> tuple[int, int, str] | None:
+        """The app file's device, inode and name (None: a server database, no file)."""
+        return None
+
+    def store_of_another_name(self) -> tuple[str, str] | None:
+        """Another name of the app's file (a hard link beside it) whose bookkeeping exists,
+        with that bookkeeping's name; None when there is none (always, on a server)."""
+        return None
 
 
 STAGING_MARKER = "context_only"

@@ -3,13 +3,12 @@ functions and legacy-write triggers."""
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from v2_backfill.db.base import (
 from v2_backfill.db.fragments import SAME, Fragment
 from v2_backfill.db.row_hashes import column_list
 from v2_backfill.db.sqlite_cells import sqlite_boolean_sql, sqlite_epoch_ms_sql, sqlite_instant_sql
+from v2_backfill.db.sqlite_files import file_identity, file_locked, store_of_another_name
 from v2_backfill.errors import UsageError
 
 log = logging.getLogger("v2_backfill")
@@ -120,9 +120,8 @@ class SqliteDatabase(Database):
 
     def _lock_for_writing(self, conn: Connection, *, app_writes: bool) -> None:
         if self.bookkeeping and not app_writes:
-            # A write to the store first, before anything is read: the transaction holds the
-            # store's write lock (waiting for it like BEGIN IMMEDIATE would) and no lock on
-            # the app's file. The user_version it sets means nothing to anyone.
+            # A write to the store before any read: the transaction holds the store's write lock
+            # (as BEGIN IMMEDIATE would), none on the app's file; the user_version means nothing.
             conn.exec_driver_sql(f"PRAGMA {BOOKKEEPING_SCHEMA}.user_version = 1")
 
     def _record_legacy_writes(self, conn: Connection) -> None:
@@ -187,23 +186,24 @@ class SqliteDatabase(Database):
         )
         return len(batch)
 
-    @contextmanager
-    def run_lock(self) -> Iterator[bool]:
-        # An exclusive flock on the sidecar, independent of SQLite's own locks.
-        path = self.target.sidecar_path
-        assert path is not None
-        with open(path, "ab") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                taken = False
-            else:
-                taken = True
-            try:
-                yield taken
-            finally:
-                if taken:
-                    fcntl.flock(handle, fcntl.LOCK_UN)
+    def run_lock(self) -> AbstractContextManager[bool]:
+        assert self.target.sqlite_path is not None and self.target.sidecar_path is not None
+        return file_locked(self.target.sqlite_path, self.target.sidecar_path)
+
+    @property
+    def store_name(self) -> str:
+        return f"the bookkeeping file {self.target.sidecar_path}"
+
+    def store_reset_hint(self) -> str:
+        return f"move {self.target.sidecar_path} aside"
+
+    def file_identity(self) -> tuple[int, int, str] | None:
+        assert self.target.sqlite_path is not None
+        return file_identity(self.target.sqlite_path)
+
+    def store_of_another_name(self) -> tuple[str, str] | None:
+        assert self.target.sqlite_path is not None
+        return store_of_another_name(self.target.sqlite_path)
 
     def gx_datasource(self, context: Any) -> Any:
         return context.data_sources.add_sqlite(

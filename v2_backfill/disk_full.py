@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 
 from v2_backfill.config import DatabaseTarget
-from v2_backfill.db.base import sqlite_code
+from v2_backfill.db.failures import sqlite_code
 from v2_backfill.errors import DiskFull
 
 

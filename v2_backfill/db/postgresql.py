@@ -18,11 +18,10 @@ from v2_backfill.db.base import (
     LEGACY_WRITE_COLUMNS,
     Database,
     Shape,
-    duration,
-    explain_lock_errors,
     utc_now_ms,
 )  # fmt: skip
 from v2_backfill.db.declared_shape import declared_v2_shape
+from v2_backfill.db.failures import duration, explain_lock_errors
 from v2_backfill.db.fragments import SAME, Fragment
 from v2_backfill.db.row_hashes import column_list
 from v2_backfill.errors import UsageError

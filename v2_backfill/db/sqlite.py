@@ -17,16 +17,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from v2_backfill.config import BOOKKEEPING_SCHEMA, LEGACY_COLUMNS, SNAPSHOT_SUFFIX, DatabaseTarget
 from v2_backfill.db import sqlite_datetime as dt
-from v2_backfill.db.base import (
-    LEGACY_WRITE_COLUMNS,
-    Database,
-    Shape,
-    duration,
-    explain_lock_errors,
-    explained_errors,
-    sqlite_code,
-    utc_now_ms,
-)  # fmt: skip
+from v2_backfill.db.base import LEGACY_WRITE_COLUMNS, Database, Shape, utc_now_ms
+from v2_backfill.db.failures import duration, explain_lock_errors, explained_errors, sqlite_code
 from v2_backfill.db.fragments import SAME, Fragment
 from v2_backfill.db.row_hashes import column_list
 from v2_backfill.db.sqlite_cells import sqlite_boolean_sql, sqlite_epoch_ms_sql, sqlite_instant_sql

@@ -155,7 +155,9 @@ def test_audit_labels_and_a_wrong_placement_moved(app, exported, capsys):
     assert app.placement(ids["ask"])[0] == ids["oak"]
     labels = app.rows("SELECT legacy_message_id, label FROM v2_backfill.audit_labels")
     assert dict(tuple(r) for r in labels) == {
-        ids["ask"]: "correct", ids["answer"]: "correct", ids["follow"]: "wrong"
+        ids["ask"]: "correct",
+        ids["answer"]: "correct",
+        ids["follow"]: "wrong",
     }
 
 
@@ -203,3 +205,29 @@ def test_bad_decisions_file_is_refused_whole(app, exported, capsys, rows_for, li
     assert json.loads(captured.out)["error"]["code"] == 2
     assert store_state(app) == before
     assert app.scalar("SELECT COUNT(*) FROM v2_backfill.runs WHERE kind = 'review'") == 0
+
+
+def test_rollback_of_a_review_run_restores_the_quarantine(app, exported, capsys):
+    ids, out = exported
+    before = store_state(app)[2:]
+    conversations = (
+        'SELECT id, "unreadAgentCount", "unreadClientCount", "lastMessageAt" '
+        "FROM property_conversations ORDER BY id"
+    )
+    counts = [tuple(r) for r in app.rows(conversations)]
+    decisions = write_decisions(out / "decisions.csv", [
+        {"segment": ids["b1"], "decision": ids["elm"]},
+        {"message_id": ids["c1"], "decision": "quarantine"},
+    ])  # fmt: skip
+    assert review("apply", "--db", app.url, str(decisions), "--json") == 0
+    run_id = json.loads(capsys.readouterr().out)["run_id"]
+    assert app.scalar("SELECT reason FROM v2_backfill.quarantine WHERE legacy_message_id = :id",
+                      id=ids["c1"]) == "reviewer"  # fmt: skip
+
+    assert main(["rollback", "--db", app.url, "--run", run_id, "--json"]) == 0
+
+    assert store_state(app)[2:] == before
+    assert [tuple(r) for r in app.rows(conversations)] == counts
+    assert app.placement(ids["b1"]) == (None, None)
+    status = app.scalar("SELECT status FROM v2_backfill.runs WHERE run_id = :r", r=run_id)
+    assert status == "rolled_back"

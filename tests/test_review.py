@@ -159,6 +159,20 @@ def test_audit_labels_and_a_wrong_placement_moved(app, exported, capsys):
         ids["answer"]: "correct",
         ids["follow"]: "wrong",
     }
+    report = json.loads((Path(applied["report"]).parent / "summary.json").read_text())
+    assert report["estimated_precision"] == {
+        "address_mention": {"sample_size": 2, "correct": 2, "precision": 1.0,
+                            "wilson_low": 0.3424, "wilson_high": 1.0},
+        "topic_run": {"sample_size": 1, "correct": 0, "precision": 0.0,
+                      "wilson_low": 0.0, "wilson_high": 0.7935},
+    }  # fmt: skip
+
+    gated = ["validate", "--db", app.url, "--quarantine-fail", "100%", "--json"]
+    assert main(gated) == 0
+    capsys.readouterr()
+    assert main([*gated, "--min-estimated-precision", "0.3"]) == 1
+    failed = json.loads(capsys.readouterr().out)
+    assert failed["checks_failed"] == ["estimated_precision"]
 
 
 BAD_FILES = [

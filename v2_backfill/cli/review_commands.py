@@ -91,7 +91,9 @@ def _apply(args: argparse.Namespace) -> dict[str, Any]:
                    "review": batch.summary()}  # fmt: skip
         if args.dry_run or not (batch.decisions or batch.labels):
             return {**figures, "run_id": None}
-        tolerances = Tolerances(args.quarantine_warn, args.quarantine_fail)
+        tolerances = Tolerances(
+            args.quarantine_warn, args.quarantine_fail, args.min_estimated_precision
+        )
         rules = sync.backfill_rules(run.db)
         config = sync.SyncConfig(
             target=target, tolerances=tolerances, report_dir=args.report_dir

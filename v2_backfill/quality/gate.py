@@ -135,6 +135,7 @@ def audit(
         "recent": recent_legacy(db) if mode == "validate" else "1 = 0",
         "quarantine_warn_share": repr(float(tolerances.quarantine_warn_share)),
         "quarantine_fail_share": repr(float(tolerances.quarantine_fail_share)),
+        "min_estimated_precision": repr(float(tolerances.min_estimated_precision)),
     }
     # GX prints a notice to stdout for queries without its {batch} placeholder; our queries
     # span several tables by design, and stdout belongs to the CLI's summary.

@@ -27,9 +27,11 @@ def load_batch(db: Database, batch: ReviewBatch) -> None:
 
 
 def review_status(db: Database) -> dict[str, Any]:
-    """Decided and pending messages, by quarantine reason, and the pending segments."""
+    """Decided and pending messages, by quarantine reason (with the pending segments of each
+    reason), and the pending segments in all."""
     with db.connect() as conn:
         rows = db.query(conn, "review_status")
+        segments = int(db.query(conn, "review_segments")[0].segments)
     by_reason = {
         r.reason: {"decided": int(r.decided), "pending": int(r.pending),
                    "segments": int(r.segments)}
@@ -40,6 +42,6 @@ def review_status(db: Database) -> dict[str, Any]:
         "database": db.target.describe(),
         "decided": sum(v["decided"] for v in by_reason.values()),
         "pending": sum(v["pending"] for v in by_reason.values()),
-        "segments": sum(v["segments"] for v in by_reason.values()),
+        "segments": segments,
         "by_reason": by_reason,
     }

@@ -46,6 +46,16 @@ def example_report() -> dict[str, Any]:
             "thread_window": 539,
         },
         "quarantined_by_reason": {"no_property_evidence": 58, "orphan_message": 3},
+        "review": {"decided": 12, "pending": 49, "segments": 20},
+        "estimated_precision": {
+            "address_mention": {
+                "sample_size": 200,
+                "correct": 190,
+                "precision": 0.95,
+                "wilson_low": 0.9104,
+                "wilson_high": 0.9726,
+            },
+        },  # fmt: skip
         "changes_after_snapshot": {"new_messages": 4, "changed_messages": 7, "deleted_messages": 1},
         "checks": [
             {

@@ -119,10 +119,16 @@ def test_export_apply_keeps_decisions(app, exported, run_backfill, run_sync, cap
     assert store_state(app) == state
 
     run_backfill(app.url)
+    app.execute(  # the old app edits c1 to name Elm: the rules alone would now move it there
+        'UPDATE messages SET content = :c, "updatedAt" = :u WHERE id = :id',
+        {"c": "any news on 34 Elm Ave?", "u": app.ts(T0 + 40 * HOUR), "id": ids["c1"]},
+    )
+    run_sync(app.url, replace=True)
     run_sync(app.url, reconcile=True)
     for name, prop in (("b1", "elm"), ("b2", "elm"), ("c1", "oak")):
         assert app.placement(ids[name]) == (ids[prop], "reviewer")
     assert not app.rows("SELECT 1 FROM v2_backfill.quarantine")
+    assert not app.rows("SELECT 1 FROM v2_backfill.replacements")  # no finding against them
 
     assert review("status", "--db", app.url, "--json") == 0
     status = json.loads(capsys.readouterr().out)

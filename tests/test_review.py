@@ -8,9 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.factory import HOUR, MINUTE, T0, AppDatabase
 from v2_backfill.cli import main
+from v2_backfill.db import open_database
 
 
 def shared_thread(app: AppDatabase) -> dict[str, str]:
@@ -251,3 +253,22 @@ def test_rollback_of_a_review_run_restores_the_quarantine(app, exported, capsys)
     assert app.placement(ids["b1"]) == (None, None)
     status = app.scalar("SELECT status FROM v2_backfill.runs WHERE run_id = :r", r=run_id)
     assert status == "rolled_back"
+
+
+def test_a_store_of_the_layout_before_segments_is_upgraded(app, run_backfill):
+    ids = shared_thread(app)
+    run_backfill(app.url)
+    store = open_database(app.target)  # the store attached, as a run sees it
+    with store.begin() as conn:
+        for table in ("quarantine", "stage_attribution"):
+            conn.execute(sa.text(f"ALTER TABLE v2_backfill.{table} DROP COLUMN segment"))
+    store.dispose()
+
+    run_backfill(app.url)
+
+    segments = app.rows(
+        "SELECT legacy_message_id, segment FROM v2_backfill.quarantine ORDER BY segment"
+    )
+    assert sorted(tuple(r) for r in segments) == sorted(
+        [(ids["b1"], ids["b1"]), (ids["b2"], ids["b1"]), (ids["c1"], ids["c1"])]
+    )

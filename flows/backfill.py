@@ -11,7 +11,7 @@ other steps run in the flow's own thread.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -151,17 +151,21 @@ def stage_audit_publish(
     report_dir: Path,
     timer: runs.StepTimer,
     indexes: Sequence[str] = (),
+    staged: Callable[[Database], None] | None = None,
 ) -> tuple[gate.GateResult, dict[str, Any]]:
     """The body of a backfill (`scope` None, audited in mode `backfill`) or a sync (mode `sync`):
     stage in one snapshot of legacy, the text rules, the write into staging and the audit,
     all reading the app's tables as `Database.frozen` lets them without holding the app's
     writers; then the publish if the gate passes (creating the missing `indexes` first in its
-    transaction: `--create-missing-indexes`). Returns the gate's result and the report's
+    transaction: `--create-missing-indexes`). `staged` is called once the messages are staged
+    (a review run loads its decisions there). Returns the gate's result and the report's
     facts."""
     mode: Mode = "backfill" if scope is None else "sync"
     with db.frozen():
         with timer.step("stage"):
             stage_messages(db, config, scope)
+            if staged is not None:
+                staged(db)
         with timer.step("attribute"):
             attribute_shared_messages(db, config, run_id)
         with timer.step("write"):

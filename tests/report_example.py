@@ -49,6 +49,16 @@ def example_report() -> dict[str, Any]:
             "address_mention": {"by_bucket": {"0.98-0.99": 480, "0.97-0.98": 20}, "lowest": 0.972},
         },
         "quarantined_by_reason": {"no_property_evidence": 58, "orphan_message": 3},
+        "review": {"decided": 12, "pending": 49, "segments": 20},
+        "estimated_precision": {
+            "address_mention": {
+                "sample_size": 200,
+                "correct": 190,
+                "precision": 0.95,
+                "wilson_low": 0.9104,
+                "wilson_high": 0.9726,
+            },
+        },  # fmt: skip
         "changes_after_snapshot": {"new_messages": 4, "changed_messages": 7, "deleted_messages": 1},
         "checks": [
             {

@@ -26,7 +26,9 @@ from v2_backfill.quality.report import (
     write_report,
 )
 
-SECTION_IDS = ["run", "figures", "changes", "checks", "attribution", "quarantine", "splits", "docs"]
+SECTION_IDS = [
+    "run", "figures", "changes", "checks", "attribution", "review", "quarantine", "splits", "docs",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -197,9 +199,17 @@ def test_html_bar_charts(report):
 def test_html_empty_counts_say_none(report):
     report["attribution_by_rule"] = {}
     report["quarantined_by_reason"] = {}
+    report["estimated_precision"] = {}
     page = render_html(report)
     assert "<svg" not in page
-    assert page.count("(none)") == 2
+    assert page.count("(none)") == 3
+
+
+def test_html_review_shows_each_rules_wilson_interval(report):
+    page = render_html(report)
+    assert '<section id="review">' in page
+    for value in ("address_mention", "200", "190", "0.9104", "0.9726"):
+        assert f">{value}</td>" in page
 
 
 def test_html_shows_the_confidence_of_each_text_rule(report):

@@ -96,6 +96,9 @@ class Placement(NamedTuple):
     evidence: str | None = None
     """What decided a text rule's placement: `message <id>`, `feedback <id>` or
     `client_analytics <id>` (recorded in the lineage)."""
+    segment: str | None = None
+    """The topic run the rules saw: the id of its first message (kept with a quarantine row,
+    so that a reviewer decides a run at once)."""
 
 
 T = TypeVar("T", TimelineProperty, Activity)
@@ -241,8 +244,9 @@ class ThreadAttributor:
         if not run:
             return []
         decisions = decide_run([run_message for _, run_message in run], self.rhythm_ms())
+        segment = run[0][0].message_id
         return [
-            self._placement(message, decision)
+            self._placement(message, decision)._replace(segment=segment)
             for (message, _), decision in zip(run, decisions, strict=True)
             if not message.context_only
         ]

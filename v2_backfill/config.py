@@ -268,6 +268,9 @@ class Tolerances:
     """Share of legacy messages in quarantine above which the gate warns."""
     quarantine_fail_share: float = 0.25
     """Share of legacy messages in quarantine above which the gate fails."""
+    min_estimated_precision: float = 0.0
+    """The gate fails when a heuristic rule's estimated precision (its audit labels' 95%
+    Wilson lower bound) is below this (0: off)."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.quarantine_warn_share <= self.quarantine_fail_share <= 1:
@@ -328,6 +331,7 @@ class BackfillConfig:
             "replace": self.replace,
             "quarantine_warn_share": self.tolerances.quarantine_warn_share,
             "quarantine_fail_share": self.tolerances.quarantine_fail_share,
+            "min_estimated_precision": self.tolerances.min_estimated_precision,
         }
 
 

@@ -93,6 +93,7 @@ def rollback(
             run_ids = select_runs(db.query(conn, "rollback_candidates"), run_id)
             if dry_run:
                 return _summary(db, conn, None, run_ids)
+            _refuse_review_moves(db, conn, run_ids)
         with run_lock(db):  # no backfill publishes meanwhile
             return _roll_back(db, run_ids)
     finally:
@@ -119,6 +120,18 @@ def select_runs(candidates: Sequence[sa.Row], run_id: str | None) -> list[str]:
     )
 
 
+def _refuse_review_moves(db: Database, conn: sa.Connection, run_ids: list[str]) -> None:
+    """Refuse to roll back review runs that moved migrated messages (a `wrong` audit label
+    naming the right property): moving them back is not built yet."""
+    moved = db.query(conn, "review_moves", {"run_ids": json.dumps(run_ids)})[0].moved
+    if moved:
+        raise UsageError(
+            f"the review run(s) moved {moved} migrated message(s) (audit labels 'wrong' with a "
+            "property): rolling back such a run is not supported yet; nothing was written",
+            hint="apply a decisions file placing those messages back instead",
+        )
+
+
 def _has_bookkeeping(target: DatabaseTarget) -> bool:
     probe = open_database(target, bookkeeping=False)
     try:
@@ -134,11 +147,9 @@ def _roll_back(db: Database, run_ids: list[str]) -> RollbackSummary:
     try:
         with db.begin(app_writes=True) as conn:
             summary = _summary(db, conn, rollback_id, run_ids)
-            db.run(
-                conn,
-                "rollback",
-                {"run_ids": json.dumps(run_ids), "now": db.from_ms(utc_now_ms())},
-            )
+            selected = {"run_ids": json.dumps(run_ids)}
+            db.run(conn, "rollback_review", selected)
+            db.run(conn, "rollback", {**selected, "now": db.from_ms(utc_now_ms())})
     except Exception as exc:
         runs.finish_run(db, rollback_id, "failed", {"error": str(exc)})
         raise

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from v2_backfill.errors import ServiceUnreachable, UsageError
 from v2_backfill.prefect_server import LocalServer, ServerSettings, prefect_api
 
-FLOW_COMMANDS = frozenset({"backfill", "sync", "validate", "serve", "demo"})
+FLOW_COMMANDS = frozenset({"backfill", "sync", "validate", "serve", "demo", "review-apply"})
 """The commands that run Prefect flows (a backfill's `--dry-run` runs none)."""
 
 CONNECT_TIMEOUT = 3.0

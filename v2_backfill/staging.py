@@ -12,12 +12,13 @@ PUBLISHED_TABLES = (
 STAGE_STAGING = (
     "stage_options", "stage_scope", "stage_runs", "stage_context", "stage_deletions",
     "stage_attribution", "stage_messages", "stage_properties", "stage_activity",
-    "stage_watermarks",
+    "stage_watermarks", "stage_decisions", "stage_labels",
 )  # fmt: skip
 """The staging tables `stage_messages` rebuilds in its snapshot: the run's scope (and a sync's
 touched runs) and options,
 the facts and deletions it found, the messages and the text rules' properties and activity as
-read, the text rules' results, cursors."""
+read, the text rules' results, cursors (and empties a review run's decisions and labels, which
+it loads next)."""
 
 RESULT_STAGING = (
     "stage_conversations", "stage_v2_messages", "stage_quarantine", "stage_replacements",
@@ -33,7 +34,7 @@ refreshed once `write_result` has written it."""
 
 PER_MESSAGE_STAGING = (
     "stage_scope", "stage_messages", "stage_attribution", "stage_conversations",
-    "stage_v2_messages", "stage_quarantine",
+    "stage_v2_messages", "stage_quarantine", "stage_decisions", "stage_labels",
 )  # fmt: skip
 """The staging tables holding a row per legacy message of the run (as read, the text rules'
 results, the V2 rows and quarantine to publish)."""

@@ -30,12 +30,60 @@ CREATE TABLE IF NOT EXISTS v2_backfill.lineage (
     evidence TEXT
 );
 
+-- Per quarantined legacy message: reason, detail, run, and the segment a reviewer decides it
+-- in (the topic run the text rules saw: its first message's id; the message's own id for the
+-- other reasons; NULL: recorded before segments were).
 CREATE TABLE IF NOT EXISTS v2_backfill.quarantine (
     legacy_message_id TEXT PRIMARY KEY,
     legacy_conversation_id TEXT,
     reason TEXT NOT NULL,
     detail TEXT,
+    run_id TEXT NOT NULL,
+    segment TEXT
+);
+
+-- A reviewer's decision per legacy message (`review apply`, a run of kind review): the
+-- property to place it in (rule reviewer), or NULL to keep it in quarantine; it wins over
+-- every text rule in later runs. segment: the message's segment when decided (a file keyed by
+-- segment applies again); decided_at: ISO 8601 UTC.
+CREATE TABLE IF NOT EXISTS v2_backfill.decisions (
+    legacy_message_id TEXT PRIMARY KEY,
+    property_id TEXT,
+    segment TEXT,
+    reviewer TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
     run_id TEXT NOT NULL
+);
+
+-- A reviewer's label of a heuristic placement of the audit sample: correct or wrong, with the
+-- rule and property it judged; the rules' measured precision is counted from these.
+CREATE TABLE IF NOT EXISTS v2_backfill.audit_labels (
+    legacy_message_id TEXT PRIMARY KEY,
+    rule TEXT NOT NULL,
+    property_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    reviewer TEXT NOT NULL,
+    labelled_at TEXT NOT NULL,
+    run_id TEXT NOT NULL
+);
+
+-- Per review run and decided message, where it was before the run published (a lineage row's
+-- conversation, property, rule, run, confidence and evidence, or a quarantine row's reason,
+-- detail, run and segment; the decision it replaced): a rollback of the run puts it back.
+CREATE TABLE IF NOT EXISTS v2_backfill.review_prior (
+    run_id TEXT NOT NULL,
+    legacy_message_id TEXT NOT NULL,
+    conversation_id TEXT,
+    property_id TEXT,
+    rule TEXT,
+    lineage_run_id TEXT,
+    confidence REAL,
+    evidence TEXT,
+    reason TEXT,
+    detail TEXT,
+    quarantine_run_id TEXT,
+    segment TEXT,
+    PRIMARY KEY (run_id, legacy_message_id)
 );
 
 CREATE TABLE IF NOT EXISTS v2_backfill.created_conversations (
@@ -183,7 +231,28 @@ SELECT * FROM {view_store}stage_messages AS s WHERE NOT s.context_only;
     reason TEXT,
     detail TEXT,
     confidence REAL,
-    evidence TEXT
+    evidence TEXT,
+    segment TEXT
+);
+
+-- A review run's decisions and audit labels, validated before the run (one row per message):
+-- the rules' outcome of a decided message is replaced by the decision (apply_attribution);
+-- published into decisions and audit_labels.
+{create_staging_table} v2_backfill.stage_decisions (
+    legacy_message_id TEXT PRIMARY KEY,
+    property_id TEXT,
+    segment TEXT,
+    reviewer TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
+
+{create_staging_table} v2_backfill.stage_labels (
+    legacy_message_id TEXT PRIMARY KEY,
+    rule TEXT NOT NULL,
+    property_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    reviewer TEXT NOT NULL,
+    labelled_at TEXT NOT NULL
 );
 
 -- The run's result, written here first and audited before anything reaches the app's tables
@@ -231,7 +300,8 @@ SELECT * FROM {view_store}stage_messages AS s WHERE NOT s.context_only;
     legacy_message_id TEXT PRIMARY KEY,
     legacy_conversation_id TEXT,
     reason TEXT,
-    detail TEXT
+    detail TEXT,
+    segment TEXT
 );
 
 {create_staging_table} v2_backfill.stage_replacements (
@@ -330,7 +400,8 @@ WHERE FALSE;
 
 -- Each staged message's outcome: the property whose conversation it will be in (NULL: in
 -- quarantine). A migrated message stays where it is unless the rules now name another
--- property and the run may replace; one whose messages_v2 row is gone is quarantined.
+-- property and the run may replace, or a reviewer's decision names one; one whose messages_v2
+-- row is gone is quarantined.
 {create_view} v2_backfill.outcomes AS
 SELECT
     s.*,
@@ -338,8 +409,8 @@ SELECT
     CASE
         WHEN s.prior_property_id IS NULL THEN s.property_id
         WHEN s.v2_conversation_id IS NULL THEN NULL
-        WHEN s.property_id IS NOT NULL
-            AND (SELECT o.replace FROM {view_store}stage_options AS o) THEN s.property_id
+        WHEN s.property_id IS NOT NULL AND (s.rule = 'reviewer'
+            OR (SELECT o.replace FROM {view_store}stage_options AS o)) THEN s.property_id
         ELSE s.prior_property_id
     END AS target_property_id
 FROM {view_store}slice_messages AS s;

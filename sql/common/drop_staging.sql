@@ -33,3 +33,7 @@ DROP TABLE IF EXISTS v2_backfill.stage_activity;
 DROP TABLE IF EXISTS v2_backfill.stage_deletions;
 
 DROP TABLE IF EXISTS v2_backfill.stage_legacy_checksums;
+
+DROP TABLE IF EXISTS v2_backfill.stage_decisions;
+
+DROP TABLE IF EXISTS v2_backfill.stage_labels;

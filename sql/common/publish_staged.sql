@@ -1,5 +1,7 @@
 -- Publishes the audited staging into the V2 tables and the bookkeeping (the "publish" of
--- write - audit - publish; run in one transaction). A conversation the live app inserted
+-- write - audit - publish; run in one transaction). A review run's decided messages have their
+-- state before it kept first (review_prior, for a rollback), its decisions and audit labels
+-- are stored last. A conversation the live app inserted
 -- meanwhile wins (ON CONFLICT DO NOTHING; on PostgreSQL a concurrent uncommitted insert is
 -- waited for)
 -- and messages follow their property's actual conversation; the conversations this run created
@@ -14,6 +16,16 @@
 -- every id of the run on SQLite (PostgreSQL plans both as the same semi-join). Binds :run_id.
 -- DateTimes are written as the app writes them (app_datetime) and compared by their instant
 -- (instant). Fills distinct_from, enum_cast, bytewise, app_datetime, instant (Database.fills).
+INSERT INTO v2_backfill.review_prior (
+    run_id, legacy_message_id, conversation_id, property_id, rule, lineage_run_id, confidence,
+    evidence, reason, detail, quarantine_run_id, segment
+)
+SELECT :run_id, sd.legacy_message_id, l.conversation_id, l.property_id, l.rule, l.run_id,
+    l.confidence, l.evidence, q.reason, q.detail, q.run_id, q.segment
+FROM v2_backfill.stage_decisions AS sd
+LEFT JOIN v2_backfill.lineage AS l ON l.legacy_message_id = sd.legacy_message_id
+LEFT JOIN v2_backfill.quarantine AS q ON q.legacy_message_id = sd.legacy_message_id;
+
 INSERT INTO property_conversations (
     id, "propertyId", "timelineId", "agentId", "clientId", status,
     "unreadAgentCount", "unreadClientCount", "lastMessageAt", "createdAt", "updatedAt"
@@ -89,14 +101,19 @@ WHERE sm.action <> 'insert' AND l.legacy_message_id = sm.id
 DELETE FROM v2_backfill.lineage
 WHERE legacy_message_id IN (SELECT sq.legacy_message_id FROM v2_backfill.stage_quarantine AS sq);
 
-INSERT INTO v2_backfill.quarantine (legacy_message_id, legacy_conversation_id, reason, detail, run_id)
-SELECT sq.legacy_message_id, sq.legacy_conversation_id, sq.reason, sq.detail, :run_id
+INSERT INTO v2_backfill.quarantine (
+    legacy_message_id, legacy_conversation_id, reason, detail, run_id, segment
+)
+SELECT sq.legacy_message_id, sq.legacy_conversation_id, sq.reason, sq.detail, :run_id,
+    sq.segment
 FROM v2_backfill.stage_quarantine AS sq
 WHERE TRUE -- SQLite reads ON CONFLICT after a bare FROM as a join constraint
 ON CONFLICT (legacy_message_id) DO UPDATE
-SET reason = excluded.reason, detail = excluded.detail, run_id = excluded.run_id
+SET reason = excluded.reason, detail = excluded.detail, run_id = excluded.run_id,
+    segment = excluded.segment
 WHERE quarantine.reason {distinct_from} excluded.reason
-    OR quarantine.detail {distinct_from} excluded.detail;
+    OR quarantine.detail {distinct_from} excluded.detail
+    OR quarantine.segment {distinct_from} excluded.segment;
 
 DELETE FROM v2_backfill.quarantine
 WHERE EXISTS (
@@ -155,3 +172,23 @@ INSERT INTO v2_backfill.seen_conversations (
 SELECT c.id, c.timeline_id, c.property_id, c.agent_id, c.client_id
 FROM v2_backfill.stage_context AS c
 WHERE c.kind = 'conversation' AND NOT c.deleted;
+
+
+INSERT INTO v2_backfill.decisions (
+    legacy_message_id, property_id, segment, reviewer, decided_at, run_id
+)
+SELECT sd.legacy_message_id, sd.property_id, sd.segment, sd.reviewer, sd.decided_at, :run_id
+FROM v2_backfill.stage_decisions AS sd
+WHERE TRUE -- SQLite reads ON CONFLICT after a bare FROM as a join constraint
+ON CONFLICT (legacy_message_id) DO UPDATE
+SET property_id = excluded.property_id, reviewer = excluded.reviewer,
+    decided_at = excluded.decided_at, run_id = excluded.run_id;
+
+INSERT INTO v2_backfill.audit_labels (
+    legacy_message_id, rule, property_id, label, reviewer, labelled_at, run_id
+)
+SELECT sl.legacy_message_id, sl.rule, sl.property_id, sl.label, sl.reviewer, sl.labelled_at,
+    :run_id
+FROM v2_backfill.stage_labels AS sl
+WHERE TRUE
+ON CONFLICT (legacy_message_id) DO NOTHING;

@@ -9,7 +9,8 @@
 -- insert (content from the staged legacy row) and those to change (read state merged so that
 -- a read message stays read with its earliest readAt, a legacy content edit unless the new
 -- content is no valid text (its MD5 NULL), a move); the
--- quarantine rows that are new or changed; and each staged conversation's unread counts and
+-- quarantine rows that are new or changed (with the segment a reviewer decides them in: the
+-- text rules' topic run, else the message alone); and each staged conversation's unread counts and
 -- lastMessageAt over the messages it will hold (on SQLite, DateTime cells written by hand as
 -- TEXT compared by their instant). Binds :now (a timestamp as the store keeps it). Fills
 -- distinct_from, enum_cast, instant (Database.fills).
@@ -123,13 +124,18 @@ WHERE x.moved OR x.content_changed
     OR (x.is_read AND x.read_at < mv."readAt")
     OR (x.is_read AND x.read_at IS NOT NULL AND mv."readAt" IS NULL);
 
-INSERT INTO v2_backfill.stage_quarantine (legacy_message_id, legacy_conversation_id, reason, detail)
-SELECT o.message_id, o.legacy_conversation_id, o.reason, o.detail
+INSERT INTO v2_backfill.stage_quarantine (
+    legacy_message_id, legacy_conversation_id, reason, detail, segment
+)
+SELECT o.message_id, o.legacy_conversation_id, o.reason, o.detail,
+    COALESCE(a.segment, o.message_id)
 FROM v2_backfill.outcomes AS o
 LEFT JOIN v2_backfill.quarantine AS q ON q.legacy_message_id = o.message_id
+LEFT JOIN v2_backfill.stage_attribution AS a ON a.message_id = o.message_id
 WHERE o.target_property_id IS NULL
     AND (q.legacy_message_id IS NULL OR q.reason {distinct_from} o.reason
-        OR q.detail {distinct_from} o.detail);
+        OR q.detail {distinct_from} o.detail
+        OR q.segment {distinct_from} COALESCE(a.segment, o.message_id));
 
 WITH delivered AS (
     SELECT mv."conversationId" AS conversation_id,

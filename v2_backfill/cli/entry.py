@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 
 from v2_backfill import services, signals
-from v2_backfill.cli import run_commands, sync_commands, tool_commands
+from v2_backfill.cli import review_commands, run_commands, sync_commands, tool_commands
 from v2_backfill.cli.options import Parents, root_parser
 from v2_backfill.cli.render import Render, print_json, print_summary
 from v2_backfill.cli.running import target_of
@@ -24,7 +24,7 @@ from v2_backfill.config import DatabaseTarget
 from v2_backfill.disk_full import explain_disk_full, shorten_gx_failures
 from v2_backfill.errors import DataQualityError, UsageError, V2BackfillError, known_cause
 
-RECORDING = ("backfill", "sync", "validate", "rollback")
+RECORDING = ("backfill", "sync", "validate", "rollback", "review")
 """The commands that record runs on their database (and mark one `interrupted` when stopped)."""
 
 
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     holds its `handler` (args -> summary) and its `render` (summary -> text)."""
     parser, sub = root_parser()
     parents = Parents()
-    for group in (run_commands, sync_commands, tool_commands):
+    for group in (run_commands, sync_commands, tool_commands, review_commands):
         group.add_commands(sub, parents)
     return parser
 
@@ -50,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         shorten_gx_failures()
     dask_address, dry_run = getattr(args, "dask_address", None), getattr(args, "dry_run", False)
     try:
-        with signals.interruptible(), services.ready(args.command, dask_address=dask_address,
+        service = getattr(args, "service", args.command)
+        with signals.interruptible(), services.ready(service, dask_address=dask_address,
                                                      dry_run=dry_run):  # fmt: skip
             summary = args.handler(args)
     except signals.Interrupted as stop:

@@ -205,6 +205,14 @@ def _gate_options() -> argparse.ArgumentParser:
         metavar="SHARE",
         help="fail the gate when more than this share is quarantined (default 25%%)",
     )
+    gate.add_argument(
+        "--min-estimated-precision",
+        type=parse_share,
+        default=Tolerances.min_estimated_precision,
+        metavar="SHARE",
+        help="fail the gate when a heuristic rule's precision estimated from the reviewers' "
+        "audit labels has a 95%% Wilson lower bound below this (default 0: off)",
+    )
     return gate
 
 

@@ -69,6 +69,7 @@ def backfill_config(args: argparse.Namespace, target: DatabaseTarget) -> Backfil
         tolerances=Tolerances(
             given.get("quarantine_warn", Tolerances.quarantine_warn_share),
             given.get("quarantine_fail", Tolerances.quarantine_fail_share),
+            given.get("min_estimated_precision", Tolerances.min_estimated_precision),
         ),
         report_dir=given.get("report_dir"),
         allow_extra_indexes=given.get("allow_extra_indexes", False),

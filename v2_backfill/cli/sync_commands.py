@@ -105,7 +105,9 @@ def sync_config(args: argparse.Namespace) -> sync.SyncConfig:
         options=sync.SyncOptions(args.lookback, args.reconcile, args.propagate_deletes),
         replace=args.replace,
         chunk_size=args.chunk_size,
-        tolerances=Tolerances(args.quarantine_warn, args.quarantine_fail),
+        tolerances=Tolerances(
+            args.quarantine_warn, args.quarantine_fail, args.min_estimated_precision
+        ),
         report_dir=args.report_dir,
         allow_extra_indexes=args.allow_extra_indexes,
     )

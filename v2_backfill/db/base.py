@@ -186,8 +186,8 @@ class Database:
     def ensure_bookkeeping(self, conn: Connection) -> None:
         """Create the pipeline's own tables (outside the app schema) when missing, first
         bringing a store of an older layout up to date: its lineage gains `content_md5`, then
-        `confidence` and `evidence`, its staging (rebuilt by every run) is made anew; the
-        lineage is indexed by run (`index_lineage_run`)."""
+        `confidence` and `evidence`, its quarantine `segment`, its staging (rebuilt by every
+        run) is made anew; the lineage is indexed by run (`index_lineage_run`)."""
         inspector = sa.inspect(conn)
         if inspector.has_table("lineage", schema=BOOKKEEPING_SCHEMA):
             lineage = _columns(inspector, "lineage")
@@ -195,12 +195,16 @@ class Database:
                 self.run(conn, "upgrade_lineage")
             if "confidence" not in lineage:
                 self.run(conn, "upgrade_lineage_confidence")
+            if "segment" not in _columns(inspector, "quarantine"):
+                self.run(conn, "upgrade_quarantine_segment")
             staged = _columns(inspector, "stage_messages")
             properties = _columns(inspector, "stage_properties")
+            attribution = _columns(inspector, "stage_attribution")
             if (
                 STAGING_MARKER not in staged
                 or not staged[STAGING_NULLABLE]
                 or (properties and "mls_id" not in properties)
+                or (attribution and "segment" not in attribution)
             ):
                 self.run(conn, "drop_staging")
         self.run(conn, "create_bookkeeping")

@@ -141,6 +141,7 @@ def audit(
         ),
         "strict_instant": db.fills["legacy_instant"],
         "instant": db.fills["instant"],
+        "min_estimated_precision": repr(float(tolerances.min_estimated_precision)),
     }
     # GX prints a notice to stdout for queries without its {batch} placeholder; our queries
     # span several tables by design, and stdout belongs to the CLI's summary.

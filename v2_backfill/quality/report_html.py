@@ -52,6 +52,9 @@ _CHART_ROW_HEIGHT = 26
 _NONE = '<p class="none">(none)</p>'
 
 
+PRECISION_COLUMNS = ("rule", "sample_size", "correct", "precision", "wilson_low", "wilson_high")
+
+
 def render_html(report: dict[str, Any]) -> str:
     """The whole report as one self-contained HTML5 page (no scripts, nothing remote)."""
     run = report["run"]
@@ -62,6 +65,7 @@ def render_html(report: dict[str, Any]) -> str:
         _changes_section(report["changes_after_snapshot"]),
         _checks_section(report["checks"]),
         _attribution_section(report),
+        _review_section(report),
         _quarantine_section(report),
         _splits_section(report),
         _docs_section(report["data_docs"]),
@@ -247,6 +251,17 @@ def _counts_block(title: str, counts: Mapping[str, int], label: str) -> str:
     ordered = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     table, chart = _key_value_table(ordered, label), _bar_chart(ordered, title)
     return f'{heading}<div class="pair">{table}{chart}</div>'
+
+
+def _review_section(report: Mapping[str, Any]) -> str:
+    """The state of review and each heuristic rule's precision measured from audit labels."""
+    review = report.get("review") or {}
+    figures = {k: review.get(k, 0) for k in ("decided", "pending", "segments")}
+    body = "<h3>Review queue</h3>" + _key_value_table(figures, "messages")
+    precision = [{"rule": rule, **e} for rule, e in report.get("estimated_precision", {}).items()]
+    body += "<h3>Estimated precision (95% Wilson interval)</h3>"
+    body += _rows_table(precision, PRECISION_COLUMNS) if precision else _NONE
+    return _section("review", "Review", body)
 
 
 def _quarantine_section(report: Mapping[str, Any]) -> str:

@@ -17,6 +17,8 @@ import expectations
 from expectations import Mode
 from v2_backfill.db import Database
 from v2_backfill.quality.gate import GateResult, recent_legacy
+from v2_backfill.review_queue.precision import estimated_precision
+from v2_backfill.review_queue.status import review_status
 
 REPORT_VERSION = 1
 QUARANTINE_SHOWN = 500
@@ -53,6 +55,9 @@ def gather(db: Database, mode: Mode) -> dict[str, Any]:
         if mode == "validate":
             deleted = _rows(db, conn, "report_deleted_in_legacy", {}, {"limit": DELETES_SHOWN})
             facts["deleted_in_legacy"] = [dict(row._mapping) for row in deleted]
+        labels = db.query(conn, "review_labels")
+    facts["estimated_precision"] = estimated_precision((r.rule, r.label) for r in labels)
+    facts["review"] = review_status(db)
     if mode == "validate":
         facts["changes_after_snapshot"] = changes_after_snapshot(db, recent)
     return facts

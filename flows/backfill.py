@@ -150,6 +150,7 @@ def stage_audit_publish(
     scope: scope.Scope | None,
     report_dir: Path,
     timer: runs.StepTimer,
+    *,
     indexes: Sequence[str] = (),
     staged: Callable[[Database], None] | None = None,
 ) -> tuple[gate.GateResult, dict[str, Any]]:
@@ -229,7 +230,7 @@ def _locked_run(
     try:
         indexes = report.create_indexes
         result, facts = stage_audit_publish(
-            db, config, run_id, None, report_dir, timer, list(indexes.values())
+            db, config, run_id, None, report_dir, timer, indexes=list(indexes.values())
         )
         if result.passed:
             summary.indexes_created = list(indexes)

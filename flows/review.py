@@ -37,7 +37,7 @@ def review(config: BackfillConfig, run_id: str, batch: ReviewBatch) -> dict[str,
         runs.start_run(db, run_id, "review", params)
         try:
             result, facts = stage_audit_publish(
-                db, config, run_id, None, report_dir, timer, partial(load_batch, batch=batch)
+                db, config, run_id, None, report_dir, timer, staged=partial(load_batch, batch=batch)
             )
             if result.passed:
                 summary = runs.summarize(db, summary)

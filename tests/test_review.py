@@ -89,7 +89,8 @@ def test_export_apply_keeps_decisions(app, exported, run_backfill, run_sync, cap
     assert queue[ids["c1"]]["segment"] == ids["c1"]
     assert queue[ids["b1"]]["candidates"].startswith(f"{ids['oak']} (12 Oak St); {ids['elm']}")
     assert queue[ids["c1"]]["sent_at"] == "2025-09-16T21:26:40.000Z"
-    assert (out / "index.html").read_text().startswith("<!doctype html>")
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and f'data-segment="{ids["c1"]}"' in page
     capsys.readouterr()
 
     decisions = write_decisions(out / "decisions.csv", [

@@ -26,7 +26,7 @@ from v2_backfill.config import BackfillConfig, DatabaseTarget
 from v2_backfill.db import Database, open_database
 from v2_backfill.errors import UsageError
 from v2_backfill.lock import run_lock
-from v2_backfill.preflight import PreflightReport
+from v2_backfill.preflight import READ_TABLES, PreflightReport
 from v2_backfill.runs import StepTimer
 
 if TYPE_CHECKING:
@@ -65,13 +65,16 @@ def opened(
     `unpublished` when given and no backfill has run here); for a run that `writes`, check that
     the database can be written and hold its run lock until the block ends (`RunInProgress`
     if another run holds it). Nothing is created before these checks have passed, not even
-    the SQLite sidecar file; the database is disposed of at the end. `started_at`: when
-    the run's command started, if before now (see `runs.StepTimer`)."""
+    the SQLite sidecar file; the database is disposed of at the end. A run that does not
+    write (a validation) is checked for the rights it needs instead (`check_readable`).
+    `started_at`: when the run's command started, if before now (see `runs.StepTimer`)."""
     timer = StepTimer(started_at)
     db = open_database(config.target, bookkeeping=False)
     try:
         with timer.step("preflight"):
             report = backfill.preflight(db, allow_extra_indexes=config.allow_extra_indexes)
+        if not writes:
+            db.check_readable(READ_TABLES, records_run=True)
         if unpublished is not None and (report.create_v2_tables or not db.has_bookkeeping()):
             raise unpublished
         if writes:

@@ -119,7 +119,8 @@ def relations(mode: Mode, run_id: str = "NULL", recent: str = "1 = 0") -> dict[s
     whole state's quarantine and `legacy_all` the legacy messages it is a share of.
     `copied_content`: the rows whose content the pipeline wrote from legacy; `native_rows`:
     the native rows snapshotted for the audit (in mode sync, by run `run_id`: the id as a SQL
-    literal, `Database.literal`, for GX runs a check's query as it is, without parameters).
+    literal, `Database.literal`, for GX runs a check's query as it is, without parameters);
+    `confidences`: the text rules' confidence per legacy message (staged, else published).
     """
     if mode == "validate":
         return _validate_relations(recent)
@@ -149,6 +150,10 @@ def relations(mode: Mode, run_id: str = "NULL", recent: str = "1 = 0") -> dict[s
         "written_conversations": "v2_backfill.stage_conversations",
         "copied_content": "(SELECT * FROM v2_backfill.stage_v2_messages WHERE content_changed)",
         "native_rows": native,
+        "confidences": "(SELECT message_id AS legacy_message_id, confidence "
+        "FROM v2_backfill.stage_attribution UNION ALL SELECT legacy_message_id, confidence "
+        "FROM v2_backfill.lineage WHERE legacy_message_id NOT IN "
+        "(SELECT message_id FROM v2_backfill.stage_attribution))",
     }
 
 
@@ -190,9 +195,10 @@ def _validate_relations(recent: str) -> dict[str, str]:
         "conversations": "property_conversations",
         "written_messages": written,
         "written_conversations": "(SELECT * FROM property_conversations WHERE id IN "
-        "(SELECT conversation_id FROM v2_backfill.lineage))",
+        "(SELECT conversation_id FROM v2_backfill.created_conversations))",
         "copied_content": as_copied,
         "native_rows": "v2_backfill.native_rows",
+        "confidences": "(SELECT legacy_message_id, confidence FROM v2_backfill.lineage)",
     }
 
 

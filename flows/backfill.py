@@ -11,6 +11,7 @@ other steps run in the flow's own thread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -130,9 +131,10 @@ def write_result(db: Database) -> int:
 
 
 @task(name="publish", cache_policy=NONE)
-def publish(db: Database, run_id: str) -> None:
-    """Publish the audited staging into the V2 tables in one transaction."""
-    steps.publish(db, run_id)
+def publish(db: Database, run_id: str, indexes: Sequence[str] = ()) -> None:
+    """Publish the audited staging into the V2 tables in one transaction (creating the
+    missing `indexes` first in it)."""
+    steps.publish(db, run_id, indexes)
 
 
 @task(name="clear-staging", cache_policy=NONE)
@@ -148,11 +150,13 @@ def stage_audit_publish(
     scope: scope.Scope | None,
     report_dir: Path,
     timer: runs.StepTimer,
+    indexes: Sequence[str] = (),
 ) -> tuple[gate.GateResult, dict[str, Any]]:
     """The body of a backfill (`scope` None, audited in mode `backfill`) or a sync (mode `sync`):
     stage in one snapshot of legacy, the text rules, the write into staging and the audit,
     all reading the app's tables as `Database.frozen` lets them without holding the app's
-    writers; then the publish if the gate passes. Returns the gate's result and the report's
+    writers; then the publish if the gate passes (creating the missing `indexes` first in its
+    transaction: `--create-missing-indexes`). Returns the gate's result and the report's
     facts."""
     mode: Mode = "backfill" if scope is None else "sync"
     with db.frozen():
@@ -168,7 +172,7 @@ def stage_audit_publish(
     facts["changes_after_snapshot"] = conclusion.changes_after_snapshot(db)
     if result.passed:
         with timer.step("publish"):
-            publish(db, run_id)
+            publish(db, run_id, indexes)
     return result, facts
 
 
@@ -219,8 +223,12 @@ def _locked_run(
         summary.v2_tables_created = create_v2_tables(db, report)
     runs.start_run(db, run_id, "backfill", config.run_params())
     try:
-        result, facts = stage_audit_publish(db, config, run_id, None, report_dir, timer)
+        indexes = report.create_indexes
+        result, facts = stage_audit_publish(
+            db, config, run_id, None, report_dir, timer, list(indexes.values())
+        )
         if result.passed:
+            summary.indexes_created = list(indexes)
             summary = runs.summarize(db, summary)
             with timer.step("clear staging"):
                 clear_staging(db)

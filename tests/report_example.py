@@ -45,6 +45,9 @@ def example_report() -> dict[str, Any]:
             "address_mention": 500,
             "thread_window": 539,
         },
+        "attribution_confidence": {
+            "address_mention": {"by_bucket": {"0.98-0.99": 480, "0.97-0.98": 20}, "lowest": 0.972},
+        },
         "quarantined_by_reason": {"no_property_evidence": 58, "orphan_message": 3},
         "changes_after_snapshot": {"new_messages": 4, "changed_messages": 7, "deleted_messages": 1},
         "checks": [

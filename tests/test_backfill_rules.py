@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.factory import HOUR, MINUTE, T0, AppDatabase
@@ -117,6 +119,27 @@ def test_evidence_after_mls_link_and_activity(app, run_backfill):
     assert app.placement(rated) == (cecil, "activity_context")
     assert quarantine_reason(app, too_late) == "no_property_evidence"
     assert summary["quarantined_by_reason"] == {"no_property_evidence": 1}
+
+
+def test_report_shows_the_text_rules_confidence(app, run_backfill, tmp_path):
+    agent, client, timeline = app.household()
+    app.property(timeline, "1052 Cecil Ave, Louisville, KY 40211", position=1)
+    app.property(timeline, "426 E Oak St, Louisville, KY 40203", position=2)
+    shared = app.conversation(timeline, agent, client)
+    app.message(shared, agent, "Have a look at 1052 Cecil Ave", created=T0)
+    app.message(shared, client, "love the kitchen", sender_type="client", created=T0 + MINUTE)
+
+    run_backfill(app.url, report_dir=tmp_path / "report")
+
+    report = json.loads((tmp_path / "report" / "summary.json").read_text())
+    assert report["attribution_confidence"] == {
+        "address_mention": {"by_bucket": {"0.98-0.99": 1}, "lowest": 0.98},
+        "topic_run": {"by_bucket": {"0.99-1": 1}, "lowest": 0.993},
+    }
+    assert (
+        "Confidence of the text rules' placements"
+        in (tmp_path / "report" / "index.html").read_text()
+    )
 
 
 def test_min_confidence_quarantines_with_the_best_candidate(app, run_backfill):

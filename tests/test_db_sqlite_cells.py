@@ -4,15 +4,19 @@ itself on tiny literal cells, exact expected outputs."""
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 
 import pytest
 
+from v2_backfill.config import SqliteDatetime
 from v2_backfill.db.sqlite_cells import (
     EPOCH_MS_MAX,
     EPOCH_MS_MIN,
     sqlite_boolean_sql,
     sqlite_epoch_ms_sql,
 )
+from v2_backfill.db.sqlite_datetime import app_datetime_sql, choose_encoding, datetime_problem_sql
+from v2_backfill.errors import UsageError
 
 
 def _evaluate(expression: str, cell: str) -> object:
@@ -70,3 +74,61 @@ def test_sqlite_epoch_ms(cell, expected):
 )  # fmt: skip
 def test_sqlite_boolean(cell, expected):
     assert _evaluate(sqlite_boolean_sql("x"), cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("encoding", "cell", "expected"),
+    [
+        (SqliteDatetime.ISO8601, "1735787045678", "2025-01-02T03:04:05.678+00:00"),
+        (SqliteDatetime.ISO8601, "1735787045000", "2025-01-02T03:04:05.000+00:00"),
+        (
+            SqliteDatetime.ISO8601,
+            "'2025-01-02T03:04:05.678+00:00'",
+            "2025-01-02T03:04:05.678+00:00",
+        ),
+        (SqliteDatetime.ISO8601, "'2025-01-02 03:04:05'", "2025-01-02T03:04:05.000+00:00"),
+        (SqliteDatetime.EPOCH_MS, "'2025-01-02T03:04:05.678+00:00'", 1735787045678),
+        (SqliteDatetime.EPOCH_MS, "1735787045678", 1735787045678),
+        (SqliteDatetime.ISO8601, "NULL", None),
+    ],
+)
+def test_app_datetime_writes_what_prisma_writes(encoding, cell, expected):
+    # the ISO form is the one Prisma's libsql adapter wrote in iso8601 mode for 1735787045678
+    assert _evaluate(app_datetime_sql(encoding, "x"), cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("encoding", "cell", "staged", "problem"),
+    [
+        (SqliteDatetime.ISO8601, "'2025-01-02T03:04:05.678+00:00'", False, 0),
+        (SqliteDatetime.ISO8601, "1735787045678", False, 1),
+        (SqliteDatetime.ISO8601, "1735787045678", True, 0),
+        (SqliteDatetime.ISO8601, "'2025-01-02T03:04:05.678Z'", False, 1),
+        (SqliteDatetime.EPOCH_MS, "'2025-01-02T03:04:05.678+00:00'", False, 1),
+        (SqliteDatetime.EPOCH_MS, "1735787045678", False, 0),
+        (SqliteDatetime.EPOCH_MS, "x'01'", True, 1),
+        (SqliteDatetime.EPOCH_MS, "NULL", False, 0),
+    ],
+)
+def test_datetime_problem(encoding, cell, staged, problem):
+    assert _evaluate(datetime_problem_sql(encoding, "x", staged=staged), cell) == problem
+
+
+@pytest.mark.parametrize(
+    ("given", "found", "expected"),
+    [
+        (None, {}, SqliteDatetime.EPOCH_MS),
+        (None, {"integer": 3}, SqliteDatetime.EPOCH_MS),
+        (None, {"text": 2}, SqliteDatetime.ISO8601),
+        (SqliteDatetime.EPOCH_MS, {"text": 2}, SqliteDatetime.EPOCH_MS),
+        (SqliteDatetime.ISO8601, {"integer": 3, "text": 2}, SqliteDatetime.ISO8601),
+    ],
+)
+def test_choose_encoding(given, found, expected):
+    assert choose_encoding(given, Counter(found)) is expected
+
+
+def test_native_rows_that_disagree_need_the_flag():
+    with pytest.raises(UsageError, match="3 INTEGER epoch-ms, 2 ISO-8601 TEXT") as raised:
+        choose_encoding(None, Counter({"integer": 3, "text": 2}))
+    assert "--sqlite-datetime" in (raised.value.hint or "")

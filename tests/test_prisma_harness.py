@@ -2,7 +2,8 @@
 `make setup-prisma`) looks at the V2 tables the pipeline wrote, on SQLite and PostgreSQL.
 
 - introspection diffed against the app's schema (`drift.mjs`) shows no V2 drift (on the dev
-  fixture, exactly the index the fixture lacks);
+  fixture, exactly the index the fixture lacks; none once backfilled with
+  `--create-missing-indexes`);
 - Prisma Client (`read.mjs`) reads every migrated message and conversation, equal to the
   legacy rows and to counts recomputed from the messages;
 - Prisma Client writes as the app does (`write.mjs`); the next `sync` and `validate` pass and
@@ -163,6 +164,37 @@ def sqlite_fixture_db(tmp_path_factory, prefect_api_url) -> Database:
     url = f"file:{folder / 'dev.db'}"
     cli("backfill", "--db", url, api_url=prefect_api_url, cwd=folder)
     return Database("sqlite-fixture", url, KNOWN_FIXTURE_DRIFT)
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", marks=pytest.mark.sqlite),
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ]
+)
+def fixture_with_indexes_created(
+    request: pytest.FixtureRequest, tmp_path: Path, prefect_api_url: str, prisma_harness: Path
+) -> Iterator[Database]:
+    """The dev fixture copied (into PostgreSQL: its V2 tables made by the pipeline's DDL, so
+    the index the fixture lacks is dropped by hand) and backfilled with
+    `--create-missing-indexes`."""
+    if request.param == "sqlite":
+        shutil.copyfile(FIXTURE_DB, tmp_path / "dev.db")
+        url = f"file:{tmp_path / 'dev.db'}"
+        cli("backfill", "--db", url, "--create-missing-indexes", api_url=prefect_api_url,
+            cwd=tmp_path)  # fmt: skip
+        yield Database("sqlite-fixture-indexed", url, [])
+        return
+    from devtools.demo import copy_sqlite_app_db_to_postgres
+
+    with new_pg_database() as base:
+        url = f"{base}?schema=app"
+        copy_sqlite_app_db_to_postgres(FIXTURE_DB, url)
+        db = Database("postgres-fixture-indexed", url, [])
+        db.execute('DROP INDEX "messages_v2_conversationId_senderType_isRead_idx"')
+        cli("backfill", "--db", url, "--create-missing-indexes", api_url=prefect_api_url,
+            cwd=tmp_path)  # fmt: skip
+        yield db
 
 
 @pytest.fixture(scope="session")
@@ -403,6 +435,14 @@ def test_introspection_shows_no_v2_drift(database: Database):
         assert f"model {table} {{" in drift["pulled"]
 
 
+def test_no_drift_once_missing_indexes_are_created(fixture_with_indexes_created: Database):
+    """What the fixture's drift becomes (`KNOWN_FIXTURE_DRIFT` without the flag): nothing."""
+    drift = node("drift.mjs", fixture_with_indexes_created.url)
+
+    assert drift["statements"] == [], drift["script"]
+    assert "@@index([conversationId, senderType, isRead])" in drift["pulled"]
+
+
 def test_prisma_client_reads_what_legacy_holds(database: Database):
     read = node("read.mjs", database.url)
 
@@ -422,8 +462,9 @@ def writable(request: pytest.FixtureRequest, prisma_harness: Path) -> Database:
     return request.getfixturevalue(request.param)
 
 
-def test_prisma_writes_survive_sync_and_validate(writable: Database, prefect_api_url, tmp_path):
-    database = writable
+def write_as_the_app(database: Database) -> dict[str, list[str]]:
+    """Prisma Client writes as the app does (`write.mjs`): a conversation for a property that
+    has none, messages there and in a migrated conversation; the ids written, by table."""
     (free,) = database.rows(
         'SELECT p.id AS "propertyId", p."timelineId", t."agentId", t."clientId" '
         'FROM properties p JOIN timelines t ON t.id = p."timelineId" '
@@ -431,10 +472,15 @@ def test_prisma_writes_survive_sync_and_validate(writable: Database, prefect_api
         "ORDER BY p.id LIMIT 1"
     )
     existing = database.rows("SELECT MIN(conversation_id) AS id FROM v2_backfill.lineage")[0]["id"]
-
     written = node("write.mjs", database.url, json.dumps({"property": free, "existing": existing}))
+    return {"property_conversations": written["conversations"], "messages_v2": written["messages"]}
 
-    ids = {"property_conversations": written["conversations"], "messages_v2": written["messages"]}
+
+def test_prisma_writes_survive_sync_and_validate(writable: Database, prefect_api_url, tmp_path):
+    database = writable
+
+    ids = write_as_the_app(database)
+
     before = {table: snapshot(database, table, rows) for table, rows in ids.items()}
     assert [len(rows) for rows in before.values()] == [2, 4]
     if database.dialect == "sqlite":  # unixepoch-ms: Prisma wrote INTEGER ms, as the pipeline

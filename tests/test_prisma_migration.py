@@ -16,7 +16,7 @@ from tests.conftest import throwaway_schema
 from tests.factory import AppDatabase
 from tests.test_cli import _v2_other_shape
 from v2_backfill.cli import main
-from v2_backfill.preflight import compare_shapes, expected_shape, shape
+from v2_backfill.preflight import compare_shapes, expected_shape, missing_indexes, shape
 from v2_backfill.prisma import render_lock, render_migration
 
 LOCK = (
@@ -51,10 +51,15 @@ def apply_migration(url: str, migration: str) -> list[str]:
         else:
             with db.begin() as conn:
                 conn.exec_driver_sql(migration)
-        notes: list[str] = []  # an optional index missing is a difference here too
+        notes: list[str] = []
         with db.connect() as conn:
-            problems = compare_shapes(expected_shape(db), shape(conn, db.app_schema), notes)
-        return problems + notes
+            expected, actual = expected_shape(db), shape(conn, db.app_schema)
+            problems = compare_shapes(expected, actual, notes)
+        absent = [
+            f"{table}: index {name} is absent"
+            for table, name, _ in missing_indexes(expected, actual)
+        ]  # an optional one is a difference here too
+        return problems + notes + absent
     finally:
         target.dispose()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -199,6 +200,16 @@ def test_html_empty_counts_say_none(report):
     page = render_html(report)
     assert "<svg" not in page
     assert page.count("(none)") == 2
+
+
+def test_html_shows_the_confidence_of_each_text_rule(report):
+    page = render_html(report)
+    table = page.split("Confidence of the text rules' placements", 1)[1].split("</table>", 1)[0]
+    cells = re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", table)
+    assert cells == ["rule", "lowest", "0.98-0.99", "0.97-0.98",
+                     "address_mention", "0.972", "480", "20"]  # fmt: skip
+    report["attribution_confidence"] = {}
+    assert "Confidence of the text rules' placements</h3>" + "<p" in render_html(report)
 
 
 def test_html_quarantine_and_splits_say_how_many_are_shown(report):

@@ -34,7 +34,7 @@ from transforms.evidence import Activity, MessageEvidence, TimelineProperty
 from transforms.topic_runs import Decision, RunMessage, decide_run
 
 __all__ = [
-    "Activity", "Placement", "Reason", "Rule", "SharedMessage", "ThreadAttributor",
+    "Activity", "Placement", "Reason", "Rule", "RunCutter", "SharedMessage", "ThreadAttributor",
     "TimelineFeed", "TimelineProperty", "properties_by_timeline",
 ]  # fmt: skip
 
@@ -78,6 +78,9 @@ class SharedMessage(NamedTuple):
     content: str
     context_only: bool = False
     """A sync's context: read by the rules, not placed again (no placement is returned)."""
+    starts_run: bool = False
+    """A sync's cut: a run (or a capped run's piece) starts here, where the whole thread's
+    reading started one (`RunCutter`), whatever the context fed before it."""
 
 
 class Placement(NamedTuple):
@@ -130,6 +133,57 @@ class TimelineFeed(Generic[T]):
         return found
 
 
+class RunCutter:
+    """Where one conversation's topic runs start, fed its message times in thread order: a
+    gap longer than the conversation's threshold, or a run that holds `MAX_RUN_MESSAGES`,
+    starts a new one. The threshold at a message depends only on the `RECENT_GAPS` gaps
+    before it, so `RECENT_GAPS + 1` messages before a cut are all a reader needs to cut as a
+    reading of the whole thread does."""
+
+    def __init__(self, window_ms: int) -> None:
+        self._window_ms = window_ms
+        self._last_ms: int | None = None
+        self._held = 0
+        self._gaps: deque[int] = deque()
+        self._sorted_gaps: list[int] = []
+        self._threshold_ms = window_ms
+
+    def starts_run(self, created_at_ms: int, *, forced: bool = False) -> bool:
+        """Whether a run starts with the next message, at `created_at_ms` (the first message
+        starts one; `forced`: a run starts there whatever the gap). Changes nothing: `take`
+        records the message once the run before it is decided (its rhythm excludes this gap)."""
+        if self._last_ms is None:
+            return True
+        gap = created_at_ms - self._last_ms
+        return forced or gap > self.threshold_ms() or self._held >= MAX_RUN_MESSAGES
+
+    def take(self, created_at_ms: int, *, starts_run: bool) -> None:
+        """Record the next message: its gap, and whether it starts a run (`starts_run`)."""
+        if self._last_ms is not None:
+            if len(self._gaps) == RECENT_GAPS:
+                del self._sorted_gaps[bisect_left(self._sorted_gaps, self._gaps.popleft())]
+            gap = created_at_ms - self._last_ms
+            self._gaps.append(gap)
+            insort(self._sorted_gaps, gap)
+            if len(self._gaps) >= MIN_GAPS:
+                rhythm = GAP_FACTOR * self.rhythm_ms()
+                self._threshold_ms = min(self._window_ms, max(MIN_RUN_GAP_MS, rhythm))
+        self._held = 1 if starts_run else self._held + 1
+        self._last_ms = created_at_ms
+
+    def rhythm_ms(self) -> int:
+        """The median of the conversation's last `RECENT_GAPS` gaps (the thread window's
+        `1 / GAP_FACTOR` until `MIN_GAPS` are known)."""
+        if len(self._gaps) < MIN_GAPS:
+            return self._window_ms // GAP_FACTOR
+        return self._sorted_gaps[len(self._sorted_gaps) // 2]
+
+    def threshold_ms(self) -> int:
+        """The silence that ends a run (see the module docstring): the thread window until
+        `MIN_GAPS` gaps are known, kept up to date by `take`."""
+        return self._threshold_ms
+
+
 class ThreadAttributor:
     """Places shared-conversation messages fed in thread order (timeline, conversation, time,
     id), a run at a time: `feed` returns the placements of the runs it completed, `finish`
@@ -153,8 +207,7 @@ class ThreadAttributor:
         self._evidence: MessageEvidence | None = None
         self._primary: str | None = None
         self._conversation_id: str | None = None
-        self._gaps: deque[int] = deque()
-        self._sorted_gaps: list[int] = []
+        self._cutter = RunCutter(window_ms)
         self._run: list[tuple[SharedMessage, RunMessage]] = []
 
     def feed(self, messages: Iterable[SharedMessage]) -> list[Placement]:
@@ -167,13 +220,11 @@ class ThreadAttributor:
             if message.conversation_id != self._conversation_id:
                 placed += self.finish()
                 self._conversation_id = message.conversation_id
-                self._gaps.clear()
-                self._sorted_gaps.clear()
-            elif self._run:
-                gap = message.created_at_ms - self._run[-1][0].created_at_ms
-                if gap > self.threshold_ms() or len(self._run) >= MAX_RUN_MESSAGES:
-                    placed += self.finish()
-                self._remember(gap)
+                self._cutter = RunCutter(self._window_ms)
+            cut = self._cutter.starts_run(message.created_at_ms, forced=message.starts_run)
+            if cut:
+                placed += self.finish()
+            self._cutter.take(message.created_at_ms, starts_run=cut)
             assert self._evidence is not None
             named = self._evidence.named(message.content)
             activity = () if named else self._evidence.activity_before(message.created_at_ms)
@@ -201,23 +252,12 @@ class ThreadAttributor:
         return self.feed(messages) + self.finish()
 
     def rhythm_ms(self) -> int:
-        """The median of the current conversation's last `RECENT_GAPS` gaps (the thread
-        window's `1 / GAP_FACTOR` until `MIN_GAPS` are known)."""
-        if len(self._gaps) < MIN_GAPS:
-            return self._window_ms // GAP_FACTOR
-        return self._sorted_gaps[len(self._sorted_gaps) // 2]
-
-    def _remember(self, gap: int) -> None:
-        if len(self._gaps) == RECENT_GAPS:
-            del self._sorted_gaps[bisect_left(self._sorted_gaps, self._gaps.popleft())]
-        self._gaps.append(gap)
-        insort(self._sorted_gaps, gap)
+        """The current conversation's median gap (`RunCutter.rhythm_ms`)."""
+        return self._cutter.rhythm_ms()
 
     def threshold_ms(self) -> int:
-        """The silence that ends a run in the current conversation (see the module docstring)."""
-        if len(self._gaps) < MIN_GAPS:
-            return self._window_ms
-        return min(self._window_ms, max(MIN_RUN_GAP_MS, GAP_FACTOR * self.rhythm_ms()))
+        """The silence that ends a run in the current conversation (`RunCutter`)."""
+        return self._cutter.threshold_ms()
 
     def _enter_timeline(self, timeline_id: str) -> None:
         self._timeline_id = timeline_id

@@ -88,7 +88,8 @@ class MessageEvidence:
         """{property id: rule} of every property the text names (a link or MLS number first);
         none when it names one property only to compare with it; {`UNKNOWN`: ...} when it
         names none but holds a listing reference (an MLS number, a share link) that is none of
-        the timeline's: some other property."""
+        the timeline's: some other property (beside what it names, if anything: then it names
+        several)."""
         found: dict[str, str] = {}
         linked = "/share/" in text
         for share in _SHARE.findall(text) if linked and self._shares else ():
@@ -102,9 +103,20 @@ class MessageEvidence:
             found.setdefault(property_id, "address_mention")
         if len(found) == 1 and _COMPARING.search(text):
             return {}
-        if not found and (linked or _LONG_NUMBER.search(text)) and _REFERENCE.search(text):
-            return {UNKNOWN: "unknown_listing"}
+        if (linked or _LONG_NUMBER.search(text)) and self._unknown_reference(text):
+            found[UNKNOWN] = "unknown_listing"
         return found
+
+    def _unknown_reference(self, text: str) -> bool:
+        """Whether the text holds a listing reference that is none of the timeline's."""
+        for reference in _REFERENCE.findall(text):
+            share = _SHARE.search(reference)
+            if share is not None and share.group(1) not in self._shares:
+                return True
+            number = _NUMBERS.search(reference)
+            if share is None and number is not None and number.group() not in self._mls:
+                return True
+        return False
 
     @staticmethod
     def is_aside(text: str) -> bool:

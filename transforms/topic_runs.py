@@ -8,10 +8,11 @@ A run is a stretch of one shared conversation without a silence longer than its 
   after the mention; a message naming it keeps its own rule, the others get `topic_run`;
 - several properties named: the run splits at the mentions: a message before the first or
   after the last mention goes with it, one between two mentions of the same property goes to
-  that property; between mentions of two properties, at the one silence that stands out (the
-  longest gap, at least `CLEAR_SPLIT` times the next longest), else the messages between are
-  quarantined (`conflicting_evidence`); a lone mention between two mentions of one other
-  property (an aside, or a comparison) is quarantined with what surrounds it;
+  that property; between mentions of two properties, at the longest silence between them
+  (placements near a mention of the other property lose `SPLIT_PENALTY` unless a silence
+  stands out between them, so an unclear split stays below the usual `--min-confidence`);
+  a lone mention between two mentions of one other property (an aside, or a comparison) is
+  quarantined with what surrounds it;
 - no property named: the client's activity just before a message of the run, when it points
   at one property (`activity_context`); several: `conflicting_evidence`; none:
   `no_property_evidence`.
@@ -19,7 +20,9 @@ A run is a stretch of one shared conversation without a silence longer than its 
 A message that names several properties is never evidence; it follows its run only when it
 names the run's property (else `ambiguous_address_mention`). A digression (`RunMessage.aside`)
 names a property for itself only: it goes there, the run ignores it, and the message after it
-is quarantined (`conflicting_evidence`) unless it names something.
+is its answer when it comes within `RUN_CONFIDENCE`'s first limit (a quick reply to a question
+about the other property: `topic_run`, the aside its evidence), else it is quarantined
+(`conflicting_evidence`) unless it names something.
 """
 
 from __future__ import annotations
@@ -30,15 +33,19 @@ from typing import NamedTuple
 from transforms.evidence import UNKNOWN, Activity
 
 CLEAR_SPLIT = 2.0
-"""How much longer than any other gap between two conflicting mentions a silence must be to
-split the run there."""
+"""How much longer than the silence to its own evidence (and the median gap) the silence to a
+mention of another property must be for a placement to keep its full confidence."""
 
 EXPLICIT_CONFIDENCE = {"listing_link": 0.995, "mls_mention": 0.99, "address_mention": 0.98}
 """The confidence of a message placed by its own evidence, in a run that agrees."""
-RUN_CONFIDENCE = ((2.0, 0.995), (4.0, 0.985), (8.0, 0.95), (float("inf"), 0.9))
-"""The confidence of a message placed by its run's evidence, by the longest silence between
-them (as a multiple of the conversation's median gap, up to each limit); a little less per
-message further away and when the evidence comes after (`run_confidence`)."""
+RUN_CONFIDENCE = ((2.0, 0.995), (5.0, 0.985), (8.0, 0.95), (float("inf"), 0.9))
+"""The confidence of a message placed by its run's evidence before it, by the longest silence
+between them (as a multiple of the conversation's median gap, up to each limit); a little less
+per message further away (`run_confidence`)."""
+RUN_CONFIDENCE_AFTER = ((2.0, 0.985), (3.0, 0.975), (8.0, 0.94), (float("inf"), 0.89))
+"""Likewise for evidence after the message. Lower, and sooner: a topic is most often named
+in its first message, so a mention after a long silence more often opens the next topic than
+it names the one before (a slow reply within a topic keeps the topic's earlier mention)."""
 SPLIT_PENALTY = 0.06
 """Less confidence in a placement of a run that names several properties, unless a silence
 `CLEAR_SPLIT` times longer than the one to its own evidence (and the median gap) separates it
@@ -83,7 +90,7 @@ def decide_run(run: Sequence[RunMessage], rhythm_ms: int) -> list[Decision]:
         (i, next(iter(m.named))) for i, m in enumerate(run) if len(m.named) == 1 and not m.aside
     ]
     if not mentions:
-        return _asides(run, _by_activity(run))
+        return _asides(run, _by_activity(run), rhythm_ms)
     groups: list[_Group] = []
     for index, property_id in mentions:
         if groups and groups[-1].property_id == property_id:
@@ -105,14 +112,13 @@ def decide_run(run: Sequence[RunMessage], rhythm_ms: int) -> list[Decision]:
     for index, property_id in mentions:
         marks.setdefault(property_id, []).append(index)
     reaches = {property_id: _reaches(run, found) for property_id, found in marks.items()}
-    return _asides(
-        run, [_placed(run, i, owner, reaches, rhythm_ms) for i, owner in enumerate(owners)]
-    )
+    decisions = [_placed(run, i, owner, reaches, rhythm_ms) for i, owner in enumerate(owners)]
+    return _asides(run, decisions, rhythm_ms)
 
 
-def _asides(run: Sequence[RunMessage], decisions: list[Decision]) -> list[Decision]:
-    """A digression naming one property goes there; the message after it (its answer, or the
-    topic going on) is quarantined unless it names something itself."""
+def _asides(run: Sequence[RunMessage], decisions: list[Decision], rhythm_ms: int) -> list[Decision]:
+    """A digression naming one property goes there; the message after it, naming nothing, is
+    its answer when it comes quickly, else unsure (the answer, or the topic going on)."""
     for i, message in enumerate(run):
         if not message.aside or len(message.named) != 1:
             continue
@@ -121,12 +127,18 @@ def _asides(run: Sequence[RunMessage], decisions: list[Decision]) -> list[Decisi
             confidence = EXPLICIT_CONFIDENCE[rule]
             decisions[i] = Decision(property_id, rule, confidence, f"message {message.message_id}")
         if i + 1 < len(run) and not run[i + 1].named:
-            decisions[i + 1] = Decision(None, None, 0.0, None, "conflicting_evidence")
+            ratio = (run[i + 1].created_at_ms - message.created_at_ms) / max(rhythm_ms, 1)
+            decisions[i + 1] = (
+                Decision(property_id, "topic_run", run_confidence(ratio, 1, after=False),
+                         f"message {message.message_id}")
+                if property_id != UNKNOWN and ratio <= RUN_CONFIDENCE[0][0]
+                else Decision(None, None, 0.0, None, "conflicting_evidence")
+            )  # fmt: skip
     return decisions
 
 
 def _between(run: Sequence[RunMessage], owners: list, groups: list[_Group], k: int) -> None:
-    """Assign the messages between groups k and k + 1: at a clear silence, else none."""
+    """Assign the messages between groups k and k + 1: split at the longest silence."""
     left, right = groups[k], groups[k + 1]
     aside = (
         (k + 2 < len(groups) and len(right.mentions) == 1
@@ -145,11 +157,9 @@ def _between(run: Sequence[RunMessage], owners: list, groups: list[_Group], k: i
     gaps = [run[i + 1].created_at_ms - run[i].created_at_ms for i in range(left.last, right.first)]
     if len(gaps) == 1:
         return
-    ordered = sorted(gaps, reverse=True)
-    at = gaps.index(ordered[0])
-    clear = ordered[0] >= CLEAR_SPLIT * max(ordered[1], 1)
+    at = gaps.index(max(gaps))
     for offset, i in enumerate(range(left.last + 1, right.first)):
-        owners[i] = (left if offset < at else right) if clear else None
+        owners[i] = left if offset < at else right
 
 
 _Reach = tuple[int, int]
@@ -219,13 +229,14 @@ def _placed(
 def run_confidence(silence_ratio: float, distance: int, *, after: bool) -> float:
     """The confidence of a message placed by its run's evidence `distance` messages away, the
     longest silence between them `silence_ratio` times the conversation's median gap, the
-    evidence after it or before."""
-    confidence = RUN_CONFIDENCE[-1][1]
-    for limit, value in RUN_CONFIDENCE:
+    evidence after it (`RUN_CONFIDENCE_AFTER`) or before (`RUN_CONFIDENCE`)."""
+    table = RUN_CONFIDENCE_AFTER if after else RUN_CONFIDENCE
+    confidence = table[-1][1]
+    for limit, value in table:
         if silence_ratio <= limit:
             confidence = value
             break
-    return confidence - 0.002 * min(distance, 10) - (0.01 if after else 0.0)
+    return confidence - 0.002 * min(distance, 10)
 
 
 def _by_activity(run: Sequence[RunMessage]) -> list[Decision]:

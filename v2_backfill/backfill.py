@@ -10,7 +10,7 @@ by `publish` and `create_v2_tables`, the legacy tables never.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 
@@ -27,7 +27,7 @@ from v2_backfill.db import Database, utc_now_ms
 from v2_backfill.errors import DataQualityError, PreflightError
 from v2_backfill.preflight import PreflightReport, run_preflight
 from v2_backfill.runs import failpoint
-from v2_backfill.scope import SYNCED_TABLES, Scope, cursor_params
+from v2_backfill.scope import SYNCED_TABLES, Scope, cursor_params, keep_touched_runs
 from v2_backfill.staging import (
     JOINED_RESULT_STAGING,
     PUBLISHED_TABLES,
@@ -41,9 +41,20 @@ Progress = Callable[[int, int], None]
 """Called as progress(done, total) during long steps."""
 
 
-def preflight(db: Database, *, allow_extra_indexes: bool = False) -> PreflightReport:
-    """Check the database; raise `PreflightError` naming every problem."""
-    report = run_preflight(db, allow_extra_indexes=allow_extra_indexes)
+def preflight(
+    db: Database,
+    *,
+    allow_extra_indexes: bool = False,
+    create_missing_indexes: bool = False,
+    datetimes: bool = True,
+) -> PreflightReport:
+    """Check the database; raise `PreflightError` naming every problem (`run_preflight`)."""
+    report = run_preflight(
+        db,
+        allow_extra_indexes=allow_extra_indexes,
+        create_missing_indexes=create_missing_indexes,
+        datetimes=datetimes,
+    )
     if report.problems:
         raise PreflightError(report.problems)
     return report
@@ -85,6 +96,8 @@ def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = N
         if scope.deletions:
             db.run(conn, "find_deletions", {"remove": scope.remove_deleted})
         db.run(conn, "stage_messages", fills={"legacy_messages": source})
+        if scope.since is not None:
+            keep_touched_runs(db, conn, config.thread_window_ms, config.chunk_size)
         db.refresh_statistics(conn, ["v2_backfill.stage_messages"])
         db.run(conn, "stage_properties")
         for table in SYNCED_TABLES:
@@ -151,9 +164,9 @@ def attribute_bucket(
         for rows in db.stream(conn, "pending_shared_messages", where, config.chunk_size):
             chunk = (
                 SharedMessage(message_id, conversation_id, timeline_id, db.to_ms(created),
-                              content or "", bool(context_only))
-                for message_id, conversation_id, timeline_id, created, content, context_only
-                in rows
+                              content or "", bool(context_only), bool(starts_run))
+                for message_id, conversation_id, timeline_id, created, content, context_only,
+                starts_run in rows
             )  # fmt: skip
             done += _load(db, conn, attributor.feed(chunk))
             if progress:
@@ -188,19 +201,27 @@ def write_result(db: Database) -> int:
         return db.query(conn, "count_copies")[0].messages
 
 
-def publish(db: Database, run_id: str) -> None:
+def publish(db: Database, run_id: str, indexes: Sequence[str] = ()) -> None:
     """Publish the audited staging into the V2 tables and the bookkeeping (lineage, quarantine,
     replacement findings, watermarks) in one transaction; every conversation of the run is
-    recounted from its live messages before the commit. After a publish of every legacy
+    recounted from its live messages before the commit, and the DateTimes of every row the
+    pipeline wrote brought into the run's encoding. `indexes`: the `CREATE INDEX` statements
+    of the Prisma indexes the V2 tables lack (`--create-missing-indexes`), run first in the
+    same transaction, so they exist only if the run publishes. After a publish of every legacy
     message, PostgreSQL's planner statistics of the written tables are refreshed."""
     params = {"run_id": run_id, "now": db.from_ms(utc_now_ms())}
     with db.begin(app_writes=True) as conn:
+        for statement in indexes:
+            conn.execute(sa.text(statement))
+        if indexes:
+            log.info("created %d missing V2 indexes", len(indexes))
         unplaced = db.query(conn, "count_unplaced")[0].messages
         if unplaced:
             raise RuntimeError(f"{unplaced} staged messages have neither a property nor a reason")
         db.run(conn, "publish_staged", params)
         db.run(conn, "publish_deletions")
         db.run(conn, "recount_conversations", params)
+        db.encode_pipeline_datetimes(conn)
         _check_placed_once(db.query(conn, "placed_once")[0])
         failpoint("publish-uncommitted")
         options = db.query(conn, "stage_options")

@@ -69,6 +69,15 @@ class Fallback(StrEnum):
     PRIMARY_PROPERTY = "primary_property"
 
 
+class SqliteDatetime(StrEnum):
+    """How a SQLite V2 DateTime cell is stored (Prisma's libsql adapter's `timestampFormat`)."""
+
+    EPOCH_MS = "epoch-ms"
+    """INTEGER milliseconds since 1970 UTC: Prisma 6's engine, the adapter's `unixepoch-ms`."""
+    ISO8601 = "iso8601"
+    """TEXT `2025-01-02T03:04:05.678+00:00`: the adapter's default, and Prisma 7's."""
+
+
 @dataclass(frozen=True)
 class DatabaseTarget:
     """Where the app's data lives, parsed from a SQLAlchemy or Prisma style URL."""
@@ -85,6 +94,10 @@ class DatabaseTarget:
     lock_timeout_ms: int = parse_duration_ms(DEFAULT_LOCK_TIMEOUT)
     """How long a session waits for a lock another writer holds: SQLite's busy timeout,
     PostgreSQL's `lock_timeout`; then the run fails (`LockTimeout`)."""
+    sqlite_datetime: SqliteDatetime | None = None
+    """`--sqlite-datetime`: the encoding of the SQLite V2 DateTime cells the pipeline writes;
+    None: the one the app's native V2 rows hold (epoch ms when there are none). Ignored on
+    PostgreSQL, whose timestamps have one encoding."""
 
     def __post_init__(self) -> None:
         if self.lock_timeout_ms <= 0:  # PostgreSQL would read 0 as "wait forever"
@@ -287,6 +300,9 @@ class BackfillConfig:
     """Where the run's report goes (default: reports/<run id>/)."""
     allow_extra_indexes: bool = False
     """Whether indexes Prisma does not generate may exist on the V2 tables."""
+    create_missing_indexes: bool = False
+    """Whether the Prisma indexes that existing V2 tables lack are created (in the publishing
+    transaction); otherwise an absent optional one is only noted, any other is drift."""
     partitions: int = 1
     """Buckets of timelines the text rules are split into, one task each (1: serial)."""
     dask_address: str | None = None

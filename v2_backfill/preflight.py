@@ -8,6 +8,8 @@ shape from its text, since running it there would lock the app's tables and need
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +26,10 @@ READ_TABLES = (*LEGACY_COLUMNS, *V2_TABLES)
 
 OPTIONAL_INDEXES = frozenset({"messages_v2_conversationId_senderType_isRead_idx"})
 """Indexes the app has but Prisma's first migration preview did not list: created with the
-tables, but their absence from existing tables is only noted."""
+tables, but their absence from existing tables is only noted (`--create-missing-indexes`
+creates them)."""
+
+_INDEX_NAME = re.compile(r'CREATE (?:UNIQUE )?INDEX "([^"]+)"')
 
 
 @dataclass
@@ -34,10 +39,22 @@ class PreflightReport:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     create_v2_tables: bool = False
+    create_indexes: dict[str, str] = field(default_factory=dict)
+    """With `--create-missing-indexes`: each Prisma index the existing V2 tables lack, by name,
+    with its statement (from `sql/common/create_v2_indexes.sql`), to run as the run publishes."""
 
 
-def run_preflight(db: Database, *, allow_extra_indexes: bool = False) -> PreflightReport:
-    """Check the database without writing anything."""
+def run_preflight(
+    db: Database,
+    *,
+    allow_extra_indexes: bool = False,
+    create_missing_indexes: bool = False,
+    datetimes: bool = True,
+) -> PreflightReport:
+    """Check the database without writing anything. With `create_missing_indexes`, a Prisma
+    index the V2 tables lack (by name) is not a problem but one of `create_indexes`; with
+    `datetimes`, settle the encoding the run writes the app's DateTimes in
+    (`Database.resolve_datetime_encoding`) and note it."""
     report = PreflightReport()
     with db.connect() as conn:
         tables = db.app_tables(conn)
@@ -60,14 +77,75 @@ def run_preflight(db: Database, *, allow_extra_indexes: bool = False) -> Preflig
                 f"V2 tables only partly present: {present} exist, {absent} do not"
             )
         else:
-            actual = shape(conn, db.app_schema)
+            expected, actual = expected_shape(db), shape(conn, db.app_schema)
+            absent = missing_indexes(expected, actual)
             report.problems.extend(
                 compare_shapes(
-                    expected_shape(db), actual, report.notes,
+                    expected, actual, report.notes,
                     allow_extra_indexes=allow_extra_indexes,
+                    absent_allowed={name for _, name, _ in absent},
                 )
             )  # fmt: skip
+            _report_absent_indexes(db, report, absent, create=create_missing_indexes)
+    note = db.resolve_datetime_encoding() if datetimes else None
+    if note is not None:
+        report.notes.append(note)
     return report
+
+
+def index_statements(db: Database) -> dict[str, str]:
+    """Each V2 index Prisma generates, by name: its `CREATE INDEX` statement as the pipeline
+    runs it with the tables (`sql/common/create_v2_indexes.sql`)."""
+    found = {}
+    for statement in db.statements("create_v2_indexes"):
+        match = _INDEX_NAME.match(statement)
+        if match is None:
+            raise ValueError(f"create_v2_indexes holds a statement that is no index: {statement}")
+        found[match.group(1)] = statement
+    return found
+
+
+def missing_indexes(
+    expected: dict[str, Any], actual: dict[str, Any]
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(table, index, columns) of each index Prisma generates that the V2 tables lack by name
+    (one of that name but another definition is a shape problem, not missing)."""
+    return [
+        (table, name, expected[table]["indexes"][name][0])
+        for table in V2_TABLES
+        for name in sorted(set(expected[table]["indexes"]) - set(actual[table]["indexes"]))
+    ]
+
+
+def _report_absent_indexes(
+    db: Database,
+    report: PreflightReport,
+    absent: list[tuple[str, str, tuple[str, ...]]],
+    *,
+    create: bool,
+) -> None:
+    """Each absent index: with `create`, noted and listed in `report.create_indexes`; else
+    what Prisma reports as drift and the two ways to fix it, a note for an `OPTIONAL_INDEXES`
+    one and a problem for any other."""
+    statements = index_statements(db)
+    where = f" in schema {db.app_schema}" if db.app_schema else ""
+    for table, name, columns in absent:
+        if create:
+            report.create_indexes[name] = statements[name]
+            report.notes.append(
+                f"{table}: index {name} is absent; it will be created as the run publishes"
+            )
+        elif name in OPTIONAL_INDEXES:
+            report.notes.append(
+                f"{table}: index {name} on ({', '.join(columns)}) is absent, and Prisma reports "
+                f"it as drift: {statements[name]}. To fix it, run the backfill with "
+                f"--create-missing-indexes, or run that statement{where}"
+            )
+        else:
+            report.problems.append(
+                f"{table} index {name} is missing: Prisma reports it as drift "
+                f"({statements[name]}); --create-missing-indexes creates it"
+            )
 
 
 def shape(conn: Connection, schema: str | None) -> dict[str, Any]:
@@ -121,10 +199,12 @@ def compare_shapes(
     notes: list[str] | None = None,
     *,
     allow_extra_indexes: bool = False,
+    absent_allowed: Collection[str] = OPTIONAL_INDEXES,
 ) -> list[str]:
     """One line a person understands per difference between two shapes.
 
     With `allow_extra_indexes`, indexes Prisma does not generate are noted, not problems.
+    The absence of an index named in `absent_allowed` is not a problem (preflight notes it).
     """
     problems: list[str] = []
     for table in V2_TABLES:
@@ -146,11 +226,8 @@ def compare_shapes(
             f"{table} foreign key", want["foreign keys"], have["foreign keys"],
             ("columns", "referenced table", "referenced columns", "ON DELETE", "ON UPDATE"),
         )  # fmt: skip
-        for name in sorted(set(want["indexes"]) - set(have["indexes"]) & OPTIONAL_INDEXES):
-            if notes is not None:
-                notes.append(f"{table}: index {name} is absent (the app adds it; not required)")
-        want_indexes = {k: v for k, v in want["indexes"].items() if k in have["indexes"]
-                        or k not in OPTIONAL_INDEXES}  # fmt: skip
+        want_indexes = {k: v for k, v in want["indexes"].items()
+                        if k in have["indexes"] or k not in absent_allowed}  # fmt: skip
         problems += _diff_named(
             f"{table} index", want_indexes, have["indexes"], ("columns", "unique")
         )

@@ -27,12 +27,17 @@ def preview(config: BackfillConfig) -> dict[str, Any]:
     """
     checker = open_database(config.target, bookkeeping=False)
     try:
-        report = backfill.preflight(checker, allow_extra_indexes=config.allow_extra_indexes)
+        report = backfill.preflight(
+            checker,
+            allow_extra_indexes=config.allow_extra_indexes,
+            create_missing_indexes=config.create_missing_indexes,
+        )
         checker.check_readable(READ_TABLES, records_run=False)
         ddl = checker.statements("create_v2_tables") if report.create_v2_tables else []
     finally:
         checker.dispose()
     sandbox = open_database(config.target, dry_run=True)
+    sandbox.resolve_datetime_encoding()  # as the checker did: the preview writes what a run would
     try:
         with sandbox.rolled_back():
             backfill.create_v2_tables(sandbox, report)
@@ -50,6 +55,7 @@ def preview(config: BackfillConfig) -> dict[str, Any]:
         "kind": "preview",
         "database": config.target.describe(),
         "ddl": ddl,
+        "indexes_to_create": report.create_indexes,
         "notes": report.notes,
         "plan": _plan(counts, samples),
     }
@@ -87,6 +93,9 @@ def format_preview(result: dict[str, Any]) -> str:
         lines.append("DDL that would run (the V2 tables do not exist yet):")
         lines += [f"    {line}" for statement in result["ddl"] for line in
                   (statement + ";").splitlines()]  # fmt: skip
+    elif result["indexes_to_create"]:
+        lines.append("DDL that would run (indexes the V2 tables lack, as the run publishes):")
+        lines += [f"    {statement};" for statement in result["indexes_to_create"].values()]
     else:
         lines.append("DDL that would run: none (the V2 tables exist, in Prisma's shape)")
     lines += [f"note: {note}" for note in result["notes"]]

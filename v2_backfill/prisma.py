@@ -94,7 +94,7 @@ def write_migration(target: DatabaseTarget, out: Path, name: str) -> WrittenMigr
     db = open_database(target, bookkeeping=False)
     try:
         _check_lock(out / LOCK_FILE, db.dialect)
-        preflight(db)
+        preflight(db, datetimes=False)  # a migration holds no DateTime value
     finally:
         db.dispose()
     folder.mkdir(parents=True)

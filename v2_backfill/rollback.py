@@ -88,6 +88,7 @@ def rollback(
         )
     db = open_database(target)
     try:
+        db.resolve_datetime_encoding()  # lastMessageAt is recomputed as the app writes it
         with db.connect() as conn:
             run_ids = select_runs(db.query(conn, "rollback_candidates"), run_id)
             if dry_run:

@@ -26,6 +26,8 @@ class RunSummary:
     database: str
     kind: str = "backfill"
     v2_tables_created: bool = False
+    indexes_created: list[str] = field(default_factory=list)
+    """The Prisma indexes the run created on existing V2 tables (`--create-missing-indexes`)."""
     legacy_messages: int = 0
     messages_copied: int = 0
     messages_already_migrated: int = 0

@@ -72,7 +72,12 @@ def opened(
     db = open_database(config.target, bookkeeping=False)
     try:
         with timer.step("preflight"):
-            report = backfill.preflight(db, allow_extra_indexes=config.allow_extra_indexes)
+            report = backfill.preflight(
+                db,
+                allow_extra_indexes=config.allow_extra_indexes,
+                create_missing_indexes=isinstance(config, BackfillConfig)
+                and config.create_missing_indexes,
+            )
         if not writes:
             db.check_readable(READ_TABLES, records_run=True)
         if unpublished is not None and (report.create_v2_tables or not db.has_bookkeeping()):

@@ -10,10 +10,12 @@ PUBLISHED_TABLES = (
 """The tables a publish of every legacy message bulk-writes (the app's, then the store's)."""
 
 STAGE_STAGING = (
-    "stage_options", "stage_scope", "stage_context", "stage_deletions", "stage_attribution",
-    "stage_messages", "stage_properties", "stage_activity", "stage_watermarks",
+    "stage_options", "stage_scope", "stage_runs", "stage_context", "stage_deletions",
+    "stage_attribution", "stage_messages", "stage_properties", "stage_activity",
+    "stage_watermarks",
 )  # fmt: skip
-"""The staging tables `stage_messages` rebuilds in its snapshot: the run's scope and options,
+"""The staging tables `stage_messages` rebuilds in its snapshot: the run's scope (and a sync's
+touched runs) and options,
 the facts and deletions it found, the messages and the text rules' properties and activity as
 read, the text rules' results, cursors."""
 

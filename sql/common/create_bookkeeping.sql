@@ -134,6 +134,15 @@ CREATE TABLE IF NOT EXISTS v2_backfill.native_rows (
     context_only {boolean_type} NOT NULL
 );
 
+-- Of a sync's messages staged around its changes, the topic runs they touch (context_only
+-- false: placed again) and the context each run needs (read only); starts_run: a run starts
+-- there (v2_backfill.scope.keep_touched_runs).
+{create_staging_table} v2_backfill.stage_runs (
+    message_id TEXT PRIMARY KEY,
+    context_only {boolean_type} NOT NULL,
+    starts_run {boolean_type} NOT NULL
+);
+
 -- The legacy messages of the run, as read in one snapshot (content included), with what the
 -- bookkeeping knew of them (prior_*: the lineage; v2_conversation_id: their messages_v2 row's)
 -- and their placement: property and rule, or a quarantine reason (none for a sync's

@@ -8,6 +8,8 @@ DROP TABLE IF EXISTS v2_backfill.stage_options;
 
 DROP TABLE IF EXISTS v2_backfill.stage_scope;
 
+DROP TABLE IF EXISTS v2_backfill.stage_runs;
+
 DROP TABLE IF EXISTS v2_backfill.stage_messages;
 
 DROP TABLE IF EXISTS v2_backfill.stage_attribution;

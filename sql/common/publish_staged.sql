@@ -12,7 +12,8 @@
 -- from its live messages last (recount_conversations).
 -- The deletions probe a key per row they might delete (EXISTS): an IN list would first index
 -- every id of the run on SQLite (PostgreSQL plans both as the same semi-join). Binds :run_id.
--- Fills distinct_from, enum_cast, bytewise (Database.fills).
+-- DateTimes are written as the app writes them (app_datetime) and compared by their instant
+-- (instant). Fills distinct_from, enum_cast, bytewise, app_datetime, instant (Database.fills).
 INSERT INTO property_conversations (
     id, "propertyId", "timelineId", "agentId", "clientId", status,
     "unreadAgentCount", "unreadClientCount", "lastMessageAt", "createdAt", "updatedAt"
@@ -20,7 +21,8 @@ INSERT INTO property_conversations (
 SELECT
     sc.id, sc."propertyId", sc."timelineId", sc."agentId", sc."clientId",
     {enum_cast[sc.status AS "ConversationStatus"]}, sc."unreadAgentCount", sc."unreadClientCount",
-    sc."lastMessageAt", sc."createdAt", sc."updatedAt"
+    {app_datetime[sc."lastMessageAt"]}, {app_datetime[sc."createdAt"]},
+    {app_datetime[sc."updatedAt"]}
 FROM v2_backfill.stage_conversations AS sc
 WHERE sc.is_new
 ON CONFLICT ("propertyId") DO NOTHING;
@@ -38,8 +40,8 @@ INSERT INTO messages_v2 (
 )
 SELECT
     sm.id, pc.id, sm."senderId", {enum_cast[sm."senderType" AS "UserType"]}, sm.content,
-    {enum_cast[sm.type AS "MessageType"]}, sm."isRead", sm."readAt", sm."createdAt",
-    sm."updatedAt"
+    {enum_cast[sm.type AS "MessageType"]}, sm."isRead", {app_datetime[sm."readAt"]},
+    {app_datetime[sm."createdAt"]}, {app_datetime[sm."updatedAt"]}
 FROM v2_backfill.stage_v2_messages AS sm
 JOIN property_conversations AS pc ON pc."propertyId" = sm.property_id
 WHERE sm.action = 'insert'
@@ -50,10 +52,10 @@ SET
     "conversationId" = CASE WHEN sm.action = 'move' THEN pc.id ELSE mv."conversationId" END,
     content = CASE WHEN sm.content_changed THEN sm.content ELSE mv.content END,
     "isRead" = CASE WHEN mv."isRead" OR sm."isRead" THEN TRUE ELSE FALSE END,
-    "readAt" = CASE WHEN mv."readAt" IS NULL OR sm."readAt" < mv."readAt"
-        THEN sm."readAt" ELSE mv."readAt" END,
-    "updatedAt" = CASE WHEN sm."updatedAt" > mv."updatedAt" THEN sm."updatedAt"
-        ELSE mv."updatedAt" END
+    "readAt" = CASE WHEN mv."readAt" IS NULL OR {instant[sm."readAt"]} < {instant[mv."readAt"]}
+        THEN {app_datetime[sm."readAt"]} ELSE {app_datetime[mv."readAt"]} END,
+    "updatedAt" = CASE WHEN {instant[sm."updatedAt"]} > {instant[mv."updatedAt"]}
+        THEN {app_datetime[sm."updatedAt"]} ELSE {app_datetime[mv."updatedAt"]} END
 FROM v2_backfill.stage_v2_messages AS sm
 JOIN property_conversations AS pc ON pc."propertyId" = sm.property_id
 WHERE sm.action <> 'insert' AND mv.id = sm.id;

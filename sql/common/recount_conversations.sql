@@ -4,14 +4,14 @@
 -- (unread AGENT messages), lastMessageAt = max(current, newest createdAt) (on SQLite,
 -- DateTime cells written by hand as TEXT compared by their instant). Rows already right are
 -- not touched. Run in the publishing transaction. Binds :now (a timestamp as the store keeps
--- it). Fills instant (Database.fills).
+-- it), written as the app writes DateTimes. Fills instant, app_datetime (Database.fills).
 UPDATE property_conversations AS pc
 SET
     "unreadAgentCount" = x.unread_agent,
     "unreadClientCount" = x.unread_client,
     "lastMessageAt" = CASE WHEN x.current_last IS NULL OR x.current_last < x.newest
-        THEN x.newest ELSE pc."lastMessageAt" END,
-    "updatedAt" = :now
+        THEN {app_datetime[x.newest]} ELSE pc."lastMessageAt" END,
+    "updatedAt" = {app_datetime[:now]}
 FROM (
     SELECT
         c.id,

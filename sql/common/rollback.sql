@@ -19,7 +19,7 @@
 -- none). On
 -- SQLite, DateTime cells written by hand as TEXT are compared by their instant. Binds
 -- :run_ids (JSON array of run ids), :now (a timestamp as the store keeps it). Fills
--- json_texts, instant, distinct_from, bytewise (Database.fills).
+-- json_texts, instant, app_datetime, distinct_from, bytewise (Database.fills).
 WITH removed AS (
     SELECT mv.id, mv."conversationId" AS conversation_id, mv."createdAt" AS created_at
     FROM messages_v2 AS mv
@@ -47,14 +47,14 @@ UPDATE property_conversations AS pc
 SET
     "unreadAgentCount" = x.unread_agent,
     "unreadClientCount" = x.unread_client,
-    "lastMessageAt" = x.last_message_at,
-    "updatedAt" = :now
+    "lastMessageAt" = {app_datetime[x.last_message_at]},
+    "updatedAt" = {app_datetime[:now]}
 FROM recount AS x
 WHERE pc.id = x.id
     AND (
         pc."unreadAgentCount" {distinct_from} x.unread_agent
         OR pc."unreadClientCount" {distinct_from} x.unread_client
-        OR pc."lastMessageAt" {distinct_from} x.last_message_at
+        OR {instant[pc."lastMessageAt"]} {distinct_from} {instant[x.last_message_at]}
     );
 
 DELETE FROM messages_v2

@@ -5,14 +5,15 @@
 -- timeline, agent, client) or whose property's did, of the shared conversations of a timeline
 -- that gained, lost or changed a property (old and new timeline) and, when the run may
 -- replace, of a conversation with a reported re-placement; and, in any other shared
--- conversation holding a change, the thread around it: a message's placement depends only on
--- the messages of the thread window (:window_ms) before it, so the messages from the first
--- change to a window after the last are placed again, beside the window before the first
--- change as their context only (context_only: read by the text rules, not placed again). The
--- changed facts go to stage_context, for publish to store. Run in the staging snapshot. Binds
--- the cursors (timestamps as the store keeps them), :window_ms and :replace. On SQLite,
--- DateTime cells written by hand as TEXT count by their instant. Fills instant,
--- distinct_from, bytewise, ms_interval (Database.fills).
+-- conversation holding a change, the stretches around its changes that hold their topic runs:
+-- a run never spans a silence longer than the thread window (:window_ms), so each stretch
+-- between two such silences that holds a change is staged, with the :context_messages
+-- messages before it (the gaps the run threshold reads), all but the changes as context_only;
+-- v2_backfill.scope.keep_touched_runs then keeps of them the runs the changes touch and the
+-- context each needs. The changed facts go to stage_context, for publish to store. Run in
+-- the staging snapshot. Binds the cursors (timestamps as the store keeps them), :window_ms,
+-- :context_messages and :replace. On SQLite, DateTime cells written by hand as TEXT count by
+-- their instant. Fills instant, distinct_from, bytewise, ms_interval (Database.fills).
 -- Writes into staging the caller has emptied (v2_backfill.backfill.STAGE_STAGING).
 INSERT INTO v2_backfill.stage_options (replace, full_context) VALUES (:replace, FALSE);
 
@@ -82,27 +83,53 @@ whole AS (
     SELECT r.legacy_conversation_id FROM v2_backfill.replacements AS r
     WHERE CAST(:replace AS BOOLEAN)
 ),
-windows AS (
-    SELECT ch.conversation_id, MIN(ch.created_at) AS first_change,
-        MAX(ch.created_at) AS last_change
+touched AS (
+    SELECT DISTINCT ch.conversation_id AS id
     FROM changed AS ch
     JOIN conversations AS c ON c.id = ch.conversation_id
     WHERE c."propertyId" IS NULL AND ch.conversation_id NOT IN (SELECT id FROM whole)
-    GROUP BY ch.conversation_id
 ),
 thread AS (
-    SELECT m.id, w.first_change, w.last_change, {instant[m."createdAt"]} AS created_at
-    FROM windows AS w
-    JOIN messages AS m ON m."conversationId" = w.conversation_id
+    SELECT m.id, m."conversationId" AS conversation_id, {instant[m."createdAt"]} AS created_at
+    FROM messages AS m
+    WHERE m."conversationId" IN (SELECT id FROM touched)
+),
+silences AS (
+    SELECT t.id, t.conversation_id,
+        ROW_NUMBER() OVER (PARTITION BY t.conversation_id ORDER BY t.created_at, t.id{bytewise})
+            AS position,
+        CASE WHEN t.created_at > LAG(t.created_at) OVER (
+            PARTITION BY t.conversation_id ORDER BY t.created_at, t.id{bytewise}
+        ) + {ms_interval[:window_ms]} THEN 1 ELSE 0 END AS opens
+    FROM thread AS t
+    WHERE t.created_at IS NOT NULL
+),
+stretches AS (
+    SELECT s.id, s.conversation_id, s.position,
+        SUM(s.opens) OVER (PARTITION BY s.conversation_id ORDER BY s.position) AS stretch
+    FROM silences AS s
+),
+changed_stretches AS (
+    SELECT DISTINCT st.conversation_id, st.stretch
+    FROM stretches AS st
+    JOIN changed AS ch ON ch.id = st.id
+),
+touched_stretches AS (
+    SELECT st.conversation_id, st.stretch, MIN(st.position) AS first_position
+    FROM stretches AS st
+    JOIN changed_stretches AS cs
+        ON cs.conversation_id = st.conversation_id AND cs.stretch = st.stretch
+    GROUP BY st.conversation_id, st.stretch
 ),
 chosen AS (
     SELECT id AS message_id, 0 AS context_only FROM changed
     UNION ALL
     SELECT m.id, 0 FROM messages AS m WHERE m."conversationId" IN (SELECT id FROM whole)
     UNION ALL
-    SELECT id, CASE WHEN created_at < first_change THEN 1 ELSE 0 END
-    FROM thread
-    WHERE created_at >= first_change - {ms_interval[:window_ms]}
-        AND created_at <= last_change + {ms_interval[:window_ms]}
+    SELECT st.id, 1
+    FROM stretches AS st
+    JOIN touched_stretches AS ts ON ts.conversation_id = st.conversation_id
+    WHERE st.stretch = ts.stretch
+        OR st.position BETWEEN ts.first_position - :context_messages AND ts.first_position - 1
 )
 SELECT message_id, MIN(context_only) = 1 FROM chosen GROUP BY message_id;

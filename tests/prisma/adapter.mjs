@@ -36,7 +36,9 @@ export function dialectOf(url) {
 
 export function adapterFor(url) {
   if (dialectOf(url) === "sqlite") {
-    return new PrismaLibSQL({ url }, { timestampFormat: "unixepoch-ms" });
+    // PRISMA_TIMESTAMP_FORMAT=iso8601: as an app on the adapter's default (and Prisma 7's).
+    const timestampFormat = process.env.PRISMA_TIMESTAMP_FORMAT ?? "unixepoch-ms";
+    return new PrismaLibSQL({ url }, { timestampFormat });
   }
   const parsed = new URL(url);
   const schema = parsed.searchParams.get("schema") ?? "public";

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
 from v2_backfill import config
-from v2_backfill.config import DEFAULT_LOCK_TIMEOUT, Fallback, Tolerances
+from v2_backfill.config import DEFAULT_LOCK_TIMEOUT, Fallback, SqliteDatetime, Tolerances
 from v2_backfill.errors import UsageError
 
 EXIT_CODES = """exit codes:
@@ -97,6 +97,20 @@ class Parents:
             "--allow-extra-indexes",
             action="store_true",
             help="accept indexes on the V2 tables that Prisma does not generate (noted, not drift)",
+        )
+        self.shape.add_argument(
+            "--sqlite-datetime",
+            choices=[e.value for e in SqliteDatetime],
+            help="SQLite: the DateTime encoding the V2 app writes (INTEGER epoch ms, or ISO-8601 "
+            "TEXT as Prisma's libsql adapter and Prisma 7 write it); default: the one its native "
+            "V2 rows hold, epoch-ms when there are none; needed when they disagree",
+        )
+        self.indexes = _group()
+        self.indexes.add_argument(
+            "--create-missing-indexes",
+            action="store_true",
+            help="create the Prisma indexes that existing V2 tables lack, in the publishing "
+            "transaction (PostgreSQL: holds a SHARE lock on the table while each is built)",
         )
 
 

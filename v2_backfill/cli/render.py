@@ -43,6 +43,8 @@ def format_run(summary: dict[str, Any]) -> str:
         lines.append(
             f"  V2 tables created:        {'yes' if summary['v2_tables_created'] else 'no'}"
         )
+        if summary.get("indexes_created"):
+            lines.append(f"  V2 indexes created:       {', '.join(summary['indexes_created'])}")
     lines += [
         f"  legacy messages:          {summary['legacy_messages']}",
         f"  messages copied:          {summary['messages_copied']}",

@@ -19,7 +19,8 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     """Add the backfill's commands to the command line."""
     run = add_command(
         sub, "backfill",
-        [parents.common, parents.database, *parents.run_rules, parents.gate, parents.shape],
+        [parents.common, parents.database, *parents.run_rules, parents.gate, parents.shape,
+         parents.indexes],
         help="backfill the V2 tables from the legacy ones",
         description="Create the V2 tables if missing, split shared conversations by property, "
         "copy every legacy message (or quarantine it with a reason), recompute unread counts. "
@@ -35,7 +36,8 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     )
     run.set_defaults(handler=_backfill, render=_format_backfill)
     add_command(
-        sub, "preview", [parents.common, parents.database, *parents.run_rules, parents.shape],
+        sub, "preview",
+        [parents.common, parents.database, *parents.run_rules, parents.shape, parents.indexes],
         help="show what a backfill would do, writing nothing anywhere",
         description="Run the backfill's steps inside a transaction that is rolled back and "
         "print the plan: the DDL that would run (only for what is missing), any drift from "
@@ -70,6 +72,7 @@ def backfill_config(args: argparse.Namespace, target: DatabaseTarget) -> Backfil
         ),
         report_dir=given.get("report_dir"),
         allow_extra_indexes=given.get("allow_extra_indexes", False),
+        create_missing_indexes=given.get("create_missing_indexes", False),
     )
 
 

@@ -7,16 +7,26 @@ import argparse
 import importlib
 import logging
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from typing import Any
 
 from v2_backfill import runs, session
-from v2_backfill.config import BackfillConfig, DatabaseTarget, database_url_from, parse_database_url
+from v2_backfill.config import (
+    BackfillConfig,
+    DatabaseTarget,
+    SqliteDatetime,
+    database_url_from,
+    parse_database_url,
+)
 from v2_backfill.sync import SyncConfig
 
 
 def target_of(args: argparse.Namespace) -> DatabaseTarget:
-    """The database of `--db` (or $DATABASE_URL), with the `--lock-timeout` its sessions use."""
-    return parse_database_url(database_url_from(args.db), lock_timeout_ms=args.lock_timeout)
+    """The database of `--db` (or $DATABASE_URL), with the `--lock-timeout` its sessions use
+    and the `--sqlite-datetime` of the commands that take it."""
+    target = parse_database_url(database_url_from(args.db), lock_timeout_ms=args.lock_timeout)
+    encoding = getattr(args, "sqlite_datetime", None)
+    return replace(target, sqlite_datetime=SqliteDatetime(encoding)) if encoding else target
 
 
 def run_flow(

@@ -51,6 +51,9 @@ class Database:
     - `staged_message_key`: the key constraint of `stage_messages.message_id`;
     - `instant[cell]`: an app DateTime cell as the store keeps timestamps, comparable with
       them (SQLite: epoch ms, also of a TEXT cell written by hand; NULL for other storage);
+    - `app_datetime[expr]`: a timestamp as the store keeps it (or an app DateTime cell) as
+      the app's DateTime cell: what the pipeline writes into the V2 tables (SQLite: in the
+      run's encoding, `SqliteDatabase.datetime_encoding`);
     - `ms_interval[:param]`: a duration bound as `:param` in milliseconds, to add to or
       subtract from a timestamp;
     - `enum_cast[expr AS "Type"]`: the cast of an enum value to or from text where the
@@ -230,6 +233,21 @@ class Database:
         instant = self.fills["instant"]
         assert isinstance(instant, Fragment)
         return instant[column]
+
+    def resolve_datetime_encoding(self) -> str | None:
+        """Settle the encoding the run writes the app's DateTime cells in, where the dialect
+        has a choice (SQLite), and return the preflight note naming it; None where it has one.
+        Raises UsageError when it cannot be settled."""
+        return None
+
+    def encode_pipeline_datetimes(self, conn: Connection) -> None:
+        """In the publishing transaction: bring the DateTime cells of every V2 row the pipeline
+        wrote into the run's encoding (nothing where the dialect has one encoding)."""
+
+    def datetime_problem_sql(self, cell: str, *, staged: bool) -> str:
+        """A condition: the DateTime `cell` of a row the pipeline writes (`staged`: as staged,
+        before publishing converts it) is not in the run's encoding (never, with one)."""
+        return "1 = 0"
 
     def timestamp_literal(self, ms: int) -> str:
         """A SQL literal of the timestamp `ms` (epoch ms, UTC) as the store keeps it."""

@@ -58,6 +58,7 @@ class PostgresDatabase(Database):
         "view_store": "v2_backfill.",
         "staged_message_key": "NOT NULL",  # bulk-written, then read by joins: no index kept
         "instant": SAME,
+        "app_datetime": SAME,
         "ms_interval": Fragment(
             lambda param: f"CAST({param} AS BIGINT) * INTERVAL '1 millisecond'"
         ),

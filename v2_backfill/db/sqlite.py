@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from v2_backfill.config import BOOKKEEPING_SCHEMA, LEGACY_COLUMNS, SNAPSHOT_SUFFIX, DatabaseTarget
+from v2_backfill.db import sqlite_datetime as dt
 from v2_backfill.db.base import (
     LEGACY_WRITE_COLUMNS,
     Database,
@@ -44,7 +45,8 @@ def _uncast(cast: str) -> str:
 
 
 class SqliteDatabase(Database):
-    """SQLite: DateTime as INTEGER epoch ms, bookkeeping in `<db file>.v2_backfill.sqlite`.
+    """SQLite: app DateTimes as the app writes them (`datetime_encoding`), the store's as
+    INTEGER epoch ms; bookkeeping in `<db file>.v2_backfill.sqlite`.
 
     SQLite has one writer per file. A transaction that writes the app's file holds its write
     lock from the start (BEGIN IMMEDIATE); one that writes only the store takes the store's
@@ -90,6 +92,10 @@ class SqliteDatabase(Database):
         engine = _sqlite_engine(target, lambda: self._live_creator())  # see `reach_bookkeeping`
         super().__init__(target, engine, bookkeeping=bookkeeping)
         self._frozen: tuple[Engine, Callable[[], sqlite3.Connection]] | None = None
+        self.datetime_encoding = target.sqlite_datetime or dt.DEFAULT
+        """The encoding of the V2 DateTime cells this run writes (`resolve_datetime_encoding`)."""
+        app_datetime = Fragment(lambda cell: dt.app_datetime_sql(self.datetime_encoding, cell))
+        self.fills = {**self.fills, "app_datetime": app_datetime}
 
     @property
     def creator(self) -> Callable[[], sqlite3.Connection]:
@@ -231,6 +237,16 @@ class SqliteDatabase(Database):
                 conn.exec_driver_sql('CREATE TABLE "v2_backfill_write_probe" (x INTEGER)')
             finally:
                 probe.rollback()
+
+    def resolve_datetime_encoding(self) -> str:
+        self.datetime_encoding, note = dt.resolve(self.target)
+        return note
+
+    def encode_pipeline_datetimes(self, conn: Connection) -> None:
+        dt.encode_pipeline_datetimes(conn, self.datetime_encoding)
+
+    def datetime_problem_sql(self, cell: str, *, staged: bool) -> str:
+        return dt.datetime_problem_sql(self.datetime_encoding, cell, staged=staged)
 
     def to_ms(self, value: Any) -> int:
         return int(value)

@@ -23,6 +23,7 @@ import expectations
 from expectations import Mode
 from v2_backfill.config import BOOKKEEPING_SCHEMA, Tolerances
 from v2_backfill.db import Database
+from v2_backfill.db.fragments import Fragment
 from v2_backfill.db.row_hashes import NATIVE_COLUMNS, native_rows_sql
 from v2_backfill.quality import EXAMPLES
 from v2_backfill.scope import stored_cursors
@@ -135,6 +136,11 @@ def audit(
         "recent": recent_legacy(db) if mode == "validate" else "1 = 0",
         "quarantine_warn_share": repr(float(tolerances.quarantine_warn_share)),
         "quarantine_fail_share": repr(float(tolerances.quarantine_fail_share)),
+        "datetime_problem": Fragment(
+            lambda cell: db.datetime_problem_sql(cell, staged=mode != "validate")
+        ),
+        "strict_instant": db.fills["legacy_instant"],
+        "instant": db.fills["instant"],
     }
     # GX prints a notice to stdout for queries without its {batch} placeholder; our queries
     # span several tables by design, and stdout belongs to the CLI's summary.

@@ -224,8 +224,20 @@ def _check_details(check: Mapping[str, Any]) -> str:
 
 def _attribution_section(report: Mapping[str, Any]) -> str:
     body = _counts_block("Attribution by rule", report["attribution_by_rule"], "rule")
+    body += _confidence_block(report.get("attribution_confidence", {}))
     body += _counts_block("Quarantine by reason", report["quarantined_by_reason"], "reason")
     return _section("attribution", "Attribution and quarantine", body)
+
+
+def _confidence_block(rules: Mapping[str, Mapping[str, Any]]) -> str:
+    """The text rules' placements per confidence bucket, and the lowest confidence of each."""
+    heading = "<h3>Confidence of the text rules' placements</h3>"
+    if not rules:
+        return heading + _NONE
+    buckets = sorted({b for rule in rules.values() for b in rule["by_bucket"]}, reverse=True)
+    rows = [{"rule": name, "lowest": rule["lowest"], **rule["by_bucket"]}
+            for name, rule in sorted(rules.items())]  # fmt: skip
+    return heading + _rows_table(rows, ["rule", "lowest", *buckets])
 
 
 def _counts_block(title: str, counts: Mapping[str, int], label: str) -> str:

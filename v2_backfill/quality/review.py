@@ -43,6 +43,7 @@ def gather(db: Database, mode: Mode) -> dict[str, Any]:
         facts = {
             "figures": {key: int(value) for key, value in figures.items()},
             "attribution_by_rule": _counts(_rows(db, conn, "report_rules", fills)),
+            "attribution_confidence": _confidence(_rows(db, conn, "report_rule_confidence", fills)),
             "quarantined_by_reason": _counts(_rows(db, conn, "report_reasons", fills)),
             "quarantined_messages": quarantined,
             "quarantined_messages_total": int(figures["messages_quarantined"]),
@@ -98,6 +99,16 @@ def _rows(
 
 def _counts(rows: list[sa.Row]) -> dict[str, int]:
     return {row.name: int(row.messages) for row in rows}
+
+
+def _confidence(rows: list[sa.Row]) -> dict[str, dict[str, Any]]:
+    """Per text rule: its placements by confidence bucket and the lowest confidence."""
+    rules: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        rule = rules.setdefault(row.name, {"by_bucket": {}, "lowest": 1.0})
+        rule["by_bucket"][row.bucket] = int(row.messages)
+        rule["lowest"] = min(rule["lowest"], round(float(row.lowest), 3))
+    return rules
 
 
 def _splits(rows: list[sa.Row]) -> list[dict[str, Any]]:

@@ -21,6 +21,9 @@ from v2_backfill.db import Database
 
 V2_TABLES = ("property_conversations", "messages_v2", "notifications_v2")
 
+READ_TABLES = (*LEGACY_COLUMNS, *V2_TABLES)
+"""The app's tables a run reads (a preview or a validation reads no other)."""
+
 OPTIONAL_INDEXES = frozenset({"messages_v2_conversationId_senderType_isRead_idx"})
 """Indexes the app has but Prisma's first migration preview did not list: created with the
 tables, but their absence from existing tables is only noted (`--create-missing-indexes`

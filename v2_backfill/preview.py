@@ -1,8 +1,10 @@
 """Preview: what a backfill would do, computed by the real steps and then rolled back.
 
 The steps run on one connection inside one transaction that is rolled back (on SQLite a
-missing sidecar file is stood in for by an in-memory database), so nothing is written
-anywhere: not the app's tables, not the bookkeeping store, not the sidecar file.
+missing sidecar file is stood in for by an in-memory database; on PostgreSQL the staging, a
+missing store and missing V2 tables by TEMP tables), so nothing is written anywhere: not the
+app's tables, not the bookkeeping store, not the sidecar file. On PostgreSQL a role that may
+only read the app's tables (and the store, once it exists) can preview.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from v2_backfill import backfill, identity
 from v2_backfill.config import BackfillConfig
 from v2_backfill.db import open_database
+from v2_backfill.preflight import READ_TABLES
 
 SAMPLES = 3
 """Examples shown per rule, reason and kind of conversation."""
@@ -30,6 +33,7 @@ def preview(config: BackfillConfig) -> dict[str, Any]:
             allow_extra_indexes=config.allow_extra_indexes,
             create_missing_indexes=config.create_missing_indexes,
         )
+        checker.check_readable(READ_TABLES, records_run=False)
         identity.check(checker, v2_tables=not report.create_v2_tables)
         ddl = checker.statements("create_v2_tables") if report.create_v2_tables else []
     finally:

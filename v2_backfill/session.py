@@ -26,7 +26,7 @@ from v2_backfill.config import BackfillConfig, DatabaseTarget
 from v2_backfill.db import Database, open_database
 from v2_backfill.errors import UsageError
 from v2_backfill.lock import run_lock
-from v2_backfill.preflight import PreflightReport
+from v2_backfill.preflight import READ_TABLES, PreflightReport
 from v2_backfill.runs import StepTimer
 
 if TYPE_CHECKING:
@@ -66,7 +66,9 @@ def opened(
     the database can be written and hold its run lock until the block ends (`RunInProgress`
     if another run holds it), recording the store's identity; the store must be this
     database's (`identity.check`, UsageError). Nothing is created before these checks have
-    passed, not even the SQLite sidecar file; the database is disposed of at the end.
+    passed, not even the SQLite sidecar file; the database is disposed of at the end. A run
+    that does not write (a validation) is checked for the rights it needs instead
+    (`check_readable`).
     `started_at`: when the run's command started, if before now (see `runs.StepTimer`)."""
     timer = StepTimer(started_at)
     db = open_database(config.target, bookkeeping=False)
@@ -78,6 +80,8 @@ def opened(
                 create_missing_indexes=isinstance(config, BackfillConfig)
                 and config.create_missing_indexes,
             )
+        if not writes:
+            db.check_readable(READ_TABLES, records_run=True)
         if unpublished is not None and (report.create_v2_tables or not db.has_bookkeeping()):
             raise unpublished
         if writes:

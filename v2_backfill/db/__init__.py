@@ -30,9 +30,11 @@ def open_database(
     """Open the app's database; with `bookkeeping`, also reach the pipeline's store.
 
     Without `bookkeeping` nothing is ever created: not the SQLite sidecar file, not a schema.
-    With `dry_run` on SQLite, a missing sidecar is stood in for by an in-memory database
-    (for `Database.rolled_back`).
+    With `dry_run` (for `Database.rolled_back`), a missing store is stood in for: on SQLite by
+    an in-memory database, on PostgreSQL by TEMP tables, which also stand in for the staging
+    and missing V2 tables (a preview needs no right to write and locks no app table).
     """
     if target.dialect == "sqlite":
         return SqliteDatabase(target, bookkeeping=bookkeeping, dry_run=dry_run)
-    return PostgresDatabase(target, postgres_engine(target), bookkeeping=bookkeeping)
+    engine = postgres_engine(target)
+    return PostgresDatabase(target, engine, bookkeeping=bookkeeping, dry_run=dry_run)

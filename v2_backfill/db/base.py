@@ -304,6 +304,12 @@ class Database:
         """Raise UsageError when the app's database cannot be written; writes nothing."""
         raise NotImplementedError
 
+    def check_readable(self, tables: Sequence[str], *, records_run: bool) -> None:
+        """Raise UsageError, naming the missing right and the GRANT giving it, when the role
+        cannot run a command that only reads the app's `tables` (a preview; with
+        `records_run`, a validation, which records its run in the store); writes nothing.
+        Where the database has no roles (SQLite), there is nothing to check."""
+
     # -- the store's identity (v2_backfill/identity.py) ----------------------------------------
     @property
     def store_name(self) -> str:

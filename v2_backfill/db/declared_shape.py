@@ -1,5 +1,6 @@
 """PostgreSQL: the V2 tables' shape as the catalog will show it, read from the pipeline's DDL
-(`sql/postgresql/create_v2_tables.sql`) without running it anywhere.
+(`sql/postgresql/create_v2_tables.sql`) without running it anywhere; and the same DDL as TEMP
+tables without foreign keys, for a preview (`temporary_v2_tables`).
 
 Running the DDL in a scratch schema of the app's database (what preflight did before issue 20)
 needs the right to create there, and its foreign keys take SHARE ROW EXCLUSIVE locks on
@@ -50,7 +51,7 @@ def declared_v2_shape(statements: Sequence[str]) -> dict[str, Any]:
     enums: dict[str, tuple[str, ...]] = {}
     tables: dict[str, dict[str, Any]] = {}
     for statement in statements:
-        text = " ".join(line.split("--")[0].strip() for line in statement.splitlines()).strip()
+        text = _one_line(statement)
         if match := _ENUM.match(text):
             enums[match[1]] = tuple(_literal(label) for label in _split(match[2]))
         elif match := _TABLE.match(text):
@@ -60,6 +61,31 @@ def declared_v2_shape(statements: Sequence[str]) -> dict[str, Any]:
         else:
             raise ValueError(f"the V2 DDL holds a statement of an unknown form: {text[:80]!r}")
     return {**tables, "enums": enums}
+
+
+def temporary_v2_tables(statements: Sequence[str]) -> list[str]:
+    """`statements` as TEMP objects of the session, for a preview (`pg_temp`, searched first
+    for tables and types): enums and tables there, without their foreign keys (a TEMP table
+    may refer to none of the app's, and a foreign key would lock the table it refers to); the
+    indexes go with their tables. ValueError on a statement of an unknown form."""
+    temporary = []
+    for statement in statements:
+        text = _one_line(statement)
+        if match := _ENUM.match(text):
+            temporary.append(f'CREATE TYPE pg_temp."{match[1]}" AS ENUM ({match[2]})')
+        elif match := _TABLE.match(text):
+            items = [item for item in _split(match[2]) if not _FOREIGN_KEY.match(item)]
+            temporary.append(f'CREATE TEMP TABLE "{match[1]}" ({", ".join(items)})')
+        elif _INDEX.match(text):
+            temporary.append(text)
+        else:
+            raise ValueError(f"the V2 DDL holds a statement of an unknown form: {text[:80]!r}")
+    return temporary
+
+
+def _one_line(statement: str) -> str:
+    """A statement on one line, without comments."""
+    return " ".join(line.split("--")[0].strip() for line in statement.splitlines()).strip()
 
 
 def _table(body: str, enums: dict[str, tuple[str, ...]]) -> dict[str, Any]:

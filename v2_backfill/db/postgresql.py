@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from v2_backfill.db.base import (
     Shape,
     utc_now_ms,
 )  # fmt: skip
-from v2_backfill.db.declared_shape import declared_v2_shape
+from v2_backfill.db.declared_shape import declared_v2_shape, temporary_v2_tables
 from v2_backfill.db.failures import duration, explain_lock_errors
 from v2_backfill.db.fragments import SAME, Fragment
 from v2_backfill.db.row_hashes import column_list
@@ -32,6 +33,13 @@ _EPOCH = datetime(1970, 1, 1)
 
 ADVISORY_KEY = 0x7632_6266_696C_6C00 >> 8
 """The PostgreSQL advisory lock key of v2-backfill runs ("v2bfill")."""
+
+_STAGING = re.compile(rf"\b{BOOKKEEPING_SCHEMA}\.((?:stage|audit)_\w+|outcomes|slice_messages)\b")
+"""The store's staging relations, rebuilt by every run (a preview's are TEMP stand-ins)."""
+_STORE = re.compile(rf"\b{BOOKKEEPING_SCHEMA}\.(\w+)\b")
+_CREATES_TEMPORARY = re.compile(
+    r"^CREATE (?:OR REPLACE )?(?:TABLE|VIEW) (?:IF NOT EXISTS )?pg_temp\."
+)
 
 
 class PostgresDatabase(Database):
@@ -72,6 +80,14 @@ class PostgresDatabase(Database):
         "materialized": "",  # read once: PostgreSQL inlines it
     }
 
+    def __init__(
+        self, target: DatabaseTarget, engine: Engine, *, bookkeeping: bool, dry_run: bool = False
+    ) -> None:
+        super().__init__(target, engine, bookkeeping=bookkeeping)
+        self._dry_run = dry_run
+        self._stood_in: re.Pattern[str] | None = None
+        """A dry run's names of the store that TEMP tables stand in for (`_temporary`)."""
+
     def _record_legacy_writes(self, conn: Connection) -> None:
         # The server counts this transaction's row changes per table so far.
         params = {"schema": self.app_schema or "public", "tables": list(LEGACY_COLUMNS)}
@@ -85,8 +101,48 @@ class PostgresDatabase(Database):
     def app_schema(self) -> str | None:
         return self.target.app_schema
 
+    def statements(self, name: str, fills: Mapping[str, str] | None = None) -> list[str]:
+        if not self._dry_run:
+            return super().statements(name, fills)
+        # A preview writes nothing of the app's or the store's, and locks no app table: its
+        # V2 tables (when missing), its staging and a missing store are TEMP tables of its
+        # session, gone with its rolled-back transaction (TEMP: PUBLIC's right by default).
+        temporary = {"create_staging_table": "CREATE TABLE IF NOT EXISTS", **(fills or {})}
+        found = super().statements(name, temporary)
+        if name == "create_v2_tables":
+            return temporary_v2_tables(found)
+        return [self._temporary(statement) for statement in found]
+
+    def _temporary(self, statement: str) -> str:
+        """A dry run's statement with the store's names that TEMP tables stand in for (the
+        staging; every name when the store is missing) in `pg_temp`."""
+        if not self._dry_run:
+            return statement
+        if self._stood_in is None:
+            self._stood_in = _STAGING if self.has_bookkeeping() else _STORE
+        return self._stood_in.sub(r"pg_temp.\1", statement)
+
+    def _store_table(self, table: str) -> str:
+        """The qualified name of the store's `table` (a dry run's stand-in for it)."""
+        return self._temporary(f"{BOOKKEEPING_SCHEMA}.{table}")
+
     def ensure_bookkeeping(self, conn: Connection) -> None:
-        self.run(conn, "create_store")
+        if self._dry_run:  # only its TEMP stand-ins: the store is only read
+            for statement in self.statements("create_bookkeeping"):
+                if _CREATES_TEMPORARY.match(statement):
+                    conn.execute(sa.text(statement))
+            return
+        present, may_create = conn.execute(
+            sa.text(
+                "SELECT COUNT(*) > 0, bool_and(has_schema_privilege(oid, 'CREATE')) "
+                "FROM pg_namespace WHERE nspname = :schema"
+            ),
+            {"schema": BOOKKEEPING_SCHEMA},
+        ).one()
+        if not present:  # CREATE SCHEMA IF NOT EXISTS would need the database's CREATE right
+            self.run(conn, "create_store")
+        elif not may_create:  # a reviewer's role (validate): the store as the operator left it
+            return
         super().ensure_bookkeeping(conn)
 
     def bulk_insert(
@@ -95,7 +151,7 @@ class PostgresDatabase(Database):
         names = ", ".join(columns)
         count = 0
         cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {BOOKKEEPING_SCHEMA}.{table} ({names}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {self._store_table(table)} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
                 count += 1
@@ -125,37 +181,61 @@ class PostgresDatabase(Database):
         return declared_v2_shape(self.statements("create_v2_tables"))
 
     def has_bookkeeping(self) -> bool:
-        with self.connect() as conn:
+        with self.connect() as conn:  # by name: to_regclass fails on a schema without USAGE
             found = conn.execute(
-                sa.text("SELECT to_regclass(:table) IS NOT NULL"),
-                {"table": f"{BOOKKEEPING_SCHEMA}.lineage"},
+                sa.text(
+                    "SELECT COUNT(*) > 0 FROM pg_class AS c JOIN pg_namespace AS n "
+                    "ON n.oid = c.relnamespace WHERE n.nspname = :schema AND c.relname = 'lineage'"
+                ),
+                {"schema": BOOKKEEPING_SCHEMA},
             )
             return bool(found.scalar_one())
+
+    def check_readable(self, tables: Sequence[str], *, records_run: bool) -> None:
+        params = {"schema": self.app_schema or "public", "tables": list(tables),
+                  "records": records_run}  # fmt: skip
+        with self.connect() as conn:
+            missing = self.query(conn, "missing_read_rights", params)
+            role = conn.execute(sa.text("SELECT current_user")).scalar_one()
+        if missing:
+            kind, name = missing[0].object.split(" ", 1)
+            more = f" (and {len(missing) - 1} more rights)" if len(missing) > 1 else ""
+            raise UsageError(
+                f"role {role!r} may not read {self.target.describe()}: no "
+                f"{missing[0].privilege} right on {kind.lower()} {name}{more}",
+                hint="as the app's migration user, run: "
+                + " ".join(_grants(missing, params["schema"], role)),
+            )
 
     def check_writable(self) -> None:
         schema = self.app_schema or "public"
         with self.connect() as conn:
-            read_only, can_create = conn.execute(
-                sa.text(
-                    "SELECT current_setting('transaction_read_only') = 'on', "
-                    "has_schema_privilege(:schema, 'CREATE')"
-                ),
-                {"schema": schema},
-            ).one()
-        if read_only or not can_create:
-            why = "the session is read-only" if read_only else f"no CREATE right on {schema!r}"
-            raise UsageError(
-                f"cannot write {self.target.describe()}: {why}",
-                hint="connect as the app's migration user, on the primary server",
+            (rights,) = self.query(conn, "write_rights", {"schema": schema})
+        hint = "connect as the app's migration user, on the primary server"
+        role, owner = _quoted(rights.role), _quoted(rights.store_owner or "")
+        if rights.read_only:
+            why = "the session is read-only"
+        elif not rights.creates_in_app:
+            why = f"no CREATE right on {schema!r}"
+        elif not rights.store_present and not rights.creates_schemas:
+            why = f"no CREATE right on database {rights.database!r} (for its {BOOKKEEPING_SCHEMA})"
+            hint += f", or run: GRANT CREATE ON DATABASE {_quoted(rights.database)} TO {role};"
+        elif rights.store_present and not rights.owns_store:
+            why = f"schema {BOOKKEEPING_SCHEMA} belongs to role {rights.store_owner!r}"
+            hint = (
+                f"connect as {owner} (the first backfill's role), or run: GRANT {owner} TO {role};"
             )
+        else:
+            return
+        raise UsageError(f"cannot write {self.target.describe()}: {why}", hint=hint)
 
     def empty(self, conn: Connection, tables: Sequence[str]) -> None:
-        names = ", ".join(f"{BOOKKEEPING_SCHEMA}.{table}" for table in tables)
+        names = ", ".join(self._store_table(table) for table in tables)
         conn.execute(sa.text(f"TRUNCATE {names}"))
 
     def refresh_statistics(self, conn: Connection, tables: Sequence[str]) -> None:
         for table in tables:
-            conn.execute(sa.text(f"ANALYZE {table}"))
+            conn.execute(sa.text(f"ANALYZE {self._temporary(table)}"))
 
     def to_ms(self, value: datetime) -> int:
         delta = value.replace(tzinfo=None) - _EPOCH
@@ -169,6 +249,27 @@ class PostgresDatabase(Database):
 
     def timestamp_literal(self, ms: int) -> str:
         return f"CAST('{self.from_ms(ms).isoformat(sep=' ')}' AS TIMESTAMP(3))"
+
+
+def _grants(missing: Sequence[sa.Row], schema: str, role: str) -> list[str]:
+    """The GRANT statements giving `role` every right a reviewer's role needs (README,
+    Troubleshooting) in the scopes where `missing_read_rights` found one missing."""
+    who, app = _quoted(role), _quoted(schema)
+    grants = {
+        "app": [f"GRANT USAGE ON SCHEMA {app} TO {who};",
+                f"GRANT SELECT ON ALL TABLES IN SCHEMA {app} TO {who};"],
+        "temp": [f"GRANT TEMP ON {row.object} TO {who};" for row in missing
+                 if row.scope == "temp"],
+        "store": [f"GRANT USAGE ON SCHEMA {BOOKKEEPING_SCHEMA} TO {who};",
+                  f"GRANT SELECT ON ALL TABLES IN SCHEMA {BOOKKEEPING_SCHEMA} TO {who};",
+                  f"GRANT INSERT, UPDATE ON {BOOKKEEPING_SCHEMA}.runs TO {who};"],
+    }  # fmt: skip
+    scopes = {row.scope for row in missing}
+    return [grant for scope in grants if scope in scopes for grant in grants[scope]]
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 SESSION_WORK_MEM = "128MB"

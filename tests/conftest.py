@@ -21,10 +21,16 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # starting a background server of its own; tests of that server choose their own mode.
 os.environ.setdefault("V2_BACKFILL_PREFECT_SERVER", "temporary")
 
+# Prefect binds its console log handler to the sys.stderr of the moment it sets up logging:
+# set it up here, under pytest's session-wide capture, never inside a test's capsys, whose
+# stream closes with that test (every later test would then print a "Logging error").
+import prefect.logging.configuration  # noqa: E402
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from tests.factory import AppDatabase  # noqa: E402
+
+prefect.logging.configuration.setup_logging()
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_DB = ROOT / "tests" / "data" / "property-sync-dev.db"

@@ -11,7 +11,7 @@ from distributed import Client, LocalCluster, get_task_stream
 from tests.factory import HOUR, MINUTE, T0, AppDatabase
 from tests.test_backfill_runs import busy_timeline
 from tests.test_crash_safety import state, wipe
-from tests.test_sync_decisions import generated
+from tests.test_sync_decisions import DIALECTS, generated
 from v2_backfill import backfill
 from v2_backfill.config import BackfillConfig
 from v2_backfill.db import open_database
@@ -122,11 +122,7 @@ def decisions(app: AppDatabase) -> dict[str, tuple]:
     return placed
 
 
-@pytest.mark.parametrize(
-    "dialect",
-    [pytest.param("sqlite", marks=pytest.mark.sqlite),
-     pytest.param("postgres", marks=pytest.mark.postgres)],
-)  # fmt: skip
+@pytest.mark.parametrize("dialect", DIALECTS)
 def test_partitions_and_dask_decide_a_generated_database_as_one_reading(
     dialect, tmp_path, request, run_backfill, dask_client
 ):

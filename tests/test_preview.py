@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.factory import AppDatabase
 from tests.test_backfill_runs import busy_timeline
-from tests.test_sync_decisions import generated
+from tests.test_sync_decisions import DIALECTS, generated
 from v2_backfill.cli import main
 
 
@@ -119,11 +119,7 @@ def previewed(app: AppDatabase, capsys: pytest.CaptureFixture, *options: str) ->
     return plan, capsys.readouterr().out
 
 
-@pytest.mark.parametrize(
-    "dialect",
-    [pytest.param("sqlite", marks=pytest.mark.sqlite),
-     pytest.param("postgres", marks=pytest.mark.postgres)],
-)  # fmt: skip
+@pytest.mark.parametrize("dialect", DIALECTS)
 def test_preview_shows_each_text_rule_with_examples_of_its_evidence(
     dialect, tmp_path, request, run_backfill, capsys
 ):

@@ -35,32 +35,22 @@ def steady(count: int, gap: int, start: int = 0) -> list[int]:
 
 
 @pytest.mark.parametrize(
-    ("gap", "cut"),
-    [pytest.param(WINDOW, False, id="at-the-window"),
-     pytest.param(WINDOW + 1, True, id="just-past-it")],
-)  # fmt: skip
-def test_the_window_is_the_threshold_until_min_gaps_are_known(gap, cut):
-    assert cuts([0, MINUTE, 2 * MINUTE, 2 * MINUTE + gap]) == [True, False, False, cut]
-
-
-@pytest.mark.parametrize(
-    ("gap", "cut"),
-    [pytest.param(40 * MINUTE, False, id="just-under"),
-     pytest.param(40 * MINUTE + 1, True, id="just-over")],
-)  # fmt: skip
-def test_the_threshold_is_gap_factor_times_the_median_gap(gap, cut):
-    times = steady(6, 5 * MINUTE)  # median 5 min: threshold 8 x 5 = 40 min
-    assert cuts([*times, times[-1] + gap]) == [True] + [False] * 5 + [cut]
-
-
-@pytest.mark.parametrize(
-    ("gap", "cut"),
-    [pytest.param(MIN_RUN_GAP_MS, False, id="at-the-floor"),
-     pytest.param(MIN_RUN_GAP_MS + 1, True, id="just-over")],
-)  # fmt: skip
-def test_a_quick_conversation_still_keeps_silences_up_to_the_floor(gap, cut):
-    times = steady(6, MINUTE)  # 8 x 1 min is under the 10 min floor
-    assert cuts([*times, times[-1] + gap])[-1] is cut
+    ("before", "gap", "cut"),
+    [
+        # until MIN_GAPS gaps are known, the thread window is the threshold
+        pytest.param(steady(3, MINUTE), WINDOW, False, id="window-at"),
+        pytest.param(steady(3, MINUTE), WINDOW + 1, True, id="window-just-past"),
+        # then GAP_FACTOR times the median gap: 8 x 5 min
+        pytest.param(steady(6, 5 * MINUTE), 40 * MINUTE, False, id="rhythm-just-under"),
+        pytest.param(steady(6, 5 * MINUTE), 40 * MINUTE + 1, True, id="rhythm-just-over"),
+        # a quick conversation (8 x 1 min) still keeps silences up to the floor
+        pytest.param(steady(6, MINUTE), MIN_RUN_GAP_MS, False, id="floor-at"),
+        pytest.param(steady(6, MINUTE), MIN_RUN_GAP_MS + 1, True, id="floor-just-past"),
+    ],
+)
+def test_a_run_starts_after_a_gap_longer_than_the_threshold(before, gap, cut):
+    expected = [True] + [False] * (len(before) - 1) + [cut]
+    assert cuts([*before, before[-1] + gap]) == expected
 
 
 def test_the_threshold_reads_only_the_last_recent_gaps():

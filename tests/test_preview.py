@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from tests.factory import AppDatabase
 from tests.test_backfill_runs import busy_timeline
+from tests.test_sync_decisions import DIALECTS, generated
 from v2_backfill.cli import main
 
 
@@ -89,3 +90,58 @@ def test_backfill_on_a_terminal_asks_for_approval(
     assert created is (answer == "y")
     if created:
         assert app.scalar("SELECT COUNT(*) FROM messages_v2") == 3
+
+
+TEXT_RULES = ("address_mention", "mls_mention", "listing_link", "topic_run")
+NEW_REASONS = ("conflicting_evidence", "low_confidence")
+
+
+def assert_examples(plan: dict, text: str, rule: str, streets: dict[str, str]) -> None:
+    """Up to SAMPLES examples of a text rule, each with its excerpt, street line, confidence
+    and deciding evidence, in the JSON and in the text."""
+    examples = plan["samples"]["copy"][rule]
+    assert plan["messages_to_copy_by_rule"][rule] >= len(examples) == 3, rule
+    for example in examples:
+        assert example["excerpt"] and example["street"] == streets[example["property_id"]]
+        assert 0 < example["confidence"] <= 1
+        assert example["evidence"].split()[0] in ("message", "feedback", "client_analytics")
+        assert (
+            f"-> {example['property_id']} ({example['street']}): {example['excerpt']!r} "
+            f"(confidence {example['confidence']:.3f}, by {example['evidence']})"
+        ) in text
+
+
+def previewed(app: AppDatabase, capsys: pytest.CaptureFixture, *options: str) -> tuple[dict, str]:
+    """The preview's plan (--json) and its text."""
+    assert main(["preview", "--db", app.url, "--json", *options]) == 0
+    plan = json.loads(capsys.readouterr().out)["plan"]
+    assert main(["preview", "--db", app.url, *options]) == 0
+    return plan, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_preview_shows_each_text_rule_with_examples_of_its_evidence(
+    dialect, tmp_path, request, run_backfill, capsys
+):
+    pg = lambda: request.getfixturevalue("pg_database")  # noqa: E731
+    with generated(dialect, tmp_path, pg, "previewed") as app:
+        plan, text = previewed(app, capsys)
+        # activity_context places at 0.85, below the default minimum confidence
+        lenient, lenient_text = previewed(app, capsys, "--min-confidence", "0.85")
+        summary = run_backfill(app.url)
+        streets = {r[0]: r[1].split(",")[0] for r in app.rows("SELECT id, address FROM properties")}
+
+    assert plan["messages_to_copy_by_rule"] == summary["attribution_by_rule"]
+    assert plan["messages_to_quarantine_by_reason"] == summary["quarantined_by_reason"]
+    for rule in TEXT_RULES:
+        assert_examples(plan, text, rule, streets)
+    assert_examples(lenient, lenient_text, "activity_context", streets)
+    for reason in NEW_REASONS:
+        examples = plan["samples"]["quarantine"][reason]
+        assert len(examples) == 3 and all(e["detail"] and e["excerpt"] for e in examples), reason
+        assert f"    {reason:<32}{plan['messages_to_quarantine_by_reason'][reason]}" in text
+        assert f": {examples[0]['excerpt']!r} ({examples[0]['detail']})" in text
+    assert all(e["detail"].startswith("best candidate ")
+               for e in plan["samples"]["quarantine"]["low_confidence"])  # fmt: skip
+    set_based = plan["samples"]["copy"]["conversation_property"][0]
+    assert set_based["confidence"] is None and set_based["evidence"] is None

@@ -58,6 +58,11 @@ def write_again(app: AppDatabase, rows: list[dict]) -> None:
         app.insert("messages", {**row, "updatedAt": app.ts(now + n)})
 
 
+DIALECTS = [pytest.param("sqlite", marks=pytest.mark.sqlite),
+            pytest.param("postgres", marks=pytest.mark.postgres)]  # fmt: skip
+"""The dialects of `generated`, with their markers (parametrise `dialect` with them)."""
+
+
 @contextmanager
 def generated(
     dialect: str, tmp_path: Path, pg: Callable[[], str], name: str
@@ -77,11 +82,7 @@ def generated(
         app.dispose()
 
 
-@pytest.mark.parametrize(
-    "dialect",
-    [pytest.param("sqlite", marks=pytest.mark.sqlite),
-     pytest.param("postgres", marks=pytest.mark.postgres)],
-)  # fmt: skip
+@pytest.mark.parametrize("dialect", DIALECTS)
 def test_a_backfill_then_a_sync_places_as_one_backfill(
     dialect, tmp_path, request, run_backfill, run_sync
 ):

@@ -70,6 +70,7 @@ def _plan(counts: list[Any], samples: list[Any]) -> dict[str, Any]:
     examples: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for row in samples:
         example = {k: v for k, v in row._mapping.items() if k not in ("kind", "name")}
+        example["street"] = row.address.split(",", 1)[0] if row.address else None
         examples.setdefault(row.kind, {}).setdefault(str(row.name), []).append(example)
     conversations = by_kind.get("conversation", {})
     return {
@@ -129,9 +130,17 @@ def _group_lines(counts: dict[str, int], samples: dict[str, list[dict[str, Any]]
         for example in samples.get(name, []):
             where = ""
             if example["property_id"]:
-                where = f" -> {example['property_id']} ({example['address']})"
+                where = f" -> {example['property_id']} ({example['street']})"
             lines.append(
                 f"      e.g. {example['id']} in {example['legacy_conversation_id']}{where}: "
-                f"{example['excerpt']!r}"
+                f"{example['excerpt']!r}{_why(example)}"
             )
     return lines
+
+
+def _why(example: dict[str, Any]) -> str:
+    """What decided a text rule's placement (its confidence and evidence), or a quarantine's
+    detail; nothing for a set-based rule."""
+    if example["confidence"] is not None:
+        return f" (confidence {example['confidence']:.3f}, by {example['evidence']})"
+    return f" ({example['detail']})" if example["detail"] else ""

@@ -9,7 +9,8 @@ text rules decided is compared with the key. Prints, overall and per rule: place
 the true property, precision (right / placed) and recall (right / all messages the text rules
 decided); and the recall the evidence allows at most (the share of those messages whose thread
 names their true property at all, or whose client rated it just before), so that the gap is
-visible; and the placements by confidence bucket with the precision measured in each (a
+visible, and where those it allows but the rules miss went (`missed`: the quarantine reason, or
+`placed_wrong`); and the placements by confidence bucket with the precision measured in each (a
 reliability table: run it with --min-confidence 0 to see every placement the rules would make).
 """
 
@@ -80,11 +81,14 @@ def _figures(seed: int, messages: int, decided: list[sa.Row], key: dict) -> dict
     placed: Counter[str] = Counter()
     right: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    missed: Counter[str] = Counter()
     allowed = 0
     buckets: dict[float, list[int]] = {low: [0, 0] for low in BUCKETS[:-1]}
     for row in decided:
         truth, evidenced = key[row.message_id]
         allowed += truth is not None and evidenced
+        if truth is not None and evidenced and row.property_id != truth:
+            missed[row.reason or "placed_wrong"] += 1
         if row.property_id is None:
             reasons[row.reason] += 1
             continue
@@ -106,7 +110,7 @@ def _figures(seed: int, messages: int, decided: list[sa.Row], key: dict) -> dict
         "seed": seed, "messages": messages, "decided": total, "placed": all_placed,
         "precision": _share(all_right, all_placed), "recall": _share(all_right, total),
         "recall_allowed": _share(allowed, total), "rules": rules,
-        "quarantined": dict(reasons.most_common()),
+        "quarantined": dict(reasons.most_common()), "missed": dict(missed.most_common()),
         "reliability": {f"{low:.2f}": {"placed": n, "precision": _share(ok, n)}
                         for low, (n, ok) in buckets.items() if n},
     }  # fmt: skip
@@ -128,6 +132,7 @@ def _print(figures: dict) -> None:
             f"{rule_figures['precision']:.2%}  recall {rule_figures['recall']:.2%}"
         )
     print(f"  quarantined: {figures['quarantined']}")
+    print(f"  the evidence allows, the rules miss: {figures['missed']}")
     print(f"  confidence from: {figures['reliability']}")
 
 

@@ -211,27 +211,33 @@ def backfill(
     with session.claimed(run_id, opening) as run:
         log_notes(run)
         summary.started_at, summary.notes = run.timer.started_at, run.report.notes
-        return _locked_run(run.db, config, run_id, run.report, summary, run.timer)
+        return locked_run(run.db, config, run_id, run.report, summary, run.timer)
 
 
-def _locked_run(
+def locked_run(
     db: Database,
     config: BackfillConfig,
     run_id: str,
     report: PreflightReport,
     summary: runs.RunSummary,
     timer: runs.StepTimer,
+    *,
+    params: dict[str, Any] | None = None,
+    staged: Callable[[Database], None] | None = None,
 ) -> dict[str, Any]:
-    """The run proper, under the database's run lock."""
+    """The run proper, under the database's run lock: a backfill, or a review run (kind
+    `summary.kind`, recorded with `params`, its decisions loaded by `staged`)."""
     report_dir = config.report_dir or Path("reports") / run_id
+    params = config.run_params() if params is None else params
     with timer.step("create V2 tables"):
         summary.v2_tables_created = create_v2_tables(db, report)
-    runs.start_run(db, run_id, "backfill", config.run_params())
+    runs.start_run(db, run_id, summary.kind, params)
     try:
         indexes = report.create_indexes
         result, facts = stage_audit_publish(
-            db, config, run_id, None, report_dir, timer, indexes=list(indexes.values())
-        )
+            db, config, run_id, None, report_dir, timer,
+            indexes=list(indexes.values()), staged=staged,
+        )  # fmt: skip
         if result.passed:
             summary.indexes_created = list(indexes)
             summary = runs.summarize(db, summary)
@@ -240,4 +246,4 @@ def _locked_run(
     except Exception as exc:
         runs.finish_run(db, run_id, "failed", {"error": str(exc), **summary.to_dict()})
         raise
-    return conclusion.conclude(db, summary, config.run_params(), timer, result, facts, report_dir)
+    return conclusion.conclude(db, summary, params, timer, result, facts, report_dir)

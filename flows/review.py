@@ -9,13 +9,11 @@ the publish stores them with the state they replace (a rollback of the run puts 
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from prefect import flow
 
-from flows import conclusion
-from flows.backfill import clear_staging, log_notes, stage_audit_publish
+from flows.backfill import locked_run, log_notes
 from v2_backfill import runs, session
 from v2_backfill.config import BackfillConfig
 from v2_backfill.review_queue.apply import ReviewBatch
@@ -31,19 +29,9 @@ def review(config: BackfillConfig, run_id: str, batch: ReviewBatch) -> dict[str,
     with session.claimed(run_id, opening) as run:
         log_notes(run)
         summary.started_at, summary.notes = run.timer.started_at, run.report.notes
-        db, timer = run.db, run.timer
-        report_dir = config.report_dir or Path("reports") / run_id
         params = {**config.run_params(), **batch.summary()}
-        runs.start_run(db, run_id, "review", params)
-        try:
-            result, facts = stage_audit_publish(
-                db, config, run_id, None, report_dir, timer, staged=partial(load_batch, batch=batch)
-            )
-            if result.passed:
-                summary = runs.summarize(db, summary)
-                clear_staging(db)
-        except Exception as exc:
-            runs.finish_run(db, run_id, "failed", {"error": str(exc), **summary.to_dict()})
-            raise
-        outcome = conclusion.conclude(db, summary, params, timer, result, facts, report_dir)
+        outcome = locked_run(
+            run.db, config, run_id, run.report, summary, run.timer,
+            params=params, staged=partial(load_batch, batch=batch),
+        )  # fmt: skip
     return {**outcome, "review": batch.summary()}

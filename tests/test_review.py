@@ -102,6 +102,11 @@ def test_export_apply_keeps_decisions(app, exported, run_backfill, run_sync, cap
 
     assert applied["kind"] == "review" and applied["gate_passed"]
     assert applied["messages_copied"] == 3
+    report = Path(applied["report"])
+    latest = json.loads((report.parent / "summary.json").read_text())["review"]["latest_queue"]
+    assert latest["page"] == str((out / "index.html").resolve())
+    assert (latest["queued_messages"], latest["segments"], latest["audit_sample"]) == (3, 2, 3)
+    assert f'href="{(out / "index.html").resolve().as_uri()}"' in report.read_text()
     assert applied["review"]["decisions_placed"] == 3
     assert app.placement(ids["b1"]) == (ids["elm"], "reviewer")
     assert app.placement(ids["b2"]) == (ids["elm"], "reviewer")
@@ -136,10 +141,15 @@ def test_export_apply_keeps_decisions(app, exported, run_backfill, run_sync, cap
     assert review("status", "--db", app.url, "--json") == 0
     status = json.loads(capsys.readouterr().out)
     assert (status["decided"], status["pending"], status["segments"]) == (3, 0, 0)
+    assert status["latest_queue"]["page"] == latest["page"]
+    assert review("status", "--db", app.url) == 0
+    text = capsys.readouterr().out
+    assert "  pending:  0 in 0 segment(s)" in text
+    assert f"  latest queue:  {latest['page']} (exported " in text
 
 
-def test_audit_labels_and_a_wrong_placement_moved(app, exported, capsys):
-    ids, out = exported
+def label_sample(out: Path, ids: dict[str, str]) -> Path:
+    """The audit sample labelled: `follow` wrong (it belongs to Elm), the others correct."""
     sample = {row["message_id"]: row for row in read_csv(out / "audit_sample.csv")}
     assert set(sample) == {ids["ask"], ids["answer"], ids["follow"]}
     assert sample[ids["ask"]]["street_line"] == "12 Oak St"
@@ -154,6 +164,12 @@ def test_audit_labels_and_a_wrong_placement_moved(app, exported, capsys):
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    return labelled
+
+
+def test_audit_labels_and_a_wrong_placement_moved(app, exported, capsys):
+    ids, out = exported
+    labelled = label_sample(out, ids)
     capsys.readouterr()
 
     assert review("apply", "--db", app.url, str(labelled), "--json") == 0
@@ -254,6 +270,29 @@ def test_rollback_of_a_review_run_restores_the_quarantine(app, exported, capsys)
     assert app.placement(ids["b1"]) == (None, None)
     status = app.scalar("SELECT status FROM v2_backfill.runs WHERE run_id = :r", r=run_id)
     assert status == "rolled_back"
+
+
+def test_rollback_of_a_review_run_moves_audited_placements_back(app, exported, capsys):
+    ids, out = exported
+    conversations = (
+        'SELECT id, "propertyId", "unreadAgentCount", "unreadClientCount", "lastMessageAt" '
+        "FROM property_conversations ORDER BY id"
+    )
+    before = [app.table_dump("messages_v2"), *store_state(app)[2:], app.rows(conversations)]
+    assert review("apply", "--db", app.url, str(label_sample(out, ids)), "--json") == 0
+    run_id = json.loads(capsys.readouterr().out)["run_id"]
+    assert app.placement(ids["follow"]) == (ids["elm"], "reviewer")
+    command = ["rollback", "--db", app.url, "--run", run_id, "--json"]
+
+    assert main([*command, "--dry-run"]) == 0
+    assert json.loads(capsys.readouterr().out)["messages_moved_back"] == 1
+    assert main(command) == 0
+
+    assert json.loads(capsys.readouterr().out)["messages_moved_back"] == 1
+    assert app.placement(ids["follow"]) == (ids["oak"], "topic_run")
+    after = [app.table_dump("messages_v2"), *store_state(app)[2:], app.rows(conversations)]
+    assert after == before  # Elm's conversation, created for the move, is gone again
+    assert not app.rows("SELECT 1 FROM v2_backfill.review_prior")
 
 
 def test_a_store_of_the_layout_before_segments_is_upgraded(app, run_backfill):

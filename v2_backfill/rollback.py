@@ -52,6 +52,9 @@ class RollbackSummary:
     conversations_recomputed: int = 0
     """Conversations that lose messages and stay (counts and lastMessageAt recomputed)."""
     quarantine_rows_removed: int = 0
+    messages_moved_back: int = 0
+    """Migrated messages a rolled-back review run had moved (an audit label `wrong` naming
+    the right property), put back in their former property's conversation."""
     kind: str = "rollback"
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,7 +96,6 @@ def rollback(
             run_ids = select_runs(db.query(conn, "rollback_candidates"), run_id)
             if dry_run:
                 return _summary(db, conn, None, run_ids)
-            _refuse_review_moves(db, conn, run_ids)
         with run_lock(db):  # no backfill publishes meanwhile
             return _roll_back(db, run_ids)
     finally:
@@ -120,18 +122,6 @@ def select_runs(candidates: Sequence[sa.Row], run_id: str | None) -> list[str]:
     )
 
 
-def _refuse_review_moves(db: Database, conn: sa.Connection, run_ids: list[str]) -> None:
-    """Refuse to roll back review runs that moved migrated messages (a `wrong` audit label
-    naming the right property): moving them back is not built yet."""
-    moved = db.query(conn, "review_moves", {"run_ids": json.dumps(run_ids)})[0].moved
-    if moved:
-        raise UsageError(
-            f"the review run(s) moved {moved} migrated message(s) (audit labels 'wrong' with a "
-            "property): rolling back such a run is not supported yet; nothing was written",
-            hint="apply a decisions file placing those messages back instead",
-        )
-
-
 def _has_bookkeeping(target: DatabaseTarget) -> bool:
     probe = open_database(target, bookkeeping=False)
     try:
@@ -147,9 +137,9 @@ def _roll_back(db: Database, run_ids: list[str]) -> RollbackSummary:
     try:
         with db.begin(app_writes=True) as conn:
             summary = _summary(db, conn, rollback_id, run_ids)
-            selected = {"run_ids": json.dumps(run_ids)}
-            db.run(conn, "rollback_review", selected)
-            db.run(conn, "rollback", {**selected, "now": db.from_ms(utc_now_ms())})
+            params = {"run_ids": json.dumps(run_ids), "now": db.from_ms(utc_now_ms())}
+            db.run(conn, "rollback_review", params)
+            db.run(conn, "rollback", params)
     except Exception as exc:
         runs.finish_run(db, rollback_id, "failed", {"error": str(exc)})
         raise
@@ -185,4 +175,5 @@ def format_rollback(summary: dict[str, Any]) -> str:
         f"  conversations removed:    {summary['conversations_removed']}",
         f"  conversations recomputed: {summary['conversations_recomputed']}",
         f"  quarantine rows removed:  {summary['quarantine_rows_removed']}",
+        f"  messages moved back:      {summary['messages_moved_back']}",
     ])  # fmt: skip

@@ -86,6 +86,17 @@ CREATE TABLE IF NOT EXISTS v2_backfill.review_prior (
     PRIMARY KEY (run_id, legacy_message_id)
 );
 
+-- Each `review export`: when, into which folder (absolute), its review page, and what the queue
+-- held then; `review status` and the run report link the latest.
+CREATE TABLE IF NOT EXISTS v2_backfill.review_exports (
+    exported_at TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    page TEXT NOT NULL,
+    queued_messages INTEGER NOT NULL,
+    segments INTEGER NOT NULL,
+    audit_sample INTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS v2_backfill.created_conversations (
     conversation_id TEXT PRIMARY KEY,
     property_id TEXT NOT NULL,

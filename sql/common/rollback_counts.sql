@@ -1,7 +1,8 @@
 -- What rolling back the selected backfill runs removes and recomputes (reads only; run before
 -- rollback.sql, or alone for a dry run): messages_v2 rows in their lineage, the conversations
 -- they created that would hold no other message and no notification, the other conversations
--- losing messages, their quarantine rows. Binds :run_ids (JSON array of run ids). Fills
+-- losing messages, their quarantine rows, and the migrated messages rolled-back review runs had
+-- moved that go back to their former property (as rollback_review.sql finds them). Binds :run_ids (JSON array of run ids). Fills
 -- json_texts (Database.fills).
 WITH selected (run_id) AS (
     {json_texts[:run_ids]}
@@ -34,4 +35,18 @@ SELECT
     (
         SELECT COUNT(*) FROM v2_backfill.quarantine AS q
         WHERE q.run_id IN (SELECT run_id FROM selected)
-    ) AS quarantine_rows_removed;
+    ) AS quarantine_rows_removed,
+    (
+        SELECT COUNT(*)
+        FROM v2_backfill.review_prior AS p
+        JOIN v2_backfill.lineage AS l ON l.legacy_message_id = p.legacy_message_id
+        JOIN v2_backfill.decisions AS d
+            ON d.legacy_message_id = p.legacy_message_id AND d.run_id = p.run_id
+        JOIN messages_v2 AS mv
+            ON mv.id = p.legacy_message_id AND mv."conversationId" = l.conversation_id
+        WHERE p.run_id IN (SELECT run_id FROM selected) AND p.lineage_run_id IS NOT NULL
+            AND l.rule = 'reviewer'
+            AND EXISTS (
+                SELECT 1 FROM property_conversations AS pc WHERE pc."propertyId" = p.property_id
+            )
+    ) AS messages_moved_back;

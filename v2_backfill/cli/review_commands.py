@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from v2_backfill import runs, session, sync
 from v2_backfill.cli.options import Parents, add_command, positive_int
+from v2_backfill.cli.render import format_run
 from v2_backfill.cli.running import target_of
 from v2_backfill.config import BackfillConfig, Tolerances
 from v2_backfill.db import Database
@@ -36,21 +36,48 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     export.add_argument("--sample", type=positive_int, default=200,
                         help="heuristic placements in the audit sample (default 200)")  # fmt: skip
     export.add_argument("--seed", type=int, default=1, help="the sample's seed (default 1)")
-    export.set_defaults(handler=_export, render=_render)
+    export.set_defaults(handler=_export, render=_format_export)
     apply = add_command(actions, "apply", [*shared, parents.gate], help="apply a decisions file",
                         description="Check FILE.csv whole (exit 2 naming every bad line, "
                         "nothing written), then apply it as a run of kind review.")  # fmt: skip
     apply.add_argument("file", type=Path, metavar="FILE.csv")
     apply.add_argument("--reviewer", default="reviewer", help="recorded with each decision")
     apply.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
-    apply.set_defaults(handler=_apply, render=_render, service="review-apply")
+    apply.set_defaults(handler=_apply, render=_format_apply, service="review-apply")
     status = add_command(actions, "status", shared, help="decided and pending messages",
                          description="Decided / pending messages by reason, segments.")  # fmt: skip
-    status.set_defaults(handler=_status, render=_render)
+    status.set_defaults(handler=_status, render=_format_status)
 
 
-def _render(summary: dict[str, Any]) -> str:
-    return json.dumps(summary, indent=2, sort_keys=True, default=str)
+def _format_export(summary: dict[str, Any]) -> str:
+    lines = [
+        f"review queue of {summary['database']} written to {summary['folder']}",
+        f"  queue.csv:         {summary['queued_messages']} message(s) in "
+        f"{summary['segments']} segment(s)",
+        f"  audit_sample.csv:  {summary['audit_sample']} heuristic placement(s)",
+        f"  review page:       {summary['page']}",
+    ]
+    return "\n".join(lines + [f"  note: {note}" for note in summary["notes"]])
+
+
+def _format_apply(summary: dict[str, Any]) -> str:
+    review = summary["review"]
+    figures = [
+        f"  decisions placing:      {review['decisions_placed']}",
+        f"  decisions quarantining: {review['decisions_quarantined']}",
+        f"  labels correct / wrong: {review['labels_correct']} / {review['labels_wrong']}",
+        f"  unchanged:              {review['unchanged']}",
+    ]
+    if summary["run_id"] is not None:
+        return "\n".join([format_run(summary), "  review:", *figures])
+    head = "dry run of" if summary["dry_run"] else "nothing new in"
+    return "\n".join([f"{head} {review['file']} on {summary['database']}", *figures])
+
+
+def _format_status(summary: dict[str, Any]) -> str:
+    from v2_backfill.review_queue.status import format_review_status
+
+    return format_review_status(summary)
 
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from v2_backfill.quality import EXAMPLES
@@ -52,6 +53,7 @@ _CHART_ROW_HEIGHT = 26
 _NONE = '<p class="none">(none)</p>'
 
 
+REVIEW_COLUMNS = ("reason", "decided", "pending", "segments")
 PRECISION_COLUMNS = ("rule", "sample_size", "correct", "precision", "wilson_low", "wilson_high")
 
 
@@ -258,10 +260,26 @@ def _review_section(report: Mapping[str, Any]) -> str:
     review = report.get("review") or {}
     figures = {k: review.get(k, 0) for k in ("decided", "pending", "segments")}
     body = "<h3>Review queue</h3>" + _key_value_table(figures, "messages")
+    reasons = [{"reason": reason, **v} for reason, v in sorted(review.get("by_reason", {}).items())]
+    body += "<h3>By reason</h3>" + (_rows_table(reasons, REVIEW_COLUMNS) if reasons else _NONE)
+    body += _latest_queue(review.get("latest_queue"))
     precision = [{"rule": rule, **e} for rule, e in report.get("estimated_precision", {}).items()]
     body += "<h3>Estimated precision (95% Wilson interval)</h3>"
     body += _rows_table(precision, PRECISION_COLUMNS) if precision else _NONE
     return _section("review", "Review", body)
+
+
+def _latest_queue(latest: Mapping[str, Any] | None) -> str:
+    """A link to the latest exported review page, or how to export one."""
+    if latest is None:
+        export = "v2-backfill review export --db … --out DIR"
+        return f'<p class="none">No review queue exported yet: <code>{escape(export)}</code>.</p>'
+    href = escape(Path(latest["page"]).as_uri(), quote=True)
+    return (
+        f'<p>Latest queue: <a href="{href}">{escape(latest["page"])}</a>, exported '
+        f"{escape(latest['exported_at'])} with {number(latest['queued_messages'])} messages in "
+        f"{number(latest['segments'])} segments (the figures above are today's).</p>"
+    )
 
 
 def _quarantine_section(report: Mapping[str, Any]) -> str:

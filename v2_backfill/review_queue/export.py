@@ -3,8 +3,9 @@
 `read_queue` builds the `ReviewQueue` (the quarantined messages without a decision, each
 segment's candidates and thread, the timelines' properties); `audit_sample` draws a seeded
 sample of the heuristic placements, stratified by rule; `export` writes `queue.csv`,
-`audit_sample.csv` and the review page `index.html` into a folder. Nothing is written to the
-database.
+`audit_sample.csv` and the review page `index.html` into a folder, and records the export in
+the pipeline's store (`review_exports`: `review status` and the run report link the latest
+queue). The app's tables are only read.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
 from v2_backfill.db import Database
 from v2_backfill.review_queue.frames import (
@@ -25,6 +27,7 @@ from v2_backfill.review_queue.frames import (
     THREAD_COLUMNS,
     ReviewQueue,
 )
+from v2_backfill.runs import utc_now_iso
 
 AUDIT_COLUMNS = (
     "message_id", "rule", "confidence", "property_id", "street_line", "sent_at", "sender_type",
@@ -204,19 +207,31 @@ def write_page(out: Path, queue: ReviewQueue) -> Path:
 
 
 def export(db: Database, out: Path, *, sample: int, seed: int) -> dict[str, Any]:
-    """Write `queue.csv`, `audit_sample.csv` and `index.html` into `out`; return the summary."""
+    """Write `queue.csv`, `audit_sample.csv` and `index.html` into `out`, record the export in
+    the store (`review_exports`); return the summary."""
     queue = read_queue(db)
     audit = audit_sample(db, sample, seed)
     out.mkdir(parents=True, exist_ok=True)
     queue.queue.to_csv(out / "queue.csv", index=False)
     audit.to_csv(out / "audit_sample.csv", index=False)
     page = write_page(out, queue)
-    return {
-        "kind": "review_export",
-        "database": db.target.describe(),
-        "folder": str(out),
+    record = {
+        "exported_at": utc_now_iso(),
+        "folder": str(out.resolve()),
+        "page": str(page.resolve()),
         "queued_messages": len(queue.queue),
         "segments": int(queue.queue["segment"].nunique()),
         "audit_sample": len(audit),
-        "page": str(page),
     }
+    summary = {"kind": "review_export", "database": db.target.describe(), **record, "notes": []}
+    try:
+        with db.begin() as conn:
+            db.ensure_bookkeeping(conn)
+            db.run(conn, "record_review_export", record)
+    except sa.exc.DBAPIError as exc:  # e.g. a reviewer's read-only role: the files stand
+        reason = str(exc.orig).strip().splitlines()[0]
+        summary["notes"].append(
+            "the export is not recorded in the pipeline's store, so the run report does not "
+            f"link this queue ({reason}): export with the pipeline's role to link it"
+        )
+    return summary

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
+from v2_backfill.config import BOOKKEEPING_SCHEMA
 from v2_backfill.db import Database
 from v2_backfill.review_queue.apply import ReviewBatch
 from v2_backfill.runs import utc_now_iso
@@ -28,10 +31,16 @@ def load_batch(db: Database, batch: ReviewBatch) -> None:
 
 def review_status(db: Database) -> dict[str, Any]:
     """Decided and pending messages, by quarantine reason (with the pending segments of each
-    reason), and the pending segments in all."""
+    reason), the pending segments in all, and the latest exported queue (None before any
+    `review export`)."""
     with db.connect() as conn:
         rows = db.query(conn, "review_status")
         segments = int(db.query(conn, "review_segments")[0].segments)
+        latest = (
+            db.query(conn, "review_latest_export")
+            if sa.inspect(conn).has_table("review_exports", schema=BOOKKEEPING_SCHEMA)
+            else []  # a store of an older layout, no export recorded yet
+        )
     by_reason = {
         r.reason: {"decided": int(r.decided), "pending": int(r.pending),
                    "segments": int(r.segments)}
@@ -44,4 +53,25 @@ def review_status(db: Database) -> dict[str, Any]:
         "pending": sum(v["pending"] for v in by_reason.values()),
         "segments": segments,
         "by_reason": by_reason,
+        "latest_queue": latest[0]._asdict() if latest else None,
     }
+
+
+def format_review_status(status: dict[str, Any]) -> str:
+    """`review status` as a short human-readable report."""
+    lines = [
+        f"review of {status['database']}",
+        f"  decided:  {status['decided']}",
+        f"  pending:  {status['pending']} in {status['segments']} segment(s)",
+        "  by reason (decided / pending, segments):",
+    ]
+    lines += [f"    {reason:<24}{v['decided']} / {v['pending']}, {v['segments']}"
+              for reason, v in sorted(status["by_reason"].items())]  # fmt: skip
+    latest = status["latest_queue"]
+    lines.append(
+        "  latest queue:  none exported (v2-backfill review export --db ... --out DIR)"
+        if latest is None
+        else f"  latest queue:  {latest['page']} (exported {latest['exported_at']}: "
+        f"{latest['queued_messages']} messages in {latest['segments']} segment(s))"
+    )
+    return "\n".join(lines)

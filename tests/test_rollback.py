@@ -112,6 +112,7 @@ def test_rollback_restores_the_state_and_a_rerun_reproduces_the_backfill(app, ru
         "kind": "rollback", "run_id": summary.run_id, "database": app.target.describe(),
         "dry_run": False, "runs_rolled_back": [first["run_id"]], "messages_removed": 3,
         "conversations_removed": 1, "conversations_recomputed": 1, "quarantine_rows_removed": 2,
+        "messages_moved_back": 0,
     }  # fmt: skip
     recorded_runs = runs(app)
     assert recorded_runs[first["run_id"]][:2] == ("backfill", "rolled_back")

@@ -169,3 +169,10 @@ def test_native_rows_in_both_encodings_need_the_flag(tmp_path, prefect_api_url):
 
     assert sync["gate_passed"] and validate["gate_passed"]
     assert datetime_storage(db, pipeline_rows(db)) == {"text", "null"}
+
+    status = cli("review", "status", "--db", db.url, *flag, api_url=prefect_api_url, cwd=tmp_path)
+    assert status["kind"] == "review_status"
+    undo = ("rollback", "--db", db.url, "--all")
+    code, error = cli_exit(*undo, api_url=prefect_api_url, cwd=tmp_path)
+    assert code == 2 and "--sqlite-datetime" in error["error"]["hint"], error
+    assert cli(*undo, *flag, api_url=prefect_api_url, cwd=tmp_path)["messages_removed"] > 0

@@ -92,19 +92,24 @@ class Parents:
         self.run_rules = [self.rules, self.chunks, self.scaling]
         """The text rules' options and how they run, in the order `--help` lists them."""
         self.gate = _gate_options()
-        self.shape = _group()
-        self.shape.add_argument(
+        extra_indexes = _group()
+        extra_indexes.add_argument(
             "--allow-extra-indexes",
             action="store_true",
             help="accept indexes on the V2 tables that Prisma does not generate (noted, not drift)",
         )
-        self.shape.add_argument(
+        self.datetime = _group()
+        """`--sqlite-datetime` alone: for a command that writes DateTimes without checking the
+        V2 tables' shape (rollback)."""
+        self.datetime.add_argument(
             "--sqlite-datetime",
             choices=[e.value for e in SqliteDatetime],
             help="SQLite: the DateTime encoding the V2 app writes (INTEGER epoch ms, or ISO-8601 "
             "TEXT as Prisma's libsql adapter and Prisma 7 write it); default: the one its native "
             "V2 rows hold, epoch-ms when there are none; needed when they disagree",
         )
+        self.shape = argparse.ArgumentParser(add_help=False, parents=[extra_indexes, self.datetime])
+        """What a command that checks the V2 tables' shape accepts of it."""
         self.indexes = _group()
         self.indexes.add_argument(
             "--create-missing-indexes",

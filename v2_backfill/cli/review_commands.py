@@ -27,7 +27,7 @@ def add_commands(sub: argparse._SubParsersAction, parents: Parents) -> None:
     )  # fmt: skip
     actions = review.add_subparsers(dest="action", required=True, metavar="ACTION",
                                     parser_class=type(review))  # fmt: skip
-    shared = [parents.common, parents.database]
+    shared = [parents.common, parents.database, parents.shape]
     export = add_command(
         actions, "export", shared, help="write the review queue",
         description="Write queue.csv, audit_sample.csv and index.html into DIR.",
@@ -97,7 +97,7 @@ def _status(args: argparse.Namespace) -> dict[str, Any]:
 @contextmanager
 def _reading(args: argparse.Namespace) -> Iterator[Database]:
     """The database of `--db`, opened and checked as a run's session (no lock taken)."""
-    config = BackfillConfig(target=target_of(args))
+    config = BackfillConfig(target=target_of(args), allow_extra_indexes=args.allow_extra_indexes)
     unpublished = session.no_backfill_yet(config.target, "review")
     with session.opened(config, unpublished=unpublished) as run:
         yield run.db
@@ -107,7 +107,7 @@ def _apply(args: argparse.Namespace) -> dict[str, Any]:
     from v2_backfill.review_queue.apply import read_batch
 
     target = target_of(args)
-    base = BackfillConfig(target=target)
+    base = BackfillConfig(target=target, allow_extra_indexes=args.allow_extra_indexes)
     unpublished = session.no_backfill_yet(target, "review")
     run_id = runs.new_run_id()
     with session.prepared(
@@ -123,8 +123,9 @@ def _apply(args: argparse.Namespace) -> dict[str, Any]:
         )
         rules = sync.backfill_rules(run.db)
         config = sync.SyncConfig(
-            target=target, tolerances=tolerances, report_dir=args.report_dir
-        ).run_config(rules)
+            target=target, tolerances=tolerances, report_dir=args.report_dir,
+            allow_extra_indexes=args.allow_extra_indexes,
+        ).run_config(rules)  # fmt: skip
         from flows.review import review
 
         return review(config, run_id, batch)

@@ -65,7 +65,7 @@ def _add_prisma_migration(sub: argparse._SubParsersAction, parents: Parents) -> 
 
 def _add_rollback(sub: argparse._SubParsersAction, parents: Parents) -> None:
     undo = add_command(
-        sub, "rollback", [parents.common, parents.database],
+        sub, "rollback", [parents.common, parents.database, parents.datetime],
         help="remove exactly the rows that backfill runs created",
         description="In one transaction, remove the messages_v2 rows in the selected runs' "
         "lineage (never any other row), their lineage and quarantine, and the conversations "

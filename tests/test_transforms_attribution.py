@@ -173,6 +173,25 @@ def test_evidence_before_a_silence_reaches_further_than_evidence_after_it():
     assert attribute(after, min_confidence=0.97)[0] == ("early", None, Reason.LOW_CONFIDENCE)
 
 
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        pytest.param("1052 Cecil Ave", ("m", "cecil", Rule.TOPIC_RUN), id="named-again-after"),
+        pytest.param("Ok", ("m", None, Reason.LOW_CONFIDENCE), id="named-before-only"),
+    ],
+)
+def test_a_message_between_two_mentions_of_its_property_takes_the_surer_side(after, expected):
+    # the median gap is one minute: "m" comes 6 of them after the mention before it (0.948),
+    # the mention after it is 6 messages away without a silence (0.973)
+    thread = [
+        msg("a", 0, "1052 Cecil Ave?"),
+        msg("m", 6 * MINUTE, "Ok"),
+        *_steady(1, 5, 7 * MINUTE),
+        msg("b", 12 * MINUTE, after),
+    ]
+    assert attribute(thread, min_confidence=0.97)[1] == expected
+
+
 def test_a_listing_reference_of_no_property_of_the_timeline_is_another_property():
     thread = [msg("a", 0, "Can we see MLS #1999999?"), msg("b", MINUTE, "Ok")]
     assert [p[2] for p in attribute(thread)] == [Reason.CONFLICTING_EVIDENCE] * 2

@@ -5,7 +5,10 @@ A run is a stretch of one shared conversation without a silence longer than its 
 (`transforms.attribution`). Its evidence (`transforms.evidence`) places it:
 
 - one property named (one or several times): every message of the run goes to it, before and
-  after the mention; a message naming it keeps its own rule, the others get `topic_run`;
+  after the mention; a message naming it keeps its own rule, the others get `topic_run`, with
+  the confidence of the nearest mention, or of the surer one when the property is named on
+  both sides of it without another property between (a topic named again after a slow reply
+  is still that topic: a new one would have to be about it too);
 - several properties named: the run splits at the mentions: a message before the first or
   after the last mention goes with it, one between two mentions of the same property goes to
   that property; between mentions of two properties, at the longest silence between them
@@ -166,9 +169,12 @@ _Reach = tuple[int, int]
 """The nearest mention of a property from a message: where, and the longest gap between."""
 
 
-def _reaches(run: Sequence[RunMessage], marks: Sequence[int]) -> list[_Reach | None]:
+def _reaches(
+    run: Sequence[RunMessage], marks: Sequence[int]
+) -> tuple[list[_Reach | None], list[_Reach | None]]:
     """Per message, the nearest of the mentions `marks` (the earlier on a tie) and the longest
-    gap between them: one pass each way (a reach is made anew only when it changes)."""
+    gap between them, and the nearest on its other side (or None): one pass each way (a reach
+    is made anew only when it changes)."""
     size, marked = len(run), set(marks)
     times = [message.created_at_ms for message in run]
     before: list[_Reach | None] = [None] * size
@@ -180,6 +186,7 @@ def _reaches(run: Sequence[RunMessage], marks: Sequence[int]) -> list[_Reach | N
             reach = (reach[0], times[i] - times[i - 1])
         before[i] = reach
     found: list[_Reach | None] = list(before)
+    other: list[_Reach | None] = [None] * size
     reach = None
     for i in range(size - 1, -1, -1):
         if i in marked:
@@ -188,13 +195,15 @@ def _reaches(run: Sequence[RunMessage], marks: Sequence[int]) -> list[_Reach | N
             reach = (reach[0], times[i + 1] - times[i])
         earlier = before[i]
         if reach is not None and (earlier is None or reach[0] - i < i - earlier[0]):
-            found[i] = reach
-    return found
+            found[i], other[i] = reach, earlier
+        else:
+            other[i] = reach
+    return found, other
 
 
 def _placed(
     run: Sequence[RunMessage], i: int, owner: _Group | None,
-    reaches: dict[str, list[_Reach | None]], rhythm_ms: int,
+    reaches: dict[str, tuple[list[_Reach | None], list[_Reach | None]]], rhythm_ms: int,
 ) -> Decision:  # fmt: skip
     message = run[i]
     if owner is None or owner.property_id == UNKNOWN:
@@ -203,11 +212,13 @@ def _placed(
         return Decision(None, None, 0.0, None, "ambiguous_address_mention")
     if len(message.named) == 1 and owner.property_id not in message.named:
         return Decision(None, None, 0.0, None, "conflicting_evidence")  # an aside (`_asides`)
-    own = reaches[owner.property_id][i]
+    own = reaches[owner.property_id][0][i]
     assert own is not None  # an owner has a mention in the run
+    if owner.first < i < owner.last:
+        own = max(own, reaches[owner.property_id][1][i], key=lambda r: _confidence(r, i, rhythm_ms))
     penalty = 0.0
     if len(reaches) > 1:
-        rivals = [found[i] for property_id, found in reaches.items()
+        rivals = [found[i] for property_id, (found, _) in reaches.items()
                   if property_id != owner.property_id and found[i] is not None]  # fmt: skip
         rival = min(rivals, key=lambda r: abs(r[0] - i), default=None)
         if rival is not None and rival[1] < CLEAR_SPLIT * max(own[1], rhythm_ms):
@@ -218,12 +229,19 @@ def _placed(
         return Decision(
             owner.property_id, rule, round(confidence, 3), f"message {message.message_id}"
         )
-    (at, silence) = own
-    confidence = run_confidence(silence / max(rhythm_ms, 1), abs(at - i), after=at > i)
-    confidence -= penalty + (0.01 if message.named else 0.0)
+    confidence = _confidence(own, i, rhythm_ms) - penalty - (0.01 if message.named else 0.0)
+    at = own[0]
     return Decision(
         owner.property_id, "topic_run", round(confidence, 3), f"message {run[at].message_id}"
     )
+
+
+def _confidence(reach: _Reach | None, i: int, rhythm_ms: int) -> float:
+    """The confidence the mention `reach` gives message i (`run_confidence`; 0 without one)."""
+    if reach is None:
+        return 0.0
+    (at, silence) = reach
+    return run_confidence(silence / max(rhythm_ms, 1), abs(at - i), after=at > i)
 
 
 def run_confidence(silence_ratio: float, distance: int, *, after: bool) -> float:

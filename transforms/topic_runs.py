@@ -102,12 +102,10 @@ def decide_run(run: Sequence[RunMessage], rhythm_ms: int) -> list[Decision]:
             groups[-1] = _Group(last.first, index, property_id, (*last.mentions, index))
         else:
             groups.append(_Group(index, index, property_id, (index,)))
-    owners: list[_Group | None] = [None] * len(run)
+    owners = [groups[0]] * len(run)  # before the first mention; the rest below
     for k, group in enumerate(groups):
         for i in range(group.first, group.last + 1):
             owners[i] = group
-        if k == 0:
-            owners[: group.first] = [group] * group.first
         if k == len(groups) - 1:
             owners[group.last + 1 :] = [group] * (len(run) - group.last - 1)
     for k in range(len(groups) - 1):
@@ -141,7 +139,7 @@ def _asides(run: Sequence[RunMessage], decisions: list[Decision], rhythm_ms: int
     return decisions
 
 
-def _between(run: Sequence[RunMessage], owners: list, groups: list[_Group], k: int) -> None:
+def _between(run: Sequence[RunMessage], owners: list[_Group], groups: list[_Group], k: int) -> None:
     """Assign the messages between groups k and k + 1: split at the longest silence."""
     left, right = groups[k], groups[k + 1]
     gaps = [run[i + 1].created_at_ms - run[i].created_at_ms for i in range(left.last, right.first)]
@@ -191,11 +189,11 @@ def _nearest(earlier: _Reach | None, later: _Reach | None, i: int) -> _Reach | N
 
 
 def _placed(
-    run: Sequence[RunMessage], i: int, owner: _Group | None,
+    run: Sequence[RunMessage], i: int, owner: _Group,
     reaches: dict[str, tuple[list[_Reach | None], list[_Reach | None]]], rhythm_ms: int,
 ) -> Decision:  # fmt: skip
     message = run[i]
-    if owner is None or owner.property_id == UNKNOWN:
+    if owner.property_id == UNKNOWN:
         return Decision(None, None, 0.0, None, "conflicting_evidence")
     if len(message.named) > 1 and owner.property_id not in message.named:
         return Decision(None, None, 0.0, None, "ambiguous_address_mention")

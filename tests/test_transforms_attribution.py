@@ -117,10 +117,21 @@ def test_conflicting_evidence_splits_at_the_longest_silence_even_if_not_clear():
     assert [p[1] for p in attribute(thread)] == ["cecil", "cecil", "first", "first", "first"]
 
 
-def test_a_lone_mention_between_mentions_of_another_property_is_quarantined():
+def test_a_lone_mention_between_mentions_of_another_property_without_silences_is_unsure():
     thread = [msg("a", 0, "1052 Cecil Ave?"), msg("b", MINUTE, "And 1343 S 1st St?"),
               msg("c", 2 * MINUTE, "Anyway, 1052 Cecil it is")]  # fmt: skip
-    assert attribute(thread)[1] == ("b", None, Reason.CONFLICTING_EVIDENCE)
+    assert attribute(thread, min_confidence=0.97)[1] == ("b", None, Reason.LOW_CONFIDENCE)
+
+
+def test_a_short_topic_between_topics_of_another_property_set_apart_by_silences_is_placed():
+    # the median gap is one minute: 5 min silences stand out, and stay under the threshold
+    thread = [msg("a", 0, "1052 Cecil Ave?"), *_steady(1, 4, MINUTE),
+              msg("b", 9 * MINUTE, "1343 S 1st St?"), msg("c", 10 * MINUTE, "Ok"),
+              msg("d", 15 * MINUTE, "1052 Cecil Ave")]  # fmt: skip
+    assert attribute(thread, min_confidence=0.97)[4:] == [
+        ("r4", "cecil", Rule.TOPIC_RUN), ("b", "first", Rule.ADDRESS_MENTION),
+        ("c", "first", Rule.TOPIC_RUN), ("d", "cecil", Rule.ADDRESS_MENTION),
+    ]  # fmt: skip
 
 
 def test_a_comparison_is_no_evidence_for_the_property_compared_with():
@@ -138,12 +149,20 @@ def test_an_aside_places_itself_and_its_quick_answer_only():
     ]  # fmt: skip
 
 
-def test_a_slow_answer_to_an_aside_is_unsure():
+@pytest.mark.parametrize(
+    ("silence", "expected"),
+    [
+        pytest.param(40 * MINUTE, ("c", "first", Rule.TOPIC_RUN), id="slow"),
+        pytest.param(100 * MINUTE, ("c", None, Reason.LOW_CONFIDENCE), id="much-slower"),
+    ],
+)
+def test_an_answer_to_an_aside_is_as_sure_as_the_silence_before_it(silence, expected):
     # before the conversation shows its rhythm, the median gap is the window / 8 (15 min):
-    # 40 min is more than 2 of them
+    # 40 min is under 3 of them, 100 min over 5
     thread = [msg("a", 0, "1052 Cecil Ave?"), msg("b", MINUTE, "Btw any news on 1343 S 1st St?"),
-              msg("c", 41 * MINUTE, "Not yet."), msg("d", 42 * MINUTE, "Ok")]  # fmt: skip
-    assert attribute(thread)[2] == ("c", None, Reason.CONFLICTING_EVIDENCE)
+              msg("c", MINUTE + silence, "Not yet."),
+              msg("d", 2 * MINUTE + silence, "Ok")]  # fmt: skip
+    assert attribute(thread, min_confidence=0.97)[2] == expected
 
 
 def test_a_message_naming_a_property_and_an_unknown_listing_names_several():
@@ -171,6 +190,25 @@ def test_evidence_before_a_silence_reaches_further_than_evidence_after_it():
         *_steady(1, 4, 4 * MINUTE + 30_000),
     ]  # 3.5 median gaps before its evidence
     assert attribute(after, min_confidence=0.97)[0] == ("early", None, Reason.LOW_CONFIDENCE)
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        pytest.param("1052 Cecil Ave", ("m", "cecil", Rule.TOPIC_RUN), id="named-again-after"),
+        pytest.param("Ok", ("m", None, Reason.LOW_CONFIDENCE), id="named-before-only"),
+    ],
+)
+def test_a_message_between_two_mentions_of_its_property_takes_the_surer_side(after, expected):
+    # the median gap is one minute: "m" comes 6 of them after the mention before it (0.948),
+    # the mention after it is 6 messages away without a silence (0.973)
+    thread = [
+        msg("a", 0, "1052 Cecil Ave?"),
+        msg("m", 6 * MINUTE, "Ok"),
+        *_steady(1, 5, 7 * MINUTE),
+        msg("b", 12 * MINUTE, after),
+    ]
+    assert attribute(thread, min_confidence=0.97)[1] == expected
 
 
 def test_a_listing_reference_of_no_property_of_the_timeline_is_another_property():

@@ -5,14 +5,18 @@ A run is a stretch of one shared conversation without a silence longer than its 
 (`transforms.attribution`). Its evidence (`transforms.evidence`) places it:
 
 - one property named (one or several times): every message of the run goes to it, before and
-  after the mention; a message naming it keeps its own rule, the others get `topic_run`;
+  after the mention; a message naming it keeps its own rule, the others get `topic_run`, with
+  the confidence of the nearest mention, or of the surer one when the property is named on
+  both sides of it without another property between (a topic named again after a slow reply
+  is still that topic: a new one would have to be about it too);
 - several properties named: the run splits at the mentions: a message before the first or
   after the last mention goes with it, one between two mentions of the same property goes to
   that property; between mentions of two properties, at the longest silence between them
   (placements near a mention of the other property lose `SPLIT_PENALTY` unless a silence
   stands out between them, so an unclear split stays below the usual `--min-confidence`);
-  a lone mention between two mentions of one other property (an aside, or a comparison) is
-  quarantined with what surrounds it;
+  a lone mention between two mentions of one other property is no exception: set apart by
+  silences it is a short topic of its own, and without them (an aside that does not open as
+  one) the split penalty keeps it and what surrounds it unsure;
 - no property named: the client's activity just before a message of the run, when it points
   at one property (`activity_context`); several: `conflicting_evidence`; none:
   `no_property_evidence`.
@@ -20,9 +24,9 @@ A run is a stretch of one shared conversation without a silence longer than its 
 A message that names several properties is never evidence; it follows its run only when it
 names the run's property (else `ambiguous_address_mention`). A digression (`RunMessage.aside`)
 names a property for itself only: it goes there, the run ignores it, and the message after it
-is its answer when it comes within `RUN_CONFIDENCE`'s first limit (a quick reply to a question
-about the other property: `topic_run`, the aside its evidence), else it is quarantined
-(`conflicting_evidence`) unless it names something.
+is its answer (a question asked in passing is answered next, whenever the other side replies:
+`topic_run`, the aside its evidence, as sure as the silence between them allows) unless it
+names something.
 """
 
 from __future__ import annotations
@@ -98,12 +102,10 @@ def decide_run(run: Sequence[RunMessage], rhythm_ms: int) -> list[Decision]:
             groups[-1] = _Group(last.first, index, property_id, (*last.mentions, index))
         else:
             groups.append(_Group(index, index, property_id, (index,)))
-    owners: list[_Group | None] = [None] * len(run)
+    owners = [groups[0]] * len(run)  # before the first mention; the rest below
     for k, group in enumerate(groups):
         for i in range(group.first, group.last + 1):
             owners[i] = group
-        if k == 0:
-            owners[: group.first] = [group] * group.first
         if k == len(groups) - 1:
             owners[group.last + 1 :] = [group] * (len(run) - group.last - 1)
     for k in range(len(groups) - 1):
@@ -118,7 +120,7 @@ def decide_run(run: Sequence[RunMessage], rhythm_ms: int) -> list[Decision]:
 
 def _asides(run: Sequence[RunMessage], decisions: list[Decision], rhythm_ms: int) -> list[Decision]:
     """A digression naming one property goes there; the message after it, naming nothing, is
-    its answer when it comes quickly, else unsure (the answer, or the topic going on)."""
+    its answer, as sure as the silence before it allows (`run_confidence`)."""
     for i, message in enumerate(run):
         if not message.aside or len(message.named) != 1:
             continue
@@ -131,29 +133,15 @@ def _asides(run: Sequence[RunMessage], decisions: list[Decision], rhythm_ms: int
             decisions[i + 1] = (
                 Decision(property_id, "topic_run", run_confidence(ratio, 1, after=False),
                          f"message {message.message_id}")
-                if property_id != UNKNOWN and ratio <= RUN_CONFIDENCE[0][0]
+                if property_id != UNKNOWN
                 else Decision(None, None, 0.0, None, "conflicting_evidence")
             )  # fmt: skip
     return decisions
 
 
-def _between(run: Sequence[RunMessage], owners: list, groups: list[_Group], k: int) -> None:
+def _between(run: Sequence[RunMessage], owners: list[_Group], groups: list[_Group], k: int) -> None:
     """Assign the messages between groups k and k + 1: split at the longest silence."""
     left, right = groups[k], groups[k + 1]
-    aside = (
-        (k + 2 < len(groups) and len(right.mentions) == 1
-         and groups[k + 2].property_id == left.property_id)
-        or (k >= 1 and len(left.mentions) == 1 and groups[k - 1].property_id == right.property_id)
-    )  # fmt: skip
-    if aside:
-        lone = (
-            right if k + 2 < len(groups) and groups[k + 2].property_id == left.property_id else left
-        )
-        for i in range(left.last + 1, right.first):
-            owners[i] = None
-        for i in lone.mentions:
-            owners[i] = None
-        return
     gaps = [run[i + 1].created_at_ms - run[i].created_at_ms for i in range(left.last, right.first)]
     if len(gaps) == 1:
         return
@@ -166,9 +154,12 @@ _Reach = tuple[int, int]
 """The nearest mention of a property from a message: where, and the longest gap between."""
 
 
-def _reaches(run: Sequence[RunMessage], marks: Sequence[int]) -> list[_Reach | None]:
-    """Per message, the nearest of the mentions `marks` (the earlier on a tie) and the longest
-    gap between them: one pass each way (a reach is made anew only when it changes)."""
+def _reaches(
+    run: Sequence[RunMessage], marks: Sequence[int]
+) -> tuple[list[_Reach | None], list[_Reach | None]]:
+    """Per message, the nearest of the mentions `marks` at or before it and the longest gap
+    between them, and likewise at or after it (None without one): one pass each way (a reach
+    is made anew only when it changes)."""
     size, marked = len(run), set(marks)
     times = [message.created_at_ms for message in run]
     before: list[_Reach | None] = [None] * size
@@ -179,37 +170,49 @@ def _reaches(run: Sequence[RunMessage], marks: Sequence[int]) -> list[_Reach | N
         elif reach is not None and times[i] - times[i - 1] > reach[1]:
             reach = (reach[0], times[i] - times[i - 1])
         before[i] = reach
-    found: list[_Reach | None] = list(before)
+    after: list[_Reach | None] = [None] * size
     reach = None
     for i in range(size - 1, -1, -1):
         if i in marked:
             reach = (i, 0)
         elif reach is not None and times[i + 1] - times[i] > reach[1]:
             reach = (reach[0], times[i + 1] - times[i])
-        earlier = before[i]
-        if reach is not None and (earlier is None or reach[0] - i < i - earlier[0]):
-            found[i] = reach
-    return found
+        after[i] = reach
+    return before, after
+
+
+def _nearest(earlier: _Reach | None, later: _Reach | None, i: int) -> _Reach | None:
+    """The nearer of two reaches of message i (the earlier on a tie)."""
+    if later is None or (earlier is not None and i - earlier[0] <= later[0] - i):
+        return earlier
+    return later
 
 
 def _placed(
-    run: Sequence[RunMessage], i: int, owner: _Group | None,
-    reaches: dict[str, list[_Reach | None]], rhythm_ms: int,
+    run: Sequence[RunMessage], i: int, owner: _Group,
+    reaches: dict[str, tuple[list[_Reach | None], list[_Reach | None]]], rhythm_ms: int,
 ) -> Decision:  # fmt: skip
     message = run[i]
-    if owner is None or owner.property_id == UNKNOWN:
+    if owner.property_id == UNKNOWN:
         return Decision(None, None, 0.0, None, "conflicting_evidence")
     if len(message.named) > 1 and owner.property_id not in message.named:
         return Decision(None, None, 0.0, None, "ambiguous_address_mention")
     if len(message.named) == 1 and owner.property_id not in message.named:
         return Decision(None, None, 0.0, None, "conflicting_evidence")  # an aside (`_asides`)
-    own = reaches[owner.property_id][i]
-    assert own is not None  # an owner has a mention in the run
+    before, after = (found[i] for found in reaches[owner.property_id])
+    if i < owner.first:
+        own = after
+    elif i > owner.last:
+        own = before
+    else:  # named on both sides without another property between: the surer side
+        own = max(before, after, key=lambda r: _confidence(r, i, rhythm_ms))
+    assert own is not None  # an owner's group is on that side
     penalty = 0.0
     if len(reaches) > 1:
-        rivals = [found[i] for property_id, found in reaches.items()
-                  if property_id != owner.property_id and found[i] is not None]  # fmt: skip
-        rival = min(rivals, key=lambda r: abs(r[0] - i), default=None)
+        rivals = [_nearest(earlier[i], later[i], i)
+                  for property_id, (earlier, later) in reaches.items()
+                  if property_id != owner.property_id]  # fmt: skip
+        rival = min(filter(None, rivals), key=lambda r: abs(r[0] - i), default=None)
         if rival is not None and rival[1] < CLEAR_SPLIT * max(own[1], rhythm_ms):
             penalty = SPLIT_PENALTY
     if len(message.named) == 1:
@@ -218,12 +221,19 @@ def _placed(
         return Decision(
             owner.property_id, rule, round(confidence, 3), f"message {message.message_id}"
         )
-    (at, silence) = own
-    confidence = run_confidence(silence / max(rhythm_ms, 1), abs(at - i), after=at > i)
-    confidence -= penalty + (0.01 if message.named else 0.0)
+    confidence = _confidence(own, i, rhythm_ms) - penalty - (0.01 if message.named else 0.0)
+    at = own[0]
     return Decision(
         owner.property_id, "topic_run", round(confidence, 3), f"message {run[at].message_id}"
     )
+
+
+def _confidence(reach: _Reach | None, i: int, rhythm_ms: int) -> float:
+    """The confidence the mention `reach` gives message i (`run_confidence`; 0 without one)."""
+    if reach is None:
+        return 0.0
+    (at, silence) = reach
+    return run_confidence(silence / max(rhythm_ms, 1), abs(at - i), after=at > i)
 
 
 def run_confidence(silence_ratio: float, distance: int, *, after: bool) -> float:

@@ -202,7 +202,23 @@ def test_html_empty_counts_say_none(report):
     report["estimated_precision"] = {}
     page = render_html(report)
     assert "<svg" not in page
-    assert page.count("(none)") == 3
+    assert page.count("(none)") == 4  # the three, and the review's state by reason
+    assert "No review queue exported yet" in page
+
+
+def test_html_review_links_the_latest_queue(report, tmp_path):
+    page_path = tmp_path / "queue" / "index.html"
+    report["review"] = {
+        "decided": 1, "pending": 4, "segments": 2,
+        "by_reason": {"low_confidence": {"decided": 1, "pending": 4, "segments": 2}},
+        "latest_queue": {"exported_at": "2026-12-02T10:00:00.000+00:00", "page": str(page_path),
+                         "folder": str(page_path.parent), "queued_messages": 5, "segments": 3,
+                         "audit_sample": 10},
+    }  # fmt: skip
+    page = render_html(report)
+    assert f'<a href="{page_path.as_uri()}">' in page
+    assert "with 5 messages in 3 segments" in page
+    assert "<td>low_confidence</td>" in page
 
 
 def test_html_review_shows_each_rules_wilson_interval(report):

@@ -6,12 +6,25 @@ its key and exact value (`data-key`, `data-value`) for machines and tests.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from v2_backfill.quality import EXAMPLES
+from v2_backfill.quality.report_blocks import (
+    NONE,
+    bar_chart,
+    cell_text,
+    data_attrs,
+    key_value_row,
+    key_value_table,
+    rows_table,
+    section,
+    showing,
+    table_head,
+    union_keys,
+)
 from v2_backfill.quality.report_style import CSS
 from v2_backfill.quality.report_words import (
     BADGES,
@@ -45,12 +58,6 @@ _VERDICT_CLASSES = {"PASSED": "pass", "FAILED": "fail", "PASSED WITH WARNINGS": 
 # Horizontal bar charts, in SVG user units (1 unit = 1 CSS px at full width): the label
 # column is as wide as the longest label at `_CHART_CHAR_WIDTH` a character (an upper bound
 # of the 13px font's), then the longest bar, then room for the count.
-_CHART_CHAR_WIDTH = 8
-_CHART_GAP = 8
-_CHART_BAR_WIDTH = 380
-_CHART_ROW_HEIGHT = 26
-
-_NONE = '<p class="none">(none)</p>'
 
 
 REVIEW_COLUMNS = ("reason", "decided", "pending", "segments")
@@ -103,16 +110,16 @@ def _run_section(report: Mapping[str, Any]) -> str:
         + _gate_list("Failed checks", gate["failed"])
         + _gate_list("Warnings", gate["warnings"])
         + '<div class="grid"><div>'
-        + _key_value_table(details, "run")
+        + key_value_table(details, "run")
         + _rollback_block(run)
         + _notes_block(run["notes"])
         + "</div><div><h3>Parameters</h3>"
         + _parameters_table(run["parameters"])
         + "<h3>Step timings</h3>"
-        + _key_value_table(run["step_seconds"], "step", seconds)
+        + key_value_table(run["step_seconds"], "step", seconds)
         + "</div></div>"
     )
-    return _section("run", "Run", body)
+    return section("run", "Run", body)
 
 
 def _rollback_block(run: Mapping[str, Any]) -> str:
@@ -141,27 +148,27 @@ def _parameters_table(parameters: Mapping[str, Any]) -> str:
     """The run's parameters; a duration in milliseconds (`thread_window_ms`) reads as the
     option takes it (`2h`), under its name without the unit."""
     if not parameters:
-        return _NONE
+        return NONE
     rows = "".join(
-        _key_value_row(key.removesuffix("_ms"), key, value, duration_ms)
+        key_value_row(key.removesuffix("_ms"), key, value, duration_ms)
         if key.endswith("_ms")
-        else _key_value_row(key, key, value, number)
+        else key_value_row(key, key, value, number)
         for key, value in parameters.items()
     )
-    return f"<table>{_head(['parameter', 'value'])}<tbody>{rows}</tbody></table>"
+    return f"<table>{table_head(['parameter', 'value'])}<tbody>{rows}</tbody></table>"
 
 
 def _figures_section(figures: Mapping[str, Any], *, would_have: bool) -> str:
     """One card per figure: its number and label; for a run that published nothing, the
     number between the words of `would_have` (`would have migrated` / 271 / `messages`)."""
     cards = "".join(_figure_card(key, value, would_have) for key, value in figures.items())
-    body = f'<div class="figures">{cards}</div>' if cards else _NONE
+    body = f'<div class="figures">{cards}</div>' if cards else NONE
     title = "What this run would have published" if would_have else "Headline figures"
-    return _section("figures", title, body)
+    return section("figures", title, body)
 
 
 def _figure_card(key: str, value: Any, unpublished_run: bool) -> str:
-    figure = f'<div class="figure-value"{_data_attrs(key, value)}>{escape(number(value))}</div>'
+    figure = f'<div class="figure-value"{data_attrs(key, value)}>{escape(number(value))}</div>'
     if not unpublished_run:
         label = key.replace("_", " ")
         label = singular(label) if value == 1 else label
@@ -178,10 +185,10 @@ def _changes_section(changes: Mapping[str, int]) -> str:
         "<p>The run judged legacy as of one snapshot. What the app wrote to legacy after it "
         "is not part of this run: the next <code>v2-backfill sync</code> carries it.</p>"
     )
-    return _section(
+    return section(
         "changes",
         "Legacy changes after the snapshot",
-        note + _key_value_table(changes, "change", number),
+        note + key_value_table(changes, "change", number),
     )
 
 
@@ -194,11 +201,11 @@ def _gate_list(label: str, names: Sequence[str]) -> str:
 
 def _checks_section(checks: Sequence[Mapping[str, Any]]) -> str:
     if not checks:
-        return _section("checks", "Checks", _NONE)
-    head = _head(["check", "description", "severity", "result", "unexpected"])
+        return section("checks", "Checks", NONE)
+    head = table_head(["check", "description", "severity", "result", "unexpected"])
     bodies = "".join(_check_rows(check) for check in checks)
     table = f'<div class="scroll"><table class="checks wide">{head}{bodies}</table></div>'
-    return _section("checks", "Checks", table)
+    return section("checks", "Checks", table)
 
 
 def _check_rows(check: Mapping[str, Any]) -> str:
@@ -207,7 +214,7 @@ def _check_rows(check: Mapping[str, Any]) -> str:
     row = (
         f'<tr data-check="{escape(check["name"])}" data-success="{success}">'
         f"<td><code>{escape(check['name'])}</code></td>"
-        f"<td>{_text(check['description'])}</td><td>{_text(check['severity'])}</td>"
+        f"<td>{cell_text(check['description'])}</td><td>{cell_text(check['severity'])}</td>"
         f'<td><span class="badge {result}">{BADGES[result]}</span></td>'
         f'<td class="num">{number(check["unexpected_count"])}</td></tr>'
     )
@@ -219,12 +226,12 @@ def _check_rows(check: Mapping[str, Any]) -> str:
 
 def _check_details(check: Mapping[str, Any]) -> str:
     error = check["error"]
-    details = f'<p class="error">SQL error: {_text(error)}</p>' if error else ""
+    details = f'<p class="error">SQL error: {cell_text(error)}</p>' if error else ""
     examples = check["examples"]
     if examples:
         shown = examples[:EXAMPLES]
-        details += _showing(len(shown), len(examples), "examples")
-        details += _rows_table(shown, _union_keys(shown))
+        details += showing(len(shown), len(examples), "examples")
+        details += rows_table(shown, union_keys(shown))
     return details
 
 
@@ -232,26 +239,26 @@ def _attribution_section(report: Mapping[str, Any]) -> str:
     body = _counts_block("Attribution by rule", report["attribution_by_rule"], "rule")
     body += _confidence_block(report.get("attribution_confidence", {}))
     body += _counts_block("Quarantine by reason", report["quarantined_by_reason"], "reason")
-    return _section("attribution", "Attribution and quarantine", body)
+    return section("attribution", "Attribution and quarantine", body)
 
 
 def _confidence_block(rules: Mapping[str, Mapping[str, Any]]) -> str:
     """The text rules' placements per confidence bucket, and the lowest confidence of each."""
     heading = "<h3>Confidence of the text rules' placements</h3>"
     if not rules:
-        return heading + _NONE
+        return heading + NONE
     buckets = sorted({b for rule in rules.values() for b in rule["by_bucket"]}, reverse=True)
     rows = [{"rule": name, "lowest": rule["lowest"], **rule["by_bucket"]}
             for name, rule in sorted(rules.items())]  # fmt: skip
-    return heading + _rows_table(rows, ["rule", "lowest", *buckets])
+    return heading + rows_table(rows, ["rule", "lowest", *buckets])
 
 
 def _counts_block(title: str, counts: Mapping[str, int], label: str) -> str:
     heading = f"<h3>{escape(title)}</h3>"
     if not counts:
-        return heading + _NONE
+        return heading + NONE
     ordered = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-    table, chart = _key_value_table(ordered, label), _bar_chart(ordered, title)
+    table, chart = key_value_table(ordered, label), bar_chart(ordered, title)
     return f'{heading}<div class="pair">{table}{chart}</div>'
 
 
@@ -259,14 +266,14 @@ def _review_section(report: Mapping[str, Any]) -> str:
     """The state of review and each heuristic rule's precision measured from audit labels."""
     review = report.get("review") or {}
     figures = {k: review.get(k, 0) for k in ("decided", "pending", "segments")}
-    body = "<h3>Review queue</h3>" + _key_value_table(figures, "messages")
+    body = "<h3>Review queue</h3>" + key_value_table(figures, "messages")
     reasons = [{"reason": reason, **v} for reason, v in sorted(review.get("by_reason", {}).items())]
-    body += "<h3>By reason</h3>" + (_rows_table(reasons, REVIEW_COLUMNS) if reasons else _NONE)
+    body += "<h3>By reason</h3>" + (rows_table(reasons, REVIEW_COLUMNS) if reasons else NONE)
     body += _latest_queue(review.get("latest_queue"))
     precision = [{"rule": rule, **e} for rule, e in report.get("estimated_precision", {}).items()]
     body += "<h3>Estimated precision (95% Wilson interval)</h3>"
-    body += _rows_table(precision, PRECISION_COLUMNS) if precision else _NONE
-    return _section("review", "Review", body)
+    body += rows_table(precision, PRECISION_COLUMNS) if precision else NONE
+    return section("review", "Review", body)
 
 
 def _latest_queue(latest: Mapping[str, Any] | None) -> str:
@@ -284,16 +291,16 @@ def _latest_queue(latest: Mapping[str, Any] | None) -> str:
 
 def _quarantine_section(report: Mapping[str, Any]) -> str:
     messages = report["quarantined_messages"]
-    body = _showing(len(messages), report["quarantined_messages_total"], "messages")
-    body += _rows_table(messages, QUARANTINE_COLUMNS) if messages else _NONE
-    return _section("quarantine", "Quarantined messages", body)
+    body = showing(len(messages), report["quarantined_messages_total"], "messages")
+    body += rows_table(messages, QUARANTINE_COLUMNS) if messages else NONE
+    return section("quarantine", "Quarantined messages", body)
 
 
 def _splits_section(report: Mapping[str, Any]) -> str:
     splits = report["splits"]
-    body = _showing(len(splits), report["splits_total"], "shared conversations")
-    body += "".join(_split_block(split) for split in splits) if splits else _NONE
-    return _section("splits", "Shared conversations split by property", body)
+    body = showing(len(splits), report["splits_total"], "shared conversations")
+    body += "".join(_split_block(split) for split in splits) if splits else NONE
+    return section("splits", "Shared conversations split by property", body)
 
 
 def _split_block(split: Mapping[str, Any]) -> str:
@@ -306,7 +313,7 @@ def _split_block(split: Mapping[str, Any]) -> str:
     return (
         f'<div class="split" data-legacy-conversation="{legacy_id}">'
         f"<h3>Legacy conversation <code>{legacy_id}</code></h3>"
-        f'<p class="muted">{escape(summary)}</p>{_rows_table(properties, SPLIT_COLUMNS)}</div>'
+        f'<p class="muted">{escape(summary)}</p>{rows_table(properties, SPLIT_COLUMNS)}</div>'
     )
 
 
@@ -318,100 +325,7 @@ def _docs_section(data_docs: str | None) -> str:
         )
     else:
         body = '<p class="none">Data Docs: not built.</p>'
-    return _section("docs", "Data Docs", body)
+    return section("docs", "Data Docs", body)
 
 
 # --- building blocks -------------------------------------------------------------------------
-
-
-def _section(section_id: str, title: str, body: str) -> str:
-    return f'<section id="{section_id}">\n<h2>{escape(title)}</h2>\n{body}\n</section>\n'
-
-
-def _head(columns: Iterable[str]) -> str:
-    return "<thead><tr>" + "".join(f"<th>{_label(c)}</th>" for c in columns) + "</tr></thead>"
-
-
-def _key_value_table(
-    values: Mapping[str, Any], label: str, display: Callable[[Any], str] = number
-) -> str:
-    """A two-column table; each value cell carries `data-key` and the raw `data-value`."""
-    if not values:
-        return _NONE
-    rows = "".join(_key_value_row(key, key, value, display) for key, value in values.items())
-    return f"<table>{_head([label, 'value'])}<tbody>{rows}</tbody></table>"
-
-
-def _key_value_row(name: str, key: str, value: Any, display: Callable[[Any], str]) -> str:
-    """A row headed `name`, its value shown by `display`, tagged with `key` and the raw value."""
-    return (
-        f'<tr><th scope="row">{_label(name)}</th>'
-        f"<td{_num_class(value)}{_data_attrs(key, value)}>{escape(display(value))}</td></tr>"
-    )
-
-
-def _rows_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    """A table of dict rows, one column per key in `columns`; missing values show as a dash."""
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td{_num_class(row.get(c))}>{_text(row.get(c))}</td>" for c in columns)
-        + "</tr>"
-        for row in rows
-    )
-    table = f'<table class="rows wide">{_head(columns)}<tbody>{body}</tbody></table>'
-    return f'<div class="scroll">{table}</div>'
-
-
-def _bar_chart(counts: Mapping[str, int], title: str) -> str:
-    """A horizontal bar chart as inline SVG: label, bar and count per entry, the label and
-    count columns wide enough for the longest of each."""
-    top = max(counts.values()) or 1
-    labels = max(len(name) for name in counts) * _CHART_CHAR_WIDTH + _CHART_GAP
-    values = max(len(number(count)) for count in counts.values()) * _CHART_CHAR_WIDTH
-    width = labels + _CHART_BAR_WIDTH + _CHART_GAP + values
-    height = _CHART_ROW_HEIGHT * len(counts)
-    bars = []
-    for index, (name, count) in enumerate(counts.items()):
-        middle = index * _CHART_ROW_HEIGHT + _CHART_ROW_HEIGHT / 2
-        length = round(_CHART_BAR_WIDTH * count / top, 1)
-        bars.append(
-            f'<text x="{labels - _CHART_GAP}" y="{middle}" text-anchor="end">'
-            f"{_label(name)}</text>"
-            f'<rect x="{labels}" y="{middle - 8}" width="{length}" height="16" rx="2"/>'
-            f'<text x="{labels + length + 6}" y="{middle}">{number(count)}</text>'
-        )
-    return (
-        f'<svg class="chart" role="img" aria-label="{escape(title)}" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}">'
-        f"<title>{escape(title)}</title>{''.join(bars)}</svg>"
-    )
-
-
-def _text(value: Any) -> str:
-    """Escaped text for a table cell; missing values show as an em dash."""
-    return '<span class="none">—</span>' if value is None else escape(raw(value))
-
-
-def _data_attrs(key: str, value: Any) -> str:
-    """`data-key` and the exact `data-value` of a displayed figure, for machines and tests."""
-    return f' data-key="{escape(key)}" data-value="{escape(raw(value))}"'
-
-
-def _num_class(value: Any) -> str:
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    return ' class="num"' if is_number else ""
-
-
-def _showing(shown: int, total: int, noun: str) -> str:
-    if total <= shown:
-        return ""
-    return f'<p class="muted">showing {number(shown)} of {number(total)} {escape(noun)}</p>'
-
-
-def _union_keys(rows: Iterable[Mapping[str, Any]]) -> list[str]:
-    """Every key of the rows, in first-seen order."""
-    return list(dict.fromkeys(key for row in rows for key in row))
-
-
-def _label(key: str) -> str:
-    return escape(key.replace("_", " "))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from transforms.addresses import PropertyMatcher, StreetLine, street_line, tokens
+from transforms.evidence import MessageEvidence, TimelineProperty
 
 
 @pytest.mark.parametrize(
@@ -128,3 +129,22 @@ def test_named_properties_without_properties():
 def test_named_properties_only_own_addresses():
     matcher = PropertyMatcher([CECIL])
     assert matcher.named_properties("1343 S 1st St and 1800 Gardiner Ln") == set()
+
+
+SUPERSCRIPT = ("sup", "² Oak St")
+"""A house number that starts with no decimal digit: named by a text holding none."""
+
+
+def test_needs_digits():
+    assert MATCHER.needs_digits and PropertyMatcher([]).needs_digits
+    assert not PropertyMatcher([CECIL, SUPERSCRIPT]).needs_digits
+
+
+def test_evidence_skips_texts_without_a_digit_only_if_every_house_number_has_one():
+    properties = [
+        TimelineProperty(pid, "t", address, 0, 0) for pid, address in [CECIL, SUPERSCRIPT]
+    ]
+    evidence = MessageEvidence(properties, [])
+    assert evidence.named("is ² Oak St free?") == {"sup": "address_mention"}
+    assert evidence.named("is 1052 Cecil Ave free?") == {"cecil": "address_mention"}
+    assert evidence.named("is it free?") == {}

@@ -103,6 +103,12 @@ class PropertyMatcher:
             frozenset(m.group() for m in leading if m) if all(leading) else None
         )
 
+    @property
+    def needs_digits(self) -> bool:
+        """Whether only a text holding a digit can name one of these properties (every house
+        number starts with one)."""
+        return self._digit_runs is not None
+
     def named_properties(self, text: str) -> set[str]:
         """Ids of the properties whose street line `text` names."""
         if not self._by_number:

@@ -155,20 +155,23 @@ class RunCutter:
         """Whether a run starts with the next message, at `created_at_ms` (the first message
         starts one; `forced`: a run starts there whatever the gap). Changes nothing: `take`
         records the message once the run before it is decided (its rhythm excludes this gap)."""
-        if self._last_ms is None:
+        last_ms = self._last_ms
+        if last_ms is None:
             return True
-        gap = created_at_ms - self._last_ms
-        return forced or gap > self.threshold_ms() or self._held >= MAX_RUN_MESSAGES
+        return (
+            forced or created_at_ms - last_ms > self._threshold_ms or self._held >= MAX_RUN_MESSAGES
+        )
 
     def take(self, created_at_ms: int, *, starts_run: bool) -> None:
         """Record the next message: its gap, and whether it starts a run (`starts_run`)."""
         if self._last_ms is not None:
-            if len(self._gaps) == RECENT_GAPS:
-                del self._sorted_gaps[bisect_left(self._sorted_gaps, self._gaps.popleft())]
+            gaps, ordered = self._gaps, self._sorted_gaps
+            if len(gaps) == RECENT_GAPS:
+                del ordered[bisect_left(ordered, gaps.popleft())]
             gap = created_at_ms - self._last_ms
-            self._gaps.append(gap)
-            insort(self._sorted_gaps, gap)
-            if len(self._gaps) >= MIN_GAPS:
+            gaps.append(gap)
+            insort(ordered, gap)
+            if len(gaps) >= MIN_GAPS:
                 rhythm = GAP_FACTOR * self.rhythm_ms()
                 self._threshold_ms = min(self._window_ms, max(MIN_RUN_GAP_MS, rhythm))
         self._held = 1 if starts_run else self._held + 1
@@ -211,43 +214,50 @@ class ThreadAttributor:
         self._primary: str | None = None
         self._conversation_id: str | None = None
         self._cutter = RunCutter(window_ms)
-        self._run: list[tuple[SharedMessage, RunMessage]] = []
+        self._run: list[RunMessage] = []
+        self._held: list[SharedMessage] = []
+        """The messages of `_run`, as fed."""
 
     def feed(self, messages: Iterable[SharedMessage]) -> list[Placement]:
         """Take messages in thread order; return the placements of the runs they completed."""
         placed: list[Placement] = []
+        cutter, evidence = self._cutter, self._evidence
         for message in messages:
-            if message.timeline_id != self._timeline_id:
+            if (
+                message.conversation_id != self._conversation_id
+                or message.timeline_id != self._timeline_id
+            ):
                 placed += self.finish()
-                self._enter_timeline(message.timeline_id)
-            if message.conversation_id != self._conversation_id:
-                placed += self.finish()
+                if message.timeline_id != self._timeline_id:
+                    self._enter_timeline(message.timeline_id)
                 self._conversation_id = message.conversation_id
-                self._cutter = RunCutter(self._window_ms)
-            cut = self._cutter.starts_run(message.created_at_ms, forced=message.starts_run)
-            if cut:
+                cutter = self._cutter = RunCutter(self._window_ms)
+                evidence = self._evidence
+            at_ms = message.created_at_ms
+            cut = cutter.starts_run(at_ms, forced=message.starts_run)
+            if cut and self._run:
                 placed += self.finish()
-            self._cutter.take(message.created_at_ms, starts_run=cut)
-            assert self._evidence is not None
-            named = self._evidence.named(message.content)
-            activity = () if named else self._evidence.activity_before(message.created_at_ms)
-            aside = bool(named) and self._evidence.is_aside(message.content)
-            run_message = RunMessage(
-                message.message_id, message.created_at_ms, named, activity, aside
-            )
-            self._run.append((message, run_message))
+            cutter.take(at_ms, starts_run=cut)
+            assert evidence is not None
+            named = evidence.named(message.content)
+            activity = () if named else evidence.activity_before(at_ms)
+            aside = bool(named) and evidence.is_aside(message.content)
+            self._run.append(RunMessage(message.message_id, at_ms, named, activity, aside))
+            self._held.append(message)
         return placed
 
     def finish(self) -> list[Placement]:
         """Decide the run held (the last one fed); return its placements."""
-        run, self._run = self._run, []
+        run, held = self._run, self._held
         if not run:
             return []
-        decisions = decide_run([run_message for _, run_message in run], self.rhythm_ms())
-        segment = run[0][0].message_id
+        self._run, self._held = [], []
+        decisions = decide_run(run, self.rhythm_ms())
+        segment = held[0].message_id
+        placement = self._placement
         return [
-            self._placement(message, decision)._replace(segment=segment)
-            for (message, _), decision in zip(run, decisions, strict=True)
+            placement(message, decision, segment)
+            for message, decision in zip(held, decisions, strict=True)
             if not message.context_only
         ]
 
@@ -271,11 +281,11 @@ class ThreadAttributor:
         self._primary = primary.id if primary else None
         self._conversation_id = None
 
-    def _placement(self, message: SharedMessage, decision: Decision) -> Placement:
+    def _placement(self, message: SharedMessage, decision: Decision, segment: str) -> Placement:
         if decision.property_id is not None and decision.confidence >= self._min_confidence:
             return Placement(
                 message.message_id, decision.property_id, decision.rule, None, None,
-                decision.confidence, decision.evidence,
+                decision.confidence, decision.evidence, segment,
             )  # fmt: skip
         if decision.property_id is not None:
             reason, detail = (
@@ -288,8 +298,10 @@ class ThreadAttributor:
         else:
             reason, detail = Reason(decision.reason), _DETAILS[decision.reason]
         if self._primary_fallback and self._primary is not None:
-            return Placement(message.message_id, self._primary, Rule.PRIMARY_PROPERTY)
-        return Placement(message.message_id, None, None, reason, detail)
+            return Placement(
+                message.message_id, self._primary, Rule.PRIMARY_PROPERTY, segment=segment
+            )
+        return Placement(message.message_id, None, None, reason, detail, segment=segment)
 
 
 _DETAILS = {

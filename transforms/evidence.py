@@ -28,6 +28,7 @@ from transforms.addresses import PropertyMatcher
 ACTIVITY_WINDOW_MS = 30 * 60 * 1000
 """How long before a message the client's activity on a property counts as evidence."""
 
+_DIGIT = re.compile(r"\d")
 _NUMBERS = re.compile(r"\d{5,}")
 _LONG_NUMBER = re.compile(r"\d{5}")
 _REFERENCE = re.compile(r"\b(?:mls|listing)\s*#?\s*\d{5,}|/share/[A-Za-z0-9]+", re.IGNORECASE)
@@ -72,10 +73,8 @@ class MessageEvidence:
         self, properties: Sequence[TimelineProperty], activity: Iterable[Activity]
     ) -> None:
         self._addresses = PropertyMatcher((p.id, p.address) for p in properties)
+        self._needs_digits = self._addresses.needs_digits
         self._mls = {p.mls_id.strip(): p.id for p in properties if p.mls_id and p.mls_id.strip()}
-        self._mls_numbers = (
-            re.compile("|".join(map(re.escape, self._mls))) if self._mls else None
-        )  # a quick test before the exact one
         self._shares: dict[str, str] = {}
         for prop in properties:
             for share in _SHARE.findall(prop.listing_url or ""):
@@ -90,20 +89,22 @@ class MessageEvidence:
         names none but holds a listing reference (an MLS number, a share link) that is none of
         the timeline's: some other property (beside what it names, if anything: then it names
         several)."""
-        found: dict[str, str] = {}
         linked = "/share/" in text
+        if not linked and self._needs_digits and _DIGIT.search(text) is None:
+            return {}  # no link, no number: most texts, told apart at the cost of one search
+        found: dict[str, str] = {}
         for share in _SHARE.findall(text) if linked and self._shares else ():
             if share in self._shares:
                 found.setdefault(self._shares[share], "listing_link")
-        if self._mls_numbers is not None and self._mls_numbers.search(text):
-            for number in _NUMBERS.findall(text):
-                if number in self._mls:
-                    found.setdefault(self._mls[number], "mls_mention")
+        numbered = _LONG_NUMBER.search(text) is not None
+        for number in _NUMBERS.findall(text) if numbered and self._mls else ():
+            if number in self._mls:
+                found.setdefault(self._mls[number], "mls_mention")
         for property_id in self._addresses.named_properties(text):
             found.setdefault(property_id, "address_mention")
         if len(found) == 1 and _COMPARING.search(text):
             return {}
-        if (linked or _LONG_NUMBER.search(text)) and self._unknown_reference(text):
+        if (linked or numbered) and self._unknown_reference(text):
             found[UNKNOWN] = "unknown_listing"
         return found
 

@@ -193,11 +193,12 @@ def _placed(
     reaches: dict[str, tuple[list[_Reach | None], list[_Reach | None]]], rhythm_ms: int,
 ) -> Decision:  # fmt: skip
     message = run[i]
+    named = message.named
     if owner.property_id == UNKNOWN:
         return Decision(None, None, 0.0, None, "conflicting_evidence")
-    if len(message.named) > 1 and owner.property_id not in message.named:
-        return Decision(None, None, 0.0, None, "ambiguous_address_mention")
-    if len(message.named) == 1 and owner.property_id not in message.named:
+    if named and owner.property_id not in named:
+        if len(named) > 1:
+            return Decision(None, None, 0.0, None, "ambiguous_address_mention")
         return Decision(None, None, 0.0, None, "conflicting_evidence")  # an aside (`_asides`)
     before, after = (found[i] for found in reaches[owner.property_id])
     if i < owner.first:
@@ -215,13 +216,13 @@ def _placed(
         rival = min(filter(None, rivals), key=lambda r: abs(r[0] - i), default=None)
         if rival is not None and rival[1] < CLEAR_SPLIT * max(own[1], rhythm_ms):
             penalty = SPLIT_PENALTY
-    if len(message.named) == 1:
-        rule = message.named[owner.property_id]
+    if len(named) == 1:
+        rule = named[owner.property_id]
         confidence = EXPLICIT_CONFIDENCE[rule] - penalty
         return Decision(
             owner.property_id, rule, round(confidence, 3), f"message {message.message_id}"
         )
-    confidence = _confidence(own, i, rhythm_ms) - penalty - (0.01 if message.named else 0.0)
+    confidence = _confidence(own, i, rhythm_ms) - penalty - (0.01 if named else 0.0)
     at = own[0]
     return Decision(
         owner.property_id, "topic_run", round(confidence, 3), f"message {run[at].message_id}"

@@ -94,6 +94,7 @@ def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = N
             params = cursor_params(db, scope.since, scope.lookback_ms)
             params |= {"replace": config.replace, "window_ms": config.thread_window_ms}
             db.run(conn, "scope_changes", params)
+            db.refresh_statistics(conn, ["v2_backfill.stage_scope"])  # probed by id, not hashed
             source = _SLICE
         if scope.deletions:
             db.run(conn, "find_deletions", {"remove": scope.remove_deleted})

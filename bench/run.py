@@ -1,16 +1,23 @@
 """Benchmark (not a test): the backfill against the SQL floor and a naive ORM copy, one database.
 
     .venv/bin/python bench/run.py --dialect postgresql --messages 1000000
-    .venv/bin/python bench/run.py --dialect sqlite --messages 1000000
+    .venv/bin/python bench/run.py --dialect sqlite --messages 1000000,5000000
 
 In one run on one generated database (seeded; written in a child process with bulk loads, so
 the peak RSS printed is the backfill's own): the floor — `bench/floor.sql`, a
 hand-written set-based copy of the deterministic part, run in a transaction rolled back; a
 naive row-by-row copy through the SQLAlchemy ORM on a sample, rolled back and extrapolated;
-the tool's backfill step by step (Prefect start-up excluded); then `validate`; then a sync of
-`SYNC_CHANGES` legacy changes, step by step. Prints a
-table and writes it as JSON to bench/results/. PostgreSQL data goes to a throwaway schema
-of --admin-url; SQLite to a temporary folder. Both are removed afterwards.
+the whole CLI, `v2-backfill backfill --json` as a user runs it, timed from the shell on a copy
+of the generated database (its own Prefect server started first, untimed, and stopped after);
+the tool's backfill step by step in this process (Prefect start-up excluded); then
+`validate`; then a sync of `SYNC_CHANGES` legacy changes, step by step. The figure to judge
+is the time per message written against the floor's (`per_message_ratio_*`): the tool's
+seconds per message it copies (the CLI's summary, `messages_copied`; the steps' count of
+copies) over the floor's seconds per message its insert writes. Prints a table and writes it
+as JSON to bench/results/. PostgreSQL data goes to throwaway databases of --admin-url's
+server; SQLite to a temporary folder. Both are removed afterwards. With several sizes
+(`--messages 1000000,5000000`), each runs in turn and the sync's time at each is also given
+over the first size's (`sync_ratio_to_first`).
 """
 
 from __future__ import annotations
@@ -18,7 +25,11 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import resource
+import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -33,7 +44,7 @@ from sqlalchemy.orm import Session
 import sql
 from devtools.demo import write_postgres, write_sqlite
 from v2_backfill import backfill, runs, scope, staging
-from v2_backfill.config import BackfillConfig, DatabaseTarget, parse_database_url
+from v2_backfill.config import BackfillConfig, parse_database_url
 from v2_backfill.db import Database, open_database, postgres_connect_args, utc_now_ms
 from v2_backfill.quality import gate, review
 from v2_backfill.sync import SyncOptions
@@ -45,50 +56,67 @@ ORM_SAMPLE = 2000
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dialect", choices=sql.DIALECTS, default="postgresql")
-    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--messages", default="1000000", help="a size, or sizes: 1000000,5000000")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--admin-url", default="postgresql://root@127.0.0.1:5432/test")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="v2b-bench-") as folder:
-        if args.dialect == "sqlite":
-            url = f"file:{Path(folder) / 'bench.db'}"
-        else:
-            url = f"{args.admin_url}?schema=bench_{uuid.uuid4().hex[:8]}"
-        target = parse_database_url(url)
-        try:
-            results = bench(target, url, args.messages, args.seed)
-        finally:
-            if args.dialect == "postgresql":
-                _drop_schemas(target)
-    out = HERE / "results" / f"{args.dialect}-{args.messages}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"results written to {out}")
+    first_sync = None
+    for messages in (int(size) for size in args.messages.split(",")):
+        with tempfile.TemporaryDirectory(prefix="v2b-bench-") as folder:
+            results = _bench_size(args.dialect, args.admin_url, Path(folder), messages, args.seed)
+        first_sync = first_sync or results["sync_seconds"]
+        results["sync_ratio_to_first"] = round(results["sync_seconds"] / first_sync, 2)
+        print(f"  {'sync_ratio_to_first':<34}{results['sync_ratio_to_first']}")
+        out = HERE / "results" / f"{args.dialect}-{messages}.json"
+        out.parent.mkdir(exist_ok=True)
+        out.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"results written to {out}")
 
 
-def bench(target: DatabaseTarget, url: str, messages: int, seed: int) -> dict[str, Any]:
-    started = time.perf_counter()
-    generator = multiprocessing.Process(
-        target=_generate, args=(target.dialect, url, messages, seed)
-    )
-    generator.start()
-    generator.join()
-    if generator.exitcode:
-        raise SystemExit("generation failed")
-    print(f"generated the legacy tables in {time.perf_counter() - started:.1f}s")
+def _bench_size(
+    dialect: str, admin_url: str, folder: Path, messages: int, seed: int
+) -> dict[str, Any]:
+    """`bench` on a database of `messages` generated in `folder` (SQLite) or in throwaway
+    databases of the admin URL's server, removed afterwards."""
+    if dialect == "sqlite":
+        return bench(f"file:{folder / 'bench.db'}", f"file:{folder / 'cli.db'}", messages, seed)
+    name = f"v2b_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.engine.make_url(admin_url)
+    urls = [admin.set(database=database).render_as_string(hide_password=False) + "?schema=app"
+            for database in (name, f"{name}_cli")]  # fmt: skip
+    _admin(admin_url, f'CREATE DATABASE "{name}"')
+    try:
+        return bench(*urls, messages, seed, admin_url=admin_url)
+    finally:
+        for database in (name, f"{name}_cli"):
+            _admin(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
+
+def bench(
+    url: str, cli_url: str, messages: int, seed: int, admin_url: str | None = None
+) -> dict[str, Any]:
+    """Every figure on one generated database (`url`), the CLI's on a copy of it (`cli_url`,
+    made by SQLite's backup API or, on PostgreSQL, from the first as a template through
+    `admin_url`). Long: it is the benchmark's sequence, step after step."""
+    target = parse_database_url(url)
+    _generate_in_child(target.dialect, url, messages, seed)
+    _copy_database(url, cli_url, admin_url)
     config = BackfillConfig(target=target)
     checker = open_database(target, bookkeeping=False)
     backfill.create_v2_tables(checker, backfill.preflight(checker))
     legacy = _scalar(checker, "SELECT COUNT(*) FROM messages")
-    floor = _rolled_back(checker, lambda conn: _run_floor(checker, conn))
+    floor_written: list[int] = []
+    floor = _rolled_back(checker, lambda conn: floor_written.append(_run_floor(checker, conn)))
     orm_sample = _rolled_back(checker, _naive_orm_copy)
     checker.dispose()
     print(f"floor {floor:.1f}s; naive ORM {orm_sample:.1f}s for {ORM_SAMPLE} messages")
+    cli_seconds, cli_copied = _cli_backfill(cli_url)
+    print(f"the CLI's backfill {cli_seconds:.1f}s, {cli_copied} messages copied")
 
     db = open_database(target)
     timings = _backfill(db, config)
     total = sum(timings.values())
+    copied = _scalar(db, "SELECT COUNT(*) FROM v2_backfill.lineage")  # all this run's copies
     validation = _timed(lambda: _audit(db, "validate", "bench-validate", config))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     app = open_database(target, bookkeeping=False)  # the old app's writes, not the pipeline's
@@ -98,6 +126,7 @@ def bench(target: DatabaseTarget, url: str, messages: int, seed: int) -> dict[st
     db.dispose()
 
     orm_total = orm_sample * legacy / ORM_SAMPLE
+    floor_per_message = floor / floor_written[0]
     results = {
         "dialect": target.dialect,
         "legacy_messages": legacy,
@@ -106,6 +135,12 @@ def bench(target: DatabaseTarget, url: str, messages: int, seed: int) -> dict[st
         "messages_per_second": round(legacy / total),
         "floor_seconds": round(floor, 1),
         "ratio_to_floor": round(total / floor, 2),
+        "floor_messages_written": floor_written[0],
+        "messages_copied": copied,
+        "per_message_ratio_steps": round(total / copied / floor_per_message, 2),
+        "cli_backfill_seconds": round(cli_seconds, 1),
+        "cli_messages_copied": cli_copied,
+        "per_message_ratio_cli": round(cli_seconds / cli_copied / floor_per_message, 2),
         "naive_orm_seconds_extrapolated": round(orm_total),
         "naive_orm_ratio_to_floor": round(orm_total / floor, 1),
         "validate_seconds": round(validation, 1),
@@ -119,6 +154,52 @@ def bench(target: DatabaseTarget, url: str, messages: int, seed: int) -> dict[st
     for key, value in results.items():
         print(f"  {key:<34}{value}")
     return results
+
+
+def _generate_in_child(dialect: str, url: str, messages: int, seed: int) -> None:
+    """Generate the legacy tables in a child process (so this one's peak RSS is the tool's)."""
+    started = time.perf_counter()
+    generator = multiprocessing.Process(target=_generate, args=(dialect, url, messages, seed))
+    generator.start()
+    generator.join()
+    if generator.exitcode:
+        raise SystemExit("generation failed")
+    print(f"generated the legacy tables in {time.perf_counter() - started:.1f}s")
+
+
+def _copy_database(url: str, copy_url: str, admin_url: str | None) -> None:
+    """Copy the generated database at `url` to `copy_url`, which must not exist yet."""
+    target = parse_database_url(url)
+    if target.sqlite_path is not None:
+        copy_path = parse_database_url(copy_url).sqlite_path
+        with sqlite3.connect(target.sqlite_path) as source, sqlite3.connect(copy_path) as copy:
+            source.backup(copy)
+        return
+    assert admin_url is not None
+    source, copy = (sa.engine.make_url(u).database for u in (url, copy_url))
+    _admin(admin_url, f'CREATE DATABASE "{copy}" TEMPLATE "{source}"')
+
+
+def _cli_backfill(url: str) -> tuple[float, int]:
+    """Seconds `v2-backfill backfill --json` takes on `url` from the shell, and the messages
+    its summary says it copied; on a Prefect server of its own, started before (untimed:
+    the CLI reuses a running one) and stopped after."""
+    cli = Path(sys.executable).parent / "v2-backfill"
+    with tempfile.TemporaryDirectory(prefix="v2b-bench-cli-") as folder:
+        env = {**os.environ, "V2_BACKFILL_PREFECT_STATE": str(Path(folder) / "prefect")}
+        env.pop("PREFECT_API_URL", None)
+        subprocess.run([cli, "server", "start"], env=env, check=True, capture_output=True)
+        try:
+            command = [cli, "backfill", "--db", url, "--json",
+                       "--report-dir", str(Path(folder) / "report")]  # fmt: skip
+            started = time.perf_counter()
+            done = subprocess.run(command, env=env, capture_output=True, text=True)
+            seconds = time.perf_counter() - started
+        finally:
+            subprocess.run([cli, "server", "stop"], env=env, check=True, capture_output=True)
+    if done.returncode:
+        raise SystemExit(f"the CLI's backfill failed ({done.returncode}): {done.stderr[-2000:]}")
+    return seconds, int(json.loads(done.stdout)["messages_copied"])
 
 
 def _generate(dialect: str, url: str, messages: int, seed: int) -> None:
@@ -269,11 +350,16 @@ def _rolled_back(db: Database, work: Callable[[sa.Connection], None]) -> float:
             transaction.rollback()
 
 
-def _run_floor(db: Database, conn: sa.Connection) -> None:
-    """Run `bench/floor.sql`, filled for the database's dialect."""
+def _run_floor(db: Database, conn: sa.Connection) -> int:
+    """Run `bench/floor.sql`, filled for the database's dialect; return the messages it wrote
+    (the rows its insert into messages_v2 touched)."""
     text = (HERE / "floor.sql").read_text().format(**db.fills)
+    written = 0
     for statement in sql.split(text):
-        conn.execute(sa.text(statement), {"now": db.from_ms(utc_now_ms())})
+        rows = conn.execute(sa.text(statement), {"now": db.from_ms(utc_now_ms())}).rowcount
+        if statement.lstrip().startswith("INSERT INTO messages_v2"):
+            written = rows
+    return written
 
 
 def _timed(work: Callable[[], Any]) -> float:
@@ -287,11 +373,16 @@ def _scalar(db: Database, query: str) -> int:
         return int(conn.execute(sa.text(query)).scalar_one())
 
 
-def _drop_schemas(target: DatabaseTarget) -> None:
-    admin = sa.create_engine(target.sqlalchemy_url, connect_args=postgres_connect_args(target))
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{target.app_schema}" CASCADE'))
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS v2_backfill CASCADE"))
+def _admin(admin_url: str, statement: str) -> None:
+    """Run one statement outside a transaction (CREATE / DROP DATABASE) through `admin_url`."""
+    target = parse_database_url(admin_url)
+    admin = sa.create_engine(
+        target.sqlalchemy_url,
+        connect_args=postgres_connect_args(target),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as conn:
+        conn.execute(sa.text(statement))
     admin.dispose()
 
 

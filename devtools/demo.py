@@ -131,7 +131,10 @@ def write_postgres(url: str, messages: int, seed: int, key: Path | None = None) 
     """Create the legacy tables in the schema of `url` and COPY a generated dataset into them,
     and its ground truth into the file `key` if given.
 
-    Rows that would violate a legacy foreign key are left out (see the module docstring).
+    Rows that would violate a legacy foreign key are left out (see the module docstring). The
+    tables are then analyzed: a live app database has the planner statistics autovacuum keeps,
+    and a server running without autovacuum would leave a bulk-loaded copy with none (every
+    estimate a default: the plans of a sync's small slice would scan whole tables).
     """
     target = parse_postgres_url(url)
     declared = _declared_types("create_legacy_tables")
@@ -145,6 +148,7 @@ def write_postgres(url: str, messages: int, seed: int, key: Path | None = None) 
                 _copy_rows(conn, chunk.table, chunk.columns, chunk.rows, declared[chunk.table])
                 stats.add(chunk, text_datetimes=False)
         _execute(conn, constraints)
+        _execute(conn, [f'ANALYZE "{table}"' for table in LEGACY_TABLES])
     return stats
 
 

@@ -120,7 +120,8 @@ def relations(mode: Mode, run_id: str = "NULL", recent: str = "1 = 0") -> dict[s
     `copied_content`: the rows whose content the pipeline wrote from legacy; `native_rows`:
     the native rows snapshotted for the audit (in mode sync, by run `run_id`: the id as a SQL
     literal, `Database.literal`, for GX runs a check's query as it is, without parameters);
-    `confidences`: the text rules' confidence per legacy message (staged, else published).
+    `confidences`: the text rules' confidence per legacy message (staged, else published; in
+    mode sync, of the slice's messages only: a sync reads what its slice touches).
     """
     if mode == "validate":
         return _validate_relations(recent)
@@ -130,10 +131,12 @@ def relations(mode: Mode, run_id: str = "NULL", recent: str = "1 = 0") -> dict[s
         '(SELECT message_id AS id, legacy_conversation_id AS "conversationId", content '
         "FROM v2_backfill.slice_messages)"
     )
+    in_slice = ""
     if mode == "sync":
         staged |= {name: f"v2_backfill.audit_{name}" for name in SLICE_RELATIONS}
         conversations = f"({staged_conversations})"
         native = f"(SELECT * FROM v2_backfill.native_rows WHERE run_id = {run_id})"
+        in_slice = f" AND legacy_message_id IN {_SLICE}"
     else:
         conversations = _text_enums(
             CONVERSATION_COLUMNS, ("status",), "property_conversations",
@@ -153,7 +156,7 @@ def relations(mode: Mode, run_id: str = "NULL", recent: str = "1 = 0") -> dict[s
         "confidences": "(SELECT message_id AS legacy_message_id, confidence "
         "FROM v2_backfill.stage_attribution UNION ALL SELECT legacy_message_id, confidence "
         "FROM v2_backfill.lineage WHERE legacy_message_id NOT IN "
-        "(SELECT message_id FROM v2_backfill.stage_attribution))",
+        f"(SELECT message_id FROM v2_backfill.stage_attribution){in_slice})",
     }
 
 

@@ -209,6 +209,35 @@ def test_a_zero_lookback_reads_exactly_after_the_cursor(app, run_backfill, run_s
     assert app.placement(newer) == (ids["cecil"], "conversation_property")
 
 
+def _stored_messages_cursor(app: AppDatabase) -> tuple[int, str]:
+    ((updated, row_id),) = app.rows(
+        "SELECT updated_at, row_id FROM v2_backfill.watermarks WHERE table_name = 'messages'"
+    )
+    return app.db.to_ms(updated), row_id
+
+
+def _newest_legacy_message(app: AppDatabase) -> tuple[int, str]:
+    """(updatedAt, id) of the legacy message updated last, ties to the greatest id in byte order."""
+    rows = app.rows('SELECT "updatedAt", id FROM messages')
+    updated, row_id = max((app.db.to_ms(u), i.encode()) for u, i in rows)
+    return updated, row_id.decode()
+
+
+def test_a_sync_takes_the_messages_cursor_from_its_changes_else_from_the_table(
+    app, run_backfill, run_sync
+):
+    ids = rollout(app)
+    run_backfill(app.url)
+    for sender in ("agent", "client"):  # the same updatedAt: the greater id is the cursor
+        app.message(ids["shared"], ids[sender], f"from the {sender}", sender_type=sender,
+                    created=T0 + HOUR, updated=T0 + 2 * HOUR)  # fmt: skip
+    run_sync(app.url, lookback="0")
+    assert _stored_messages_cursor(app) == _newest_legacy_message(app)
+
+    run_sync(app.url, lookback="0")  # nothing changed: read from the table, the same cursor
+    assert _stored_messages_cursor(app) == _newest_legacy_message(app)
+
+
 def test_a_new_property_in_a_single_property_timeline_is_reported_then_replaced(
     app, run_backfill, run_sync
 ):

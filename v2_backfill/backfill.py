@@ -81,7 +81,9 @@ def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = N
     """Stage the legacy messages of `scope` (default: all) with the set-based rules applied,
     with the properties the text rules will read, the cursors and facts the run will store
     and, for a reconcile, the hard deletes, all in one snapshot of the legacy tables (every
-    later step reads legacy through this copy). Returns how many messages were staged."""
+    later step reads legacy through this copy). A sync takes the messages' cursor from its
+    changes when there are any (`stage_watermark_changed`). Returns how many messages were
+    staged."""
     scope = scope or Scope()
     with db.begin(snapshot=True) as conn:
         db.empty(conn, STAGE_STAGING)
@@ -92,16 +94,21 @@ def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = N
             params = cursor_params(db, scope.since, scope.lookback_ms)
             params |= {"replace": config.replace, "window_ms": config.thread_window_ms}
             db.run(conn, "scope_changes", params)
+            db.refresh_statistics(conn, ["v2_backfill.stage_scope"])  # probed by id, not hashed
             source = _SLICE
         if scope.deletions:
             db.run(conn, "find_deletions", {"remove": scope.remove_deleted})
         db.run(conn, "stage_messages", fills={"legacy_messages": source})
+        staged_cursors = set()
         if scope.since is not None:
             keep_touched_runs(db, conn, config.thread_window_ms, config.chunk_size)
+            if db.run(conn, "stage_watermark_changed", params):
+                staged_cursors.add("messages")
         db.refresh_statistics(conn, ["v2_backfill.stage_messages"])
         db.run(conn, "stage_properties")
         for table in SYNCED_TABLES:
-            db.run(conn, "stage_watermark", fills={"legacy_table": table})
+            if table not in staged_cursors:  # else a second pass over every legacy message
+                db.run(conn, "stage_watermark", fills={"legacy_table": table})
         return db.query(conn, "count_slice")[0].messages
 
 

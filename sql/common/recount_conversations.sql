@@ -3,8 +3,10 @@
 -- app's, where it won the race): unreadAgentCount (unread CLIENT messages), unreadClientCount
 -- (unread AGENT messages), lastMessageAt = max(current, newest createdAt) (on SQLite,
 -- DateTime cells written by hand as TEXT compared by their instant). Rows already right are
--- not touched. Run in the publishing transaction. Binds :now (a timestamp as the store keeps
--- it), written as the app writes DateTimes. Fills instant, app_datetime (Database.fills).
+-- not touched; the conversations are found by their keys (one set, which PostgreSQL probes
+-- by index where an OR of two subqueries would have it read every conversation). Run in the
+-- publishing transaction. Binds :now (a timestamp as the store keeps it), written as the
+-- app writes DateTimes. Fills instant, app_datetime (Database.fills).
 UPDATE property_conversations AS pc
 SET
     "unreadAgentCount" = x.unread_agent,
@@ -23,8 +25,12 @@ FROM (
         {instant[c."lastMessageAt"]} AS current_last
     FROM property_conversations AS c
     LEFT JOIN messages_v2 AS mv ON mv."conversationId" = c.id
-    WHERE c.id IN (SELECT sc.id FROM v2_backfill.stage_conversations AS sc)
-        OR c."propertyId" IN (SELECT sm.property_id FROM v2_backfill.stage_v2_messages AS sm)
+    WHERE c.id IN (
+        SELECT sc.id FROM v2_backfill.stage_conversations AS sc
+        UNION
+        SELECT target.id FROM property_conversations AS target
+        WHERE target."propertyId" IN (SELECT sm.property_id FROM v2_backfill.stage_v2_messages AS sm)
+    )
     GROUP BY c.id
 ) AS x
 WHERE pc.id = x.id

@@ -10,8 +10,10 @@
 -- between two such silences that holds a change is staged, with the :context_messages
 -- messages before it (the gaps the run threshold reads), all but the changes as context_only;
 -- v2_backfill.scope.keep_touched_runs then keeps of them the runs the changes touch and the
--- context each needs. The changed facts go to stage_context, for publish to store. Run in
--- the staging snapshot. Binds the cursors (timestamps as the store keeps them), :window_ms,
+-- context each needs. The changed messages are found in one pass over the legacy messages
+-- (the app's schema has no index on updatedAt), filtered where they are read (a subquery of
+-- every message for the filter to read would be copied whole by SQLite). The changed facts
+-- go to stage_context, for publish to store. Run in the staging snapshot. Binds the cursors (timestamps as the store keeps them), :window_ms,
 -- :context_messages and :replace. On SQLite, DateTime cells written by hand as TEXT count by
 -- their instant. Fills instant, distinct_from, bytewise, ms_interval (Database.fills).
 -- Writes into staging the caller has emptied (v2_backfill.backfill.STAGE_STAGING).
@@ -54,15 +56,10 @@ WHERE (c.updated_at > :since_conversations
         OR sc.agent_id {distinct_from} c."agentId" OR sc.client_id {distinct_from} c."clientId");
 
 INSERT INTO v2_backfill.stage_scope (message_id, context_only)
-WITH live_messages AS (
-    SELECT m.id, m."conversationId" AS conversation_id,
-        {instant[m."updatedAt"]} AS updated_at, {instant[m."createdAt"]} AS created_at
+WITH changed AS (
+    SELECT m.id, m."conversationId" AS conversation_id, {instant[m."createdAt"]} AS created_at
     FROM messages AS m
-),
-changed AS (
-    SELECT id, conversation_id, created_at FROM live_messages
-    WHERE updated_at > :since_messages
-        OR (updated_at = :since_messages AND id{bytewise} > :since_messages_id)
+    WHERE ({instant[m."updatedAt"]}, m.id{bytewise}) > (:since_messages, :since_messages_id)
 ),
 changed_timelines AS (
     SELECT timeline_id AS id FROM v2_backfill.stage_context

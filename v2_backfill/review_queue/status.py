@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from v2_backfill.db import Database
-from v2_backfill.review_queue.apply import ReviewBatch
 from v2_backfill.runs import utc_now_iso
+
+if TYPE_CHECKING:  # apply imports pandas, which `review status` does not need
+    from v2_backfill.review_queue.apply import ReviewBatch
 
 
 def load_batch(db: Database, batch: ReviewBatch) -> None:

@@ -173,7 +173,6 @@ def _run_checkpoint(
             name=suite_name, data=batch, suite=context.suites.add(suite)
         )
         definitions.append(context.validation_definitions.add(definition))
-    actions = []
     if docs_dir is not None:
         context.add_data_docs_site(
             site_name="report",
@@ -186,16 +185,23 @@ def _run_checkpoint(
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
-        actions.append(gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["report"]))
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(
             name=f"v2_backfill_{mode}",
             validation_definitions=definitions,
-            actions=actions,
             result_format={"result_format": "COMPLETE", "partial_unexpected_count": EXAMPLES},
         )
     )
     outcome = checkpoint.run()
+    if docs_dir is not None:  # once for every suite, not once per suite as GX's action does
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+        )
+
+        suite_ids = [ExpectationSuiteIdentifier(name=name) for name in suites]
+        context.build_data_docs(
+            site_names=["report"], resource_identifiers=[*outcome.run_results, *suite_ids]
+        )
     checks = [
         _check_result(suite_name, result)
         for suite_name, run_result in zip(suites, outcome.run_results.values(), strict=True)

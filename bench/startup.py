@@ -2,7 +2,9 @@
 fixture (`tests/data/property-sync-dev.db`, copied first), each the median of `--runs` runs,
 with the CLI's background Prefect server warm, against Prefect's temporary server per command
 (`V2_BACKFILL_PREFECT_SERVER=temporary`, the cold figure), and the first command that starts
-the background server. Results also go to `bench/results/startup-<UTC time>.json`.
+the background server; with each its CPU seconds (user + system), steadier than the wall
+time on a loaded machine, and the load average. Results also go to
+`bench/results/startup-<UTC time>.json`.
 
     .venv/bin/python bench/startup.py --runs 5
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -26,13 +29,23 @@ FIXTURE = ROOT / "tests" / "data" / "property-sync-dev.db"
 CLI = [sys.executable, "-m", "v2_backfill.cli"]
 
 
+CPU_SECONDS: list[float] = []
+"""The CPU seconds (user + system) of each command `timed` ran, in order: on a loaded
+machine they vary far less than the wall time."""
+
+
 def timed(args: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Seconds `v2-backfill ARGS` takes from the shell; fails unless it exits 0."""
+    """Seconds `v2-backfill ARGS` takes from the shell; fails unless it exits 0. Its CPU
+    seconds go to `CPU_SECONDS`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([*CLI, *args], cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         sys.exit(f"{' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    CPU_SECONDS.append(round(cpu, 2))
     return round(elapsed, 2)
 
 
@@ -55,16 +68,21 @@ def main() -> None:
                          "V2_BACKFILL_PREFECT_STATE": str(work / "state")}  # fmt: skip
     temporary = base | {"V2_BACKFILL_PREFECT_SERVER": "temporary",
                         "PREFECT_HOME": str(work / "prefect-home")}  # fmt: skip
-    results: dict[str, object] = {"runs": runs, "at": datetime.now(UTC).isoformat()}
+    results: dict[str, object] = {"runs": runs, "at": datetime.now(UTC).isoformat(),
+                                  "load_average": os.getloadavg()}  # fmt: skip
     try:
         first = backfill_and_validate(work / "first", background)
         results["background_first_command"] = {"backfill": first[0], "validate": first[1]}
         for name, env in (("background_warm", background), ("temporary", temporary)):
+            CPU_SECONDS.clear()
             times = [backfill_and_validate(work / name, env) for _ in range(runs)]
             results[name] = {
                 "backfill": statistics.median(t[0] for t in times),
                 "validate": statistics.median(t[1] for t in times),
+                "backfill_cpu": statistics.median(CPU_SECONDS[0::2]),
+                "validate_cpu": statistics.median(CPU_SECONDS[1::2]),
                 "all": times,
+                "load_average": os.getloadavg(),
             }
             print(name, results[name], flush=True)
     finally:

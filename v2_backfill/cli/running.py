@@ -6,8 +6,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import replace
+from types import ModuleType
 from typing import Any
 
 from v2_backfill import runs, session
@@ -36,16 +39,43 @@ def run_flow(
     *,
     debug: bool,
 ) -> dict[str, Any]:
-    """Open the run's session (`opening`: bad input fails here, fast, before Prefect is
-    imported or started), then run the flow `entry` (`module:function`, called with `config`
-    and the run id) in this process, which claims that session."""
+    """Open the run's session (`opening`: bad input fails here, fast, before any flow
+    starts) while the flow's module (Prefect) is imported in a thread, then run the flow
+    `entry` (`module:function`, called with `config` and the run id) in this process, which
+    claims that session."""
     run_id = runs.new_run_id()
+    module, _, name = entry.partition(":")
+    imported = _import_meanwhile(module)
     with session.prepared(run_id, opening):
-        module, _, name = entry.partition(":")
-        flow = getattr(importlib.import_module(module), name)
+        flow = getattr(imported(), name)
         if not debug:
             _hide_tracebacks(("prefect.flow_runs", "prefect.task_runs"))
         return flow(config, run_id)
+
+
+def _import_meanwhile(module: str) -> Callable[[], ModuleType]:
+    """Start importing `module` in a thread of its own: the preflight's queries, which wait
+    on the database, overlap Prefect's import of a second or more. Returns a function that
+    waits for the import and gives the module (raising what the import raised). The thread
+    is a daemon: a command whose checks fail exits without waiting for it."""
+    outcome: list[ModuleType | BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(importlib.import_module(module))
+        except BaseException as exc:  # handed to the waiting thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=work, name=f"import {module}", daemon=True)
+    thread.start()
+
+    def imported() -> ModuleType:
+        thread.join()
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
+
+    return imported
 
 
 class _NoTraceback(logging.Filter):

@@ -12,9 +12,14 @@ it also writes GX's Data Docs. GX is imported only here, and only when a gate ru
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import io
 import logging
 import os
+import sys
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,7 +173,6 @@ def _run_checkpoint(
             name=suite_name, data=batch, suite=context.suites.add(suite)
         )
         definitions.append(context.validation_definitions.add(definition))
-    actions = []
     if docs_dir is not None:
         context.add_data_docs_site(
             site_name="report",
@@ -181,16 +185,23 @@ def _run_checkpoint(
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
-        actions.append(gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["report"]))
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(
             name=f"v2_backfill_{mode}",
             validation_definitions=definitions,
-            actions=actions,
             result_format={"result_format": "COMPLETE", "partial_unexpected_count": EXAMPLES},
         )
     )
     outcome = checkpoint.run()
+    if docs_dir is not None:  # once for every suite, not once per suite as GX's action does
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+        )
+
+        suite_ids = [ExpectationSuiteIdentifier(name=name) for name in suites]
+        context.build_data_docs(
+            site_names=["report"], resource_identifiers=[*outcome.run_results, *suite_ids]
+        )
     checks = [
         _check_result(suite_name, result)
         for suite_name, run_result in zip(suites, outcome.run_results.values(), strict=True)
@@ -200,10 +211,43 @@ def _run_checkpoint(
     return GateResult(checks, index if index is not None and index.exists() else None)
 
 
+LOADED_ON_USE = frozenset({"scipy.stats", "altair"})
+"""What importing GX imports for expectations the gate has none of (the KL divergence's
+statistics and charts, the KS tests): half of GX's import time. `_import_gx` lets each load
+on first use instead (`importlib.util.LazyLoader`), which a gate run never comes to."""
+
+
+class _LoadedOnUse(importlib.abc.MetaPathFinder):
+    """On `sys.meta_path` for a block: the modules `names` are imported lazily."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> Any:
+        """The module's own spec with a lazy loader; None (the usual finders) for others."""
+        if name not in self.names:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """First on `sys.meta_path` for the block."""
+        sys.meta_path.insert(0, self)
+        try:
+            yield
+        finally:
+            sys.meta_path.remove(self)
+
+
 def _import_gx() -> tuple[Any, Any]:
-    """GX itself, and our expectation class (`v2_backfill.quality.gx_checks`)."""
+    """GX itself (what it imports only for expectations the gate lacks loaded on first use:
+    `LOADED_ON_USE`), and our expectation class (`v2_backfill.quality.gx_checks`)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
+    with _LoadedOnUse(LOADED_ON_USE).installed():
+        import great_expectations as gx
 
     from v2_backfill.quality import gx_checks
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from v2_backfill.config import BOOKKEEPING_SCHEMA
 from v2_backfill.db import Database
-from v2_backfill.review_queue.apply import ReviewBatch
 from v2_backfill.runs import utc_now_iso
+
+if TYPE_CHECKING:  # apply imports pandas, which `review status` does not need
+    from v2_backfill.review_queue.apply import ReviewBatch
 
 
 def load_batch(db: Database, batch: ReviewBatch) -> None:

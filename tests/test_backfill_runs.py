@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from tests.factory import T0, AppDatabase
 from v2_backfill import backfill, runs
@@ -120,6 +121,41 @@ def test_app_creates_the_conversation_during_the_run(app):
         'SELECT COUNT(*) FROM messages_v2 WHERE "conversationId" = :c', c=app_conversation
     )
     assert held == 1
+
+
+def published_statements(db: Database, run_id: str) -> list[str]:
+    """The statements `backfill.publish` sends to the database, as sent."""
+    sent: list[str] = []
+    listener = lambda conn, cursor, statement, *rest: sent.append(statement)  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        backfill.publish(db, run_id)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    return sent
+
+
+def test_changes_published_only_when_staged(app):
+    """A first backfill stages no change to a published message: its publish sends no UPDATE
+    of messages_v2 or lineage; a re-run after a legacy read receipt sends them and applies it."""
+    busy_timeline(app)
+    app.create_v2_tables()
+    db, run_id = staged_run(app)
+    first = published_statements(db, run_id)
+    unread = app.scalar("SELECT id FROM messages WHERE content = 'welcome'")
+    app.execute('UPDATE messages SET "isRead" = :r, "readAt" = :at, "updatedAt" = :at '
+                "WHERE id = :id", {"r": True, "at": app.ts(T0 + 5), "id": unread})  # fmt: skip
+    db.dispose()
+    db, run_id = staged_run(app)
+    second = published_statements(db, run_id)
+    db.dispose()
+
+    updates = ("UPDATE messages_v2 ", "UPDATE v2_backfill.lineage ")
+    changed = [next(u for u in updates if s.lstrip().startswith(u)) for s in second
+               if s.lstrip().startswith(updates)]  # fmt: skip
+    assert not [s for s in first if s.lstrip().startswith(updates)]
+    assert changed == list(updates)
+    assert app.scalar('SELECT "isRead" FROM messages_v2 WHERE id = :id', id=unread) in (True, 1)
 
 
 @pytest.mark.postgres

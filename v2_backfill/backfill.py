@@ -210,7 +210,8 @@ def write_result(db: Database) -> int:
 
 def publish(db: Database, run_id: str, indexes: Sequence[str] = ()) -> None:
     """Publish the audited staging into the V2 tables and the bookkeeping (lineage, quarantine,
-    replacement findings, watermarks) in one transaction; every conversation of the run is
+    replacement findings, watermarks) in one transaction, the changes to messages already
+    published only when there are any; every conversation of the run is
     recounted from its live messages before the commit, and the DateTimes of every row the
     pipeline wrote brought into the run's encoding. `indexes`: the `CREATE INDEX` statements
     of the Prisma indexes the V2 tables lack (`--create-missing-indexes`), run first in the
@@ -226,6 +227,8 @@ def publish(db: Database, run_id: str, indexes: Sequence[str] = ()) -> None:
         if unplaced:
             raise RuntimeError(f"{unplaced} staged messages have neither a property nor a reason")
         db.run(conn, "publish_staged", params)
+        if db.query(conn, "staged_changes")[0].changes:
+            db.run(conn, "publish_changes")
         db.run(conn, "publish_deletions")
         db.run(conn, "recount_conversations", params)
         db.encode_pipeline_datetimes(conn)

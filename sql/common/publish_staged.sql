@@ -5,17 +5,16 @@
 -- meanwhile wins (ON CONFLICT DO NOTHING; on PostgreSQL a concurrent uncommitted insert is
 -- waited for)
 -- and messages follow their property's actual conversation; the conversations this run created
--- are recorded; messages are inserted, or changed with their read state merged once more with
--- the live row (a read message stays read, readAt keeps its earliest value; content changes
--- only where legacy edited it); then the lineage, the quarantine, the open replacement
--- findings of the run's messages, the property and conversation facts the run saw (all of
--- them, or the changed ones) and the watermarks (never moved backwards; the ones in place
--- before go to prior_watermarks, for a rollback). Every conversation of the run is recounted
--- from its live messages last (recount_conversations).
+-- are recorded; new messages are inserted with their lineage (the messages it changes, with
+-- theirs, are publish_changes', run next when there are any); then the quarantine, the open
+-- replacement findings of the run's messages, the property and conversation facts the run saw
+-- (all of them, or the changed ones) and the watermarks (never moved backwards; the ones in
+-- place before go to prior_watermarks, for a rollback). Every conversation of the run is
+-- recounted from its live messages last (recount_conversations).
 -- The deletions probe a key per row they might delete (EXISTS): an IN list would first index
 -- every id of the run on SQLite (PostgreSQL plans both as the same semi-join). Binds :run_id.
--- DateTimes are written as the app writes them (app_datetime) and compared by their instant
--- (instant). Fills distinct_from, enum_cast, bytewise, app_datetime, instant (Database.fills).
+-- DateTimes are written as the app writes them (app_datetime). Fills distinct_from,
+-- enum_cast, bytewise, app_datetime (Database.fills).
 INSERT INTO v2_backfill.review_prior (
     run_id, legacy_message_id, conversation_id, property_id, rule, lineage_run_id, confidence,
     evidence, reason, detail, quarantine_run_id, segment
@@ -59,19 +58,6 @@ JOIN property_conversations AS pc ON pc."propertyId" = sm.property_id
 WHERE sm.action = 'insert'
 ON CONFLICT (id) DO NOTHING;
 
-UPDATE messages_v2 AS mv
-SET
-    "conversationId" = CASE WHEN sm.action = 'move' THEN pc.id ELSE mv."conversationId" END,
-    content = CASE WHEN sm.content_changed THEN sm.content ELSE mv.content END,
-    "isRead" = CASE WHEN mv."isRead" OR sm."isRead" THEN TRUE ELSE FALSE END,
-    "readAt" = CASE WHEN mv."readAt" IS NULL OR {instant[sm."readAt"]} < {instant[mv."readAt"]}
-        THEN {app_datetime[sm."readAt"]} ELSE {app_datetime[mv."readAt"]} END,
-    "updatedAt" = CASE WHEN {instant[sm."updatedAt"]} > {instant[mv."updatedAt"]}
-        THEN {app_datetime[sm."updatedAt"]} ELSE {app_datetime[mv."updatedAt"]} END
-FROM v2_backfill.stage_v2_messages AS sm
-JOIN property_conversations AS pc ON pc."propertyId" = sm.property_id
-WHERE sm.action <> 'insert' AND mv.id = sm.id;
-
 INSERT INTO v2_backfill.lineage (
     legacy_message_id, legacy_conversation_id, conversation_id, property_id, rule, run_id,
     content_md5, confidence, evidence
@@ -83,20 +69,6 @@ JOIN property_conversations AS pc ON pc."propertyId" = sm.property_id
 LEFT JOIN v2_backfill.stage_attribution AS a ON a.message_id = sm.id
 WHERE sm.action = 'insert'
 ON CONFLICT (legacy_message_id) DO NOTHING;
-
-UPDATE v2_backfill.lineage AS l
-SET conversation_id = mv."conversationId", property_id = sm.property_id, rule = sm.rule,
-    content_md5 = sm.content_md5,
-    confidence = (SELECT a.confidence FROM v2_backfill.stage_attribution AS a
-        WHERE a.message_id = sm.id),
-    evidence = (SELECT a.evidence FROM v2_backfill.stage_attribution AS a
-        WHERE a.message_id = sm.id)
-FROM v2_backfill.stage_v2_messages AS sm
-JOIN messages_v2 AS mv ON mv.id = sm.id
-WHERE sm.action <> 'insert' AND l.legacy_message_id = sm.id
-    AND (l.conversation_id {distinct_from} mv."conversationId"
-        OR l.property_id {distinct_from} sm.property_id OR l.rule {distinct_from} sm.rule
-        OR l.content_md5 {distinct_from} sm.content_md5);
 
 DELETE FROM v2_backfill.lineage
 WHERE legacy_message_id IN (SELECT sq.legacy_message_id FROM v2_backfill.stage_quarantine AS sq);

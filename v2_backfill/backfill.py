@@ -99,15 +99,14 @@ def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = N
         if scope.deletions:
             db.run(conn, "find_deletions", {"remove": scope.remove_deleted})
         db.run(conn, "stage_messages", fills={"legacy_messages": source})
-        staged_cursors = set()
+        messages_cursor_staged = False
         if scope.since is not None:
             keep_touched_runs(db, conn, config.thread_window_ms, config.chunk_size)
-            if db.run(conn, "stage_watermark_changed", params):
-                staged_cursors.add("messages")
+            messages_cursor_staged = db.run(conn, "stage_watermark_changed", params) > 0
         db.refresh_statistics(conn, ["v2_backfill.stage_messages"])
         db.run(conn, "stage_properties")
         for table in SYNCED_TABLES:
-            if table not in staged_cursors:  # else a second pass over every legacy message
+            if table != "messages" or not messages_cursor_staged:  # no second pass over them
                 db.run(conn, "stage_watermark", fills={"legacy_table": table})
         return db.query(conn, "count_slice")[0].messages
 

@@ -29,7 +29,9 @@ FROM (
         SELECT sc.id FROM v2_backfill.stage_conversations AS sc
         UNION
         SELECT target.id FROM property_conversations AS target
-        WHERE target."propertyId" IN (SELECT sm.property_id FROM v2_backfill.stage_v2_messages AS sm)
+        WHERE target."propertyId" IN (
+            SELECT sm.property_id FROM v2_backfill.stage_v2_messages AS sm
+        )
     )
     GROUP BY c.id
 ) AS x

@@ -1,9 +1,9 @@
 -- What rolling back the selected backfill runs removes and recomputes (reads only; run before
--- rollback.sql, or alone for a dry run): messages_v2 rows in their lineage, the conversations
--- they created that would hold no other message and no notification, the other conversations
--- losing messages, their quarantine rows, and the migrated messages rolled-back review runs had
--- moved that go back to their former property (as rollback_review.sql finds them). Binds :run_ids (JSON array of run ids). Fills
--- json_texts (Database.fills).
+-- rollback.sql, or alone for a dry run): messages_v2 rows in their lineage, the conversations they
+-- created that would hold no other message and no notification, the other conversations losing
+-- messages, their quarantine rows, and the migrated messages rolled-back review runs had moved that
+-- go back to their former property (as rollback_review.sql finds them). Binds :run_ids (JSON array
+-- of run ids). Fills json_texts (Database.fills).
 WITH selected (run_id) AS (
     {json_texts[:run_ids]}
 ),

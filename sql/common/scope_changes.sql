@@ -10,12 +10,13 @@
 -- between two such silences that holds a change is staged, with the :context_messages
 -- messages before it (the gaps the run threshold reads), all but the changes as context_only;
 -- v2_backfill.scope.keep_touched_runs then keeps of them the runs the changes touch and the
--- context each needs. The changed messages are found in one pass over the legacy messages
--- (the app's schema has no index on updatedAt), filtered where they are read (a subquery of
--- every message for the filter to read would be copied whole by SQLite). The changed facts
--- go to stage_context, for publish to store. Run in the staging snapshot. Binds the cursors (timestamps as the store keeps them), :window_ms,
--- :context_messages and :replace. On SQLite, DateTime cells written by hand as TEXT count by
--- their instant. Fills instant, distinct_from, bytewise, ms_interval (Database.fills).
+-- context each needs. The changed messages are found in one pass over the legacy messages (the
+-- app's schema has no index on updatedAt), filtered where they are read (a subquery of every
+-- message for the filter to read would be copied whole by SQLite). The changed facts go to
+-- stage_context, for publish to store. Run in the staging snapshot. Binds the cursors (timestamps
+-- as the store keeps them), :window_ms, :context_messages and :replace. On SQLite, DateTime cells
+-- written by hand as TEXT count by their instant. Fills instant, distinct_from, bytewise,
+-- ms_interval (Database.fills).
 -- Writes into staging the caller has emptied (v2_backfill.backfill.STAGE_STAGING).
 INSERT INTO v2_backfill.stage_options (replace, full_context) VALUES (:replace, FALSE);
 

@@ -209,21 +209,31 @@ def _generate(dialect: str, url: str, messages: int, seed: int) -> None:
         write_postgres(url, messages=messages, seed=seed)
 
 
-def _backfill(db: Database, config: BackfillConfig) -> dict[str, float]:
+def _backfill(
+    db: Database,
+    config: BackfillConfig,
+    timed: Callable[[str, Callable[[], Any]], float] | None = None,
+) -> dict[str, float]:
+    """The backfill's steps, each timed by `timed(step, work)` (default: its wall seconds)."""
+    timed = timed or (lambda _step, work: _timed(work))
     run_id = runs.new_run_id()
     runs.start_run(db, run_id, "bench", config.run_params())
     result: list[gate.GateResult] = []
     with db.frozen():
         timings = {
-            "stage": _timed(lambda: backfill.stage_messages(db, config)),
-            "text rules": _timed(lambda: backfill.attribute_shared_messages(db, config)),
-            "write": _timed(lambda: (backfill.write_result(db), gate.snapshot_native(db, run_id))),
-            "audit": _timed(lambda: result.append(_audit(db, "backfill", run_id, config))),
+            "stage": timed("stage", lambda: backfill.stage_messages(db, config)),
+            "text rules": timed(
+                "text rules", lambda: backfill.attribute_shared_messages(db, config)
+            ),
+            "write": timed(
+                "write", lambda: (backfill.write_result(db), gate.snapshot_native(db, run_id))
+            ),
+            "audit": timed("audit", lambda: result.append(_audit(db, "backfill", run_id, config))),
         }
     if not result[0].passed:
         raise SystemExit(f"the gate failed: {result[0].failed}")
-    timings["publish"] = _timed(lambda: backfill.publish(db, run_id))
-    timings["clear staging"] = _timed(lambda: staging.clear_staging(db))
+    timings["publish"] = timed("publish", lambda: backfill.publish(db, run_id))
+    timings["clear staging"] = timed("clear staging", lambda: staging.clear_staging(db))
     return timings
 
 

@@ -134,7 +134,19 @@ def audit(
     mode `sync`, after materializing the slice)."""
     if mode == "sync":
         materialize_slice(db)
-    params = {
+    params = check_params(db, mode, run_id=run_id, tolerances=tolerances)
+    # GX prints a notice to stdout for queries without its {batch} placeholder; our queries
+    # span several tables by design, and stdout belongs to the CLI's summary.
+    with contextlib.redirect_stdout(io.StringIO()):
+        return _run_checkpoint(db, mode, params, docs_dir)
+
+
+def check_params(
+    db: Database, mode: Mode, *, run_id: str, tolerances: Tolerances
+) -> dict[str, Any]:
+    """What fills the check queries' placeholders besides the relations
+    (`expectations.render`), for a run `run_id` in `mode` on `db`."""
+    return {
         "run_id": db.literal(run_id),
         "native_message_hash": db.row_md5_sql("t", NATIVE_COLUMNS["messages_v2"]),
         "native_conversation_hash": db.row_md5_sql("t", NATIVE_COLUMNS["property_conversations"]),
@@ -148,10 +160,6 @@ def audit(
         "instant": db.fills["instant"],
         "min_estimated_precision": repr(float(tolerances.min_estimated_precision)),
     }
-    # GX prints a notice to stdout for queries without its {batch} placeholder; our queries
-    # span several tables by design, and stdout belongs to the CLI's summary.
-    with contextlib.redirect_stdout(io.StringIO()):
-        return _run_checkpoint(db, mode, params, docs_dir)
 
 
 def _run_checkpoint(

@@ -1,0 +1,191 @@
+"""Benchmark (not a test): a backfill's steps on a kept generated database, before/after.
+
+    .venv/bin/python bench/steps_cost.py prepare --messages 1000000 --folder /tmp/s1m
+    .venv/bin/python bench/steps_cost.py steps --folder /tmp/s1m --statements 0.5
+    .venv/bin/python bench/steps_cost.py compare --folder /tmp/s1m --before /tmp/base --rounds 3
+
+`prepare` generates a legacy database (seeded) with its V2 tables and keeps it in --folder as
+a template (a SQLite file; PostgreSQL: database `<folder name>_src` of --admin-url). `steps`
+runs a backfill's steps on a fresh copy as `bench/run.py` times them (stage, text rules, write,
+audit, publish, clear staging) and prints each one's wall and CPU seconds; with
+`--statements S`, also every statement (the pipeline's and GX's) that took at least S
+seconds, and each audit check's query timed alone after the audit. `compare` runs `steps` on
+a fresh copy with the code of --before and of this tree in turn, alternating, each in a child
+process, and prints each step's median and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(1, str(HERE))
+import publish_cost  # noqa: E402  (its template and copies: one pair of names per --folder)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("prepare", "steps", "compare"))
+    parser.add_argument("--dialect", choices=("postgresql", "sqlite"), default="sqlite")
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--admin-url", default="postgresql://root@127.0.0.1:5432/test")
+    parser.add_argument("--folder", type=Path, required=True)
+    parser.add_argument("--before", type=Path, help="a tree holding the code to compare with")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--statements", type=float, help="(steps) list statements this slow")
+    parser.add_argument("--json", action="store_true", help="(steps) print the timings as JSON")
+    args = parser.parse_args()
+    args.folder.mkdir(parents=True, exist_ok=True)
+    {"prepare": prepare, "steps": steps, "compare": compare}[args.command](args)
+
+
+def prepare(args: argparse.Namespace) -> None:
+    from devtools.demo import write_postgres, write_sqlite
+    from v2_backfill import backfill
+    from v2_backfill.config import parse_database_url
+    from v2_backfill.db import open_database
+
+    source = publish_cost._names(args)[0]
+    publish_cost._drop(args, source)
+    if args.dialect == "postgresql":
+        publish_cost._admin(args, f"CREATE DATABASE {source}")
+    url = publish_cost._url(args, source)
+    target = parse_database_url(url)
+    started = time.perf_counter()
+    if args.dialect == "sqlite":
+        write_sqlite(target.sqlite_path, messages=args.messages, seed=args.seed)
+    else:
+        write_postgres(url, messages=args.messages, seed=args.seed)
+    checker = open_database(target, bookkeeping=False)
+    backfill.create_v2_tables(checker, backfill.preflight(checker))
+    checker.dispose()
+    print(f"generated {args.messages} messages into {url} in "
+          f"{time.perf_counter() - started:.1f}s")  # fmt: skip
+
+
+def steps(args: argparse.Namespace) -> None:
+    import run  # bench/run.py: the steps as it times them
+
+    from v2_backfill.config import BackfillConfig, parse_database_url
+    from v2_backfill.db import open_database
+
+    publish_cost._copy(args)
+    target = parse_database_url(publish_cost._url(args, publish_cost._names(args)[1]))
+    db = open_database(target)
+    slow: list[tuple[float, str]] = []
+    if args.statements is not None:
+        _listen_for_slow_statements(args.statements, slow)
+    cpu: dict[str, float] = {}
+    config = BackfillConfig(target=target)
+    after_audit = (lambda: _time_checks(db, config, slow)) if args.statements is not None else None
+    timings = run._backfill(db, config, _cpu_seconds(cpu, after_audit))
+    if args.json:
+        print(json.dumps({"wall": timings, "cpu": cpu, "load": os.getloadavg()[0]}))
+    else:
+        for step, seconds in timings.items():
+            print(f"{step:<16}{seconds:8.2f}s wall {cpu[step]:8.2f}s CPU")
+        print(f"{'total':<16}{sum(timings.values()):8.2f}s   load average {os.getloadavg()}")
+    for seconds, statement in sorted(slow, reverse=True):
+        print(f"{seconds:8.2f}s  {' '.join(statement.split())[:300]}")
+    db.dispose()
+
+
+def _cpu_seconds(
+    cpu: dict[str, float], after_audit: Callable[[], None] | None
+) -> Callable[[str, Callable[[], Any]], float]:
+    """A timer for `run._backfill` that also notes each step's CPU seconds in `cpu`, and runs
+    `after_audit` (untimed) once the audit is done."""
+
+    def timed(step: str, work: Callable[[], Any]) -> float:
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        started = time.perf_counter()
+        work()
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        cpu[step] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        if step == "audit" and after_audit is not None:
+            after_audit()
+        return wall
+
+    return timed
+
+
+def _time_checks(db: Any, config: Any, slow: list[tuple[float, str]]) -> None:
+    """Time each backfill check's query alone (as `SELECT COUNT(*)` of its rows), into `slow`."""
+    import expectations
+    from v2_backfill.quality import gate
+
+    params = gate.check_params(db, "backfill", run_id="bench", tolerances=config.tolerances)
+    with db.connect() as conn:
+        for check in expectations.load_checks():
+            if check.applies("backfill", db.dialect):
+                for name, _, _, query in expectations.render(check, "backfill", params):
+                    started = time.perf_counter()
+                    conn.execute(sa.text(f"SELECT COUNT(*) FROM ({query}) AS u")).scalar_one()
+                    slow.append((time.perf_counter() - started, f"check {name}"))
+
+
+def _listen_for_slow_statements(threshold: float, slow: list[tuple[float, str]]) -> None:
+    """Note in `slow` every statement of any engine (the frozen copy's and GX's too) that
+    takes `threshold` seconds or more."""
+
+    @sa.event.listens_for(sa.Engine, "before_cursor_execute")
+    def _started(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        conn.info.setdefault("v2b_started", []).append(time.perf_counter())
+
+    @sa.event.listens_for(sa.Engine, "after_cursor_execute")
+    def _ended(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        seconds = time.perf_counter() - conn.info["v2b_started"].pop()
+        if seconds >= threshold:
+            slow.append((seconds, statement))
+
+
+def compare(args: argparse.Namespace) -> None:
+    trees = {"before": args.before.resolve(), "after": HERE.parent}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
+    for round_ in range(args.rounds):
+        for name in trees if round_ % 2 == 0 else reversed(trees):
+            env = {**os.environ, "PYTHONPATH": str(trees[name])}
+            command = [sys.executable, str(HERE / "steps_cost.py"), "steps", "--json",
+                       "--dialect", args.dialect, "--folder", str(args.folder)]  # fmt: skip
+            done = subprocess.run(command, env=env, cwd=trees[name], check=True,
+                                  capture_output=True, text=True)  # fmt: skip
+            runs[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            timings = runs[name][-1]["wall"]
+            print(f"round {round_ + 1} {name}: {sum(timings.values()):.1f}s "
+                  + " ".join(f"{k}={v:.1f}" for k, v in timings.items())
+                  + f" (load {runs[name][-1]['load']:.1f})", flush=True)  # fmt: skip
+    publish_cost._drop(args, publish_cost._names(args)[1])
+    step_names = list(runs["before"][0]["wall"])
+    print(f"{'median of ' + str(args.rounds):<16}{'before':>9}{'after':>9}{'ratio':>7}"
+          f"{'CPU before':>12}{'CPU after':>10}")  # fmt: skip
+    for step in [*step_names, "total"]:
+        wall, cpu = ({name: statistics.median(_value(r[kind], step) for r in runs[name])
+                      for name in trees} for kind in ("wall", "cpu"))  # fmt: skip
+        print(
+            f"{step:<16}{wall['before']:9.2f}{wall['after']:9.2f}"
+            f"{wall['after'] / wall['before']:7.2f}{cpu['before']:12.2f}{cpu['after']:10.2f}"
+        )
+    loads = [r["load"] for values in runs.values() for r in values]
+    print(f"1-min load {min(loads):.1f}-{max(loads):.1f}")
+
+
+def _value(timings: dict[str, float], step: str) -> float:
+    return sum(timings.values()) if step == "total" else timings[step]
+
+
+if __name__ == "__main__":
+    main()

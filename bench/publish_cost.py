@@ -27,8 +27,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from v2_backfill.config import DatabaseTarget
 
 HERE = Path(__file__).resolve().parent
 RUN_ID_FILE = "run_id"
@@ -66,12 +70,13 @@ def _url(args: argparse.Namespace, name: str) -> str:
     return f"{args.admin_url.rsplit('/', 1)[0]}/{name}?schema=app"
 
 
-def prepare(args: argparse.Namespace) -> None:
+def generate(args: argparse.Namespace) -> DatabaseTarget:
+    """A freshly generated database (`--messages`, `--seed`) in place of the kept source, its
+    V2 tables created; returns its target."""
     from devtools.demo import write_postgres, write_sqlite
-    from v2_backfill import backfill, runs
-    from v2_backfill.config import BackfillConfig, parse_database_url
+    from v2_backfill import backfill
+    from v2_backfill.config import parse_database_url
     from v2_backfill.db import open_database
-    from v2_backfill.quality import gate, review
 
     _drop(args, _names(args)[0])
     if args.dialect == "postgresql":
@@ -83,11 +88,23 @@ def prepare(args: argparse.Namespace) -> None:
         write_sqlite(target.sqlite_path, messages=args.messages, seed=args.seed)
     else:
         write_postgres(url, messages=args.messages, seed=args.seed)
-    print(f"generated {args.messages} messages in {time.perf_counter() - started:.1f}s")
-    config = BackfillConfig(target=target)
     checker = open_database(target, bookkeeping=False)
     backfill.create_v2_tables(checker, backfill.preflight(checker))
     checker.dispose()
+    print(f"generated {args.messages} messages in {time.perf_counter() - started:.1f}s")
+    return target
+
+
+def prepare(args: argparse.Namespace) -> None:
+    from v2_backfill import backfill, runs
+    from v2_backfill.config import BackfillConfig
+    from v2_backfill.db import open_database
+    from v2_backfill.quality import gate, review
+
+    started = time.perf_counter()
+    target = generate(args)
+    url = _url(args, _names(args)[0])
+    config = BackfillConfig(target=target)
     db = open_database(target)
     run_id = runs.new_run_id()
     runs.start_run(db, run_id, "bench", config.run_params())

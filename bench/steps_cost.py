@@ -53,27 +53,7 @@ def main() -> None:
 
 
 def prepare(args: argparse.Namespace) -> None:
-    from devtools.demo import write_postgres, write_sqlite
-    from v2_backfill import backfill
-    from v2_backfill.config import parse_database_url
-    from v2_backfill.db import open_database
-
-    source = publish_cost._names(args)[0]
-    publish_cost._drop(args, source)
-    if args.dialect == "postgresql":
-        publish_cost._admin(args, f"CREATE DATABASE {source}")
-    url = publish_cost._url(args, source)
-    target = parse_database_url(url)
-    started = time.perf_counter()
-    if args.dialect == "sqlite":
-        write_sqlite(target.sqlite_path, messages=args.messages, seed=args.seed)
-    else:
-        write_postgres(url, messages=args.messages, seed=args.seed)
-    checker = open_database(target, bookkeeping=False)
-    backfill.create_v2_tables(checker, backfill.preflight(checker))
-    checker.dispose()
-    print(f"generated {args.messages} messages into {url} in "
-          f"{time.perf_counter() - started:.1f}s")  # fmt: skip
+    publish_cost.generate(args)
 
 
 def steps(args: argparse.Namespace) -> None:

@@ -46,6 +46,40 @@ def test_rerun_is_idempotent(app, run_backfill):
     assert second["quarantined_by_reason"] == first["quarantined_by_reason"]
 
 
+def test_text_rules_results_indexed_once_and_an_older_layout_rebuilt(app, run_backfill):
+    busy_timeline(app)
+    first = run_backfill(app.url)
+    store = open_database(app.target)  # the store attached, as a run sees it
+    with store.begin() as conn:  # the layout before: a primary key grown row by row
+        conn.execute(sa.text("DROP TABLE v2_backfill.stage_attribution"))
+        conn.execute(sa.text(
+            "CREATE TABLE v2_backfill.stage_attribution (message_id TEXT PRIMARY KEY, "
+            "property_id TEXT, rule TEXT, reason TEXT, detail TEXT, confidence REAL, "
+            "evidence TEXT, segment TEXT)"
+        ))  # fmt: skip
+    store.dispose()
+
+    second = run_backfill(app.url)
+
+    assert second["messages_already_migrated"] == first["messages_copied"] == 3
+    assert second["quarantined_by_reason"] == first["quarantined_by_reason"]
+    store = open_database(app.target)
+    with store.connect() as conn:
+        inspector = sa.inspect(conn)
+        key = inspector.get_pk_constraint("stage_attribution", schema="v2_backfill")
+        indexes = inspector.get_indexes("stage_attribution", schema="v2_backfill")
+    assert not key["constrained_columns"]
+    assert [(i["name"], i["column_names"], bool(i["unique"])) for i in indexes] == [
+        ("stage_attribution_message", ["message_id"], True)
+    ]
+    with pytest.raises(sa.exc.IntegrityError):  # one result per message, as the key was
+        with store.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO v2_backfill.stage_attribution (message_id) VALUES ('m'), ('m')"
+            ))  # fmt: skip
+    store.dispose()
+
+
 def test_every_message_in_exactly_one_place(app, run_backfill):
     busy_timeline(app)
     run_backfill(app.url)

@@ -24,7 +24,6 @@ messages: a longer run is decided in pieces of that size.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
@@ -141,53 +140,48 @@ class RunCutter:
     gap longer than the conversation's threshold, or a run that holds `MAX_RUN_MESSAGES`,
     starts a new one. The threshold at a message depends only on the `RECENT_GAPS` gaps
     before it, so `RECENT_GAPS + 1` messages before a cut are all a reader needs to cut as a
-    reading of the whole thread does."""
+    reading of the whole thread does. It is worked out only for a gap that could exceed it
+    (longer than `MIN_RUN_GAP_MS` and the window): most gaps are shorter."""
 
     def __init__(self, window_ms: int) -> None:
         self._window_ms = window_ms
+        self._floor_ms = min(window_ms, MIN_RUN_GAP_MS)
+        """No threshold is shorter (see `threshold_ms`)."""
         self._last_ms: int | None = None
         self._held = 0
-        self._gaps: deque[int] = deque()
-        self._sorted_gaps: list[int] = []
-        self._threshold_ms = window_ms
+        self._gaps: deque[int] = deque(maxlen=RECENT_GAPS)
 
     def starts_run(self, created_at_ms: int, *, forced: bool = False) -> bool:
         """Whether a run starts with the next message, at `created_at_ms` (the first message
         starts one; `forced`: a run starts there whatever the gap). Changes nothing: `take`
         records the message once the run before it is decided (its rhythm excludes this gap)."""
         last_ms = self._last_ms
-        if last_ms is None:
+        if last_ms is None or forced or self._held >= MAX_RUN_MESSAGES:
             return True
-        return (
-            forced or created_at_ms - last_ms > self._threshold_ms or self._held >= MAX_RUN_MESSAGES
-        )
+        gap = created_at_ms - last_ms
+        return gap > self._floor_ms and gap > self.threshold_ms()
 
     def take(self, created_at_ms: int, *, starts_run: bool) -> None:
         """Record the next message: its gap, and whether it starts a run (`starts_run`)."""
         if self._last_ms is not None:
-            gaps, ordered = self._gaps, self._sorted_gaps
-            if len(gaps) == RECENT_GAPS:
-                del ordered[bisect_left(ordered, gaps.popleft())]
-            gap = created_at_ms - self._last_ms
-            gaps.append(gap)
-            insort(ordered, gap)
-            if len(gaps) >= MIN_GAPS:
-                rhythm = GAP_FACTOR * self.rhythm_ms()
-                self._threshold_ms = min(self._window_ms, max(MIN_RUN_GAP_MS, rhythm))
+            self._gaps.append(created_at_ms - self._last_ms)
         self._held = 1 if starts_run else self._held + 1
         self._last_ms = created_at_ms
 
     def rhythm_ms(self) -> int:
         """The median of the conversation's last `RECENT_GAPS` gaps (the thread window's
         `1 / GAP_FACTOR` until `MIN_GAPS` are known)."""
-        if len(self._gaps) < MIN_GAPS:
+        gaps = self._gaps
+        if len(gaps) < MIN_GAPS:
             return self._window_ms // GAP_FACTOR
-        return self._sorted_gaps[len(self._sorted_gaps) // 2]
+        return sorted(gaps)[len(gaps) // 2]
 
     def threshold_ms(self) -> int:
         """The silence that ends a run (see the module docstring): the thread window until
-        `MIN_GAPS` gaps are known, kept up to date by `take`."""
-        return self._threshold_ms
+        `MIN_GAPS` gaps are known."""
+        if len(self._gaps) < MIN_GAPS:
+            return self._window_ms
+        return min(self._window_ms, max(MIN_RUN_GAP_MS, GAP_FACTOR * self.rhythm_ms()))
 
 
 class ThreadAttributor:
@@ -221,7 +215,8 @@ class ThreadAttributor:
     def feed(self, messages: Iterable[SharedMessage]) -> list[Placement]:
         """Take messages in thread order; return the placements of the runs they completed."""
         placed: list[Placement] = []
-        cutter, evidence = self._cutter, self._evidence
+        cutter, run, held = self._cutter, self._run, self._held
+        named_in, activity_before, is_aside = self._evidence_readers()
         for message in messages:
             if (
                 message.conversation_id != self._conversation_id
@@ -230,21 +225,35 @@ class ThreadAttributor:
                 placed += self.finish()
                 if message.timeline_id != self._timeline_id:
                     self._enter_timeline(message.timeline_id)
+                    named_in, activity_before, is_aside = self._evidence_readers()
                 self._conversation_id = message.conversation_id
                 cutter = self._cutter = RunCutter(self._window_ms)
-                evidence = self._evidence
+                run, held = self._run, self._held
             at_ms = message.created_at_ms
             cut = cutter.starts_run(at_ms, forced=message.starts_run)
-            if cut and self._run:
+            if cut and run:
                 placed += self.finish()
+                run, held = self._run, self._held
             cutter.take(at_ms, starts_run=cut)
-            assert evidence is not None
-            named = evidence.named(message.content)
-            activity = () if named else evidence.activity_before(at_ms)
-            aside = bool(named) and evidence.is_aside(message.content)
-            self._run.append(RunMessage(message.message_id, at_ms, named, activity, aside))
-            self._held.append(message)
+            content = message.content
+            named = named_in(content)
+            if named:
+                run.append(RunMessage(message.message_id, at_ms, named, (), is_aside(content)))
+            else:
+                run.append(RunMessage(message.message_id, at_ms, named, activity_before(at_ms)))
+            held.append(message)
         return placed
+
+    def _evidence_readers(
+        self,
+    ) -> tuple[
+        Callable[[str], dict[str, str]], Callable[[int], Sequence[Activity]], Callable[[str], bool]
+    ]:
+        """The current timeline's `MessageEvidence` methods `feed` calls per message."""
+        evidence = self._evidence
+        if evidence is None:  # before the first message
+            evidence = MessageEvidence((), ())
+        return evidence.named, evidence.activity_before, evidence.is_aside
 
     def finish(self) -> list[Placement]:
         """Decide the run held (the last one fed); return its placements."""
@@ -296,7 +305,7 @@ class ThreadAttributor:
                 ),
             )
         else:
-            reason, detail = Reason(decision.reason), _DETAILS[decision.reason]
+            reason, detail = _REASONS[decision.reason], _DETAILS[decision.reason]
         if self._primary_fallback and self._primary is not None:
             return Placement(
                 message.message_id, self._primary, Rule.PRIMARY_PROPERTY, segment=segment
@@ -304,6 +313,7 @@ class ThreadAttributor:
         return Placement(message.message_id, None, None, reason, detail, segment=segment)
 
 
+_REASONS = {reason.value: reason for reason in Reason}
 _DETAILS = {
     "no_property_evidence": "no evidence of a property anywhere in its topic run",
     "ambiguous_address_mention": "names several properties and its run none of them alone",

@@ -94,7 +94,57 @@ def decide_run(run: Sequence[RunMessage], rhythm_ms: int) -> list[Decision]:
         (i, next(iter(m.named))) for i, m in enumerate(run) if len(m.named) == 1 and not m.aside
     ]
     if not mentions:
-        return _asides(run, _by_activity(run), rhythm_ms)
+        decisions = _by_activity(run)
+    elif all(property_id == mentions[0][1] for _, property_id in mentions):
+        decisions = _one_property(run, mentions[0][1], [i for i, _ in mentions], rhythm_ms)
+    else:
+        decisions = _several_properties(run, mentions, rhythm_ms)
+    if any(m.aside for m in run):
+        return _asides(run, decisions, rhythm_ms)
+    return decisions
+
+
+_CONFLICTING = Decision(None, None, 0.0, None, "conflicting_evidence")
+_AMBIGUOUS = Decision(None, None, 0.0, None, "ambiguous_address_mention")
+_NO_EVIDENCE = Decision(None, None, 0.0, None, "no_property_evidence")
+
+
+def _one_property(
+    run: Sequence[RunMessage], property_id: str, marks: list[int], rhythm_ms: int
+) -> list[Decision]:
+    """A run that names one property (`marks`: where): the case of most runs, decided as
+    `_several_properties` would (one group, no rival, no split penalty) in one pass."""
+    if property_id == UNKNOWN:
+        return [_CONFLICTING] * len(run)
+    before, after = _reaches(run, marks)
+    first, last = marks[0], marks[-1]
+    decisions = []
+    for i, message in enumerate(run):
+        named = message.named
+        if named and property_id not in named:
+            decisions.append(_AMBIGUOUS if len(named) > 1 else _CONFLICTING)
+        elif len(named) == 1:
+            rule = named[property_id]
+            decisions.append(Decision(property_id, rule, round(EXPLICIT_CONFIDENCE[rule], 3),
+                                      f"message {message.message_id}"))  # fmt: skip
+        else:
+            if i < first:
+                own = after[i]
+            elif i > last:
+                own = before[i]
+            else:  # named on both sides: the surer side
+                own = max(before[i], after[i], key=lambda r: _confidence(r, i, rhythm_ms))
+            assert own is not None
+            confidence = _confidence(own, i, rhythm_ms) - (0.01 if named else 0.0)
+            decisions.append(Decision(property_id, "topic_run", round(confidence, 3),
+                                      f"message {run[own[0]].message_id}"))  # fmt: skip
+    return decisions
+
+
+def _several_properties(
+    run: Sequence[RunMessage], mentions: list[tuple[int, str]], rhythm_ms: int
+) -> list[Decision]:
+    """A run that names several properties: split at the mentions (the module docstring)."""
     groups: list[_Group] = []
     for index, property_id in mentions:
         if groups and groups[-1].property_id == property_id:
@@ -114,8 +164,7 @@ def decide_run(run: Sequence[RunMessage], rhythm_ms: int) -> list[Decision]:
     for index, property_id in mentions:
         marks.setdefault(property_id, []).append(index)
     reaches = {property_id: _reaches(run, found) for property_id, found in marks.items()}
-    decisions = [_placed(run, i, owner, reaches, rhythm_ms) for i, owner in enumerate(owners)]
-    return _asides(run, decisions, rhythm_ms)
+    return [_placed(run, i, owner, reaches, rhythm_ms) for i, owner in enumerate(owners)]
 
 
 def _asides(run: Sequence[RunMessage], decisions: list[Decision], rhythm_ms: int) -> list[Decision]:
@@ -134,7 +183,7 @@ def _asides(run: Sequence[RunMessage], decisions: list[Decision], rhythm_ms: int
                 Decision(property_id, "topic_run", run_confidence(ratio, 1, after=False),
                          f"message {message.message_id}")
                 if property_id != UNKNOWN
-                else Decision(None, None, 0.0, None, "conflicting_evidence")
+                else _CONFLICTING
             )  # fmt: skip
     return decisions
 
@@ -195,12 +244,11 @@ def _placed(
     message = run[i]
     named = message.named
     if owner.property_id == UNKNOWN:
-        return Decision(None, None, 0.0, None, "conflicting_evidence")
+        return _CONFLICTING
     if named and owner.property_id not in named:
-        if len(named) > 1:
-            return Decision(None, None, 0.0, None, "ambiguous_address_mention")
-        return Decision(None, None, 0.0, None, "conflicting_evidence")  # an aside (`_asides`)
-    before, after = (found[i] for found in reaches[owner.property_id])
+        return _AMBIGUOUS if len(named) > 1 else _CONFLICTING  # else an aside (`_asides`)
+    earlier, later = reaches[owner.property_id]
+    before, after = earlier[i], later[i]
     if i < owner.first:
         own = after
     elif i > owner.last:
@@ -254,17 +302,13 @@ def _by_activity(run: Sequence[RunMessage]) -> list[Decision]:
     activity = [event for message in run for event in message.activity]
     candidates = {event.property_id for event in activity}
     if len(candidates) > 1:
-        return [Decision(None, None, 0.0, None, "conflicting_evidence") for _ in run]
+        return [_CONFLICTING] * len(run)
     if not candidates:
-        return [
-            Decision(None, None, 0.0, None,
-                     "ambiguous_address_mention" if m.named else "no_property_evidence")
-            for m in run
-        ]  # fmt: skip
+        return [_AMBIGUOUS if m.named else _NO_EVIDENCE for m in run]
     (property_id,) = candidates
     return [
         Decision(property_id, "activity_context", ACTIVITY_CONFIDENCE, activity[0].source)
         if not m.named or property_id in m.named
-        else Decision(None, None, 0.0, None, "ambiguous_address_mention")
+        else _AMBIGUOUS
         for m in run
     ]

@@ -87,6 +87,7 @@ def stage_messages(db: Database, config: BackfillConfig, scope: Scope | None = N
     scope = scope or Scope()
     with db.begin(snapshot=True) as conn:
         db.empty(conn, STAGE_STAGING)
+        db.run(conn, "unindex_attribution")  # loaded without it (`apply_attribution`)
         if scope.since is None:
             db.run(conn, "scope_all", {"replace": config.replace})
             source = _ALL
@@ -187,9 +188,11 @@ def _load(db: Database, conn: sa.Connection, placed: list[Placement]) -> int:
 
 
 def apply_attribution(db: Database) -> int:
-    """Fold the text rules' results (`stage_attribution`, every bucket) into the staged
-    messages, in one transaction; return how many staged messages were updated."""
+    """Index the text rules' results (`stage_attribution`, every bucket, loaded without an
+    index since `stage_messages`) and fold them into the staged messages, in one transaction;
+    return how many staged messages were updated."""
     with db.begin() as conn:
+        db.run(conn, "index_attribution")
         return db.run(conn, "apply_attribution")
 
 

@@ -235,8 +235,11 @@ CREATE TABLE IF NOT EXISTS v2_backfill.native_rows (
 {create_view} v2_backfill.slice_messages AS
 SELECT * FROM {view_store}stage_messages AS s WHERE NOT s.context_only;
 
+-- The text rules' results, one row per message: loaded without an index (stage_messages drops
+-- it), then indexed once, unique, by apply_attribution (index_attribution): a bulk build, not
+-- an index grown row by row in the order of the threads.
 {create_staging_table} v2_backfill.stage_attribution (
-    message_id TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
     property_id TEXT,
     rule TEXT,
     reason TEXT,

@@ -187,7 +187,8 @@ class Database:
         """Create the pipeline's own tables (outside the app schema) when missing, first
         bringing a store of an older layout up to date: its lineage gains `content_md5`, then
         `confidence` and `evidence`, its quarantine `segment`, its staging (rebuilt by every
-        run) is made anew; the lineage is indexed by run (`index_lineage_run`)."""
+        run) is made anew (as is a `stage_attribution` of the layout with a primary key); the
+        lineage is indexed by run (`index_lineage_run`)."""
         inspector = sa.inspect(conn)
         if inspector.has_table("lineage", schema=BOOKKEEPING_SCHEMA):
             lineage = _columns(inspector, "lineage")
@@ -205,6 +206,7 @@ class Database:
                 or not staged[STAGING_NULLABLE]
                 or (properties and "mls_id" not in properties)
                 or (attribution and "segment" not in attribution)
+                or (attribution and _has_primary_key(inspector, "stage_attribution"))
             ):
                 self.run(conn, "drop_staging")
         self.run(conn, "create_bookkeeping")
@@ -336,6 +338,12 @@ STAGING_MARKER = "context_only"
 STAGING_NULLABLE = "sender_id"
 """A column of `stage_messages` that older layouts declared NOT NULL (with the legacy
 conversation and isRead), which refused a legacy row holding NULL instead of quarantining it."""
+
+
+def _has_primary_key(inspector: sa.Inspector, table: str) -> bool:
+    """Whether a bookkeeping table has a primary key (an older layout's staging)."""
+    found = inspector.get_pk_constraint(table, schema=BOOKKEEPING_SCHEMA)
+    return bool(found["constrained_columns"])
 
 
 def _columns(inspector: sa.Inspector, table: str) -> dict[str, bool]:

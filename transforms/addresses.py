@@ -45,8 +45,8 @@ _DIGITS = re.compile(r"\d+")
 
 def tokens(text: str) -> list[str]:
     """Lower-case words of `text` with suffixes and directionals in one canonical spelling."""
-    canonical = _CANONICAL.get
-    return [canonical(word, word) for word in _WORD.findall(text.casefold())]
+    words = _WORD.findall(text.casefold())
+    return list(map(_CANONICAL.get, words, words))
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,7 @@ class RunCutter:
         self._last_ms: int | None = None
         self._held = 0
         self._gaps: deque[int] = deque(maxlen=RECENT_GAPS)
+        self._rhythm_ms: int | None = None
 
     def starts_run(self, created_at_ms: int, *, forced: bool = False) -> bool:
         """Whether a run starts with the next message, at `created_at_ms` (the first message
@@ -165,6 +166,7 @@ class RunCutter:
         """Record the next message: its gap, and whether it starts a run (`starts_run`)."""
         if self._last_ms is not None:
             self._gaps.append(created_at_ms - self._last_ms)
+            self._rhythm_ms = None
         self._held = 1 if starts_run else self._held + 1
         self._last_ms = created_at_ms
 
@@ -174,7 +176,9 @@ class RunCutter:
         gaps = self._gaps
         if len(gaps) < MIN_GAPS:
             return self._window_ms // GAP_FACTOR
-        return sorted(gaps)[len(gaps) // 2]
+        if self._rhythm_ms is None:  # worked out once between two messages
+            self._rhythm_ms = sorted(gaps)[len(gaps) // 2]
+        return self._rhythm_ms
 
     def threshold_ms(self) -> int:
         """The silence that ends a run (see the module docstring): the thread window until
@@ -263,12 +267,19 @@ class ThreadAttributor:
         self._run, self._held = [], []
         decisions = decide_run(run, self.rhythm_ms())
         segment = held[0].message_id
-        placement = self._placement
-        return [
-            placement(message, decision, segment)
-            for message, decision in zip(held, decisions, strict=True)
-            if not message.context_only
-        ]
+        minimum = self._min_confidence
+        placed = []
+        for message, decision in zip(held, decisions, strict=True):
+            if message.context_only:
+                continue
+            if decision.property_id is not None and decision.confidence >= minimum:
+                placed.append(Placement(
+                    message.message_id, decision.property_id, decision.rule, None, None,
+                    decision.confidence, decision.evidence, segment,
+                ))  # fmt: skip
+            else:
+                placed.append(self._unplaced(message, decision, segment))
+        return placed
 
     def place_all(self, messages: Iterable[SharedMessage]) -> list[Placement]:
         """Decide a whole set of messages in thread order."""
@@ -290,12 +301,9 @@ class ThreadAttributor:
         self._primary = primary.id if primary else None
         self._conversation_id = None
 
-    def _placement(self, message: SharedMessage, decision: Decision, segment: str) -> Placement:
-        if decision.property_id is not None and decision.confidence >= self._min_confidence:
-            return Placement(
-                message.message_id, decision.property_id, decision.rule, None, None,
-                decision.confidence, decision.evidence, segment,
-            )  # fmt: skip
+    def _unplaced(self, message: SharedMessage, decision: Decision, segment: str) -> Placement:
+        """A decision without a property, or below `min_confidence`: quarantine, or the
+        primary property with `--fallback primary_property`."""
         if decision.property_id is not None:
             reason, detail = (
                 Reason.LOW_CONFIDENCE,

@@ -31,15 +31,21 @@ ACTIVITY_WINDOW_MS = 30 * 60 * 1000
 _DIGIT = re.compile(r"\d")
 _NUMBERS = re.compile(r"\d{5,}")
 _LONG_NUMBER = re.compile(r"\d{5}")
-_REFERENCE = re.compile(r"\b(?:mls|listing)\s*#?\s*\d{5,}|/share/[A-Za-z0-9]+", re.IGNORECASE)
-"""A listing reference (an MLS number after its cue, a share link) whether known or not."""
+_REFERENCE = re.compile(
+    r"(?=[ml/])(?:\b(?:mls|listing)\s*#?\s*\d{5,}|/share/[A-Za-z0-9]+)", re.IGNORECASE
+)
+"""A listing reference (an MLS number after its cue, a share link) whether known or not. (The
+lookaheads of `_REFERENCE` and `_COMPARING` name the first letters of what follows: the same
+matches, tried only where one can start.)"""
 _ASIDE = re.compile(
     r"^\W*(?:also|btw|by the way|oh and|unrelated|side note|p\.?s\.?)\b", re.IGNORECASE
 )
 """Words opening a digression: a message asking in passing about another property."""
 UNKNOWN = "?"
 """The property a listing reference names when it is none of the timeline's (in `named`)."""
-_COMPARING = re.compile(r"\b(better|worse|than|compare[ds]?|comparing|versus|vs)\b", re.IGNORECASE)
+_COMPARING = re.compile(
+    r"(?=[bwtcv])\b(better|worse|than|compare[ds]?|comparing|versus|vs)\b", re.IGNORECASE
+)
 """Words of a comparison: a message comparing with one property is about another one."""
 _SHARE = re.compile(r"/share/([A-Za-z0-9]+)")
 

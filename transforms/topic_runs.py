@@ -128,13 +128,7 @@ def _one_property(
             decisions.append(Decision(property_id, rule, round(EXPLICIT_CONFIDENCE[rule], 3),
                                       f"message {message.message_id}"))  # fmt: skip
         else:
-            if i < first:
-                own = after[i]
-            elif i > last:
-                own = before[i]
-            else:  # named on both sides: the surer side
-                own = max(before[i], after[i], key=lambda r: _confidence(r, i, rhythm_ms))
-            assert own is not None
+            own = _own_reach(before[i], after[i], i, first, last, rhythm_ms)
             confidence = _confidence(own, i, rhythm_ms) - (0.01 if named else 0.0)
             decisions.append(Decision(property_id, "topic_run", round(confidence, 3),
                                       f"message {run[own[0]].message_id}"))  # fmt: skip
@@ -248,14 +242,7 @@ def _placed(
     if named and owner.property_id not in named:
         return _AMBIGUOUS if len(named) > 1 else _CONFLICTING  # else an aside (`_asides`)
     earlier, later = reaches[owner.property_id]
-    before, after = earlier[i], later[i]
-    if i < owner.first:
-        own = after
-    elif i > owner.last:
-        own = before
-    else:  # named on both sides without another property between: the surer side
-        own = max(before, after, key=lambda r: _confidence(r, i, rhythm_ms))
-    assert own is not None  # an owner's group is on that side
+    own = _own_reach(earlier[i], later[i], i, owner.first, owner.last, rhythm_ms)
     penalty = 0.0
     if len(reaches) > 1:
         rivals = [_nearest(earlier[i], later[i], i)
@@ -275,6 +262,22 @@ def _placed(
     return Decision(
         owner.property_id, "topic_run", round(confidence, 3), f"message {run[at].message_id}"
     )
+
+
+def _own_reach(
+    before: _Reach | None, after: _Reach | None, i: int, first: int, last: int, rhythm_ms: int
+) -> _Reach:
+    """The mention of its owner's group (from `first` to `last`) that places message i: the
+    first after it before the group, the last before it after the group, within the group
+    (named on both sides without another property between) the surer side."""
+    if i < first:
+        own = after
+    elif i > last:
+        own = before
+    else:
+        own = max(before, after, key=lambda r: _confidence(r, i, rhythm_ms))
+    assert own is not None  # an owner's group is on that side
+    return own
 
 
 def _confidence(reach: _Reach | None, i: int, rhythm_ms: int) -> float:

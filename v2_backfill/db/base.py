@@ -43,8 +43,10 @@ class Database:
     - `create_staging_table`: the statement head that creates a staging table when missing
       (PostgreSQL: unlogged, a crash may lose it);
     - `create_view`: the statement head that creates a view or keeps one (`... v AS`);
-    - `view_store`: how a store view names the store's tables (SQLite: unqualified, so that
-      the sidecar file is whole when opened on its own);
+    - `view_store`: how a store view or index names the store's tables (SQLite: unqualified,
+      so that the sidecar file is whole when opened on its own);
+    - `index_store`: how a store index is named (`CREATE INDEX {index_store}name ON
+      {view_store}table`: SQLite qualifies the index, PostgreSQL the table);
     - `staged_message_key`: the key constraint of `stage_messages.message_id`;
     - `instant[cell]`: an app DateTime cell as the store keeps timestamps, comparable with
       them (SQLite: epoch ms, also of a TEXT cell written by hand; NULL for other storage);

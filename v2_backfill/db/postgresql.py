@@ -55,6 +55,7 @@ class PostgresDatabase(Database):
         "create_staging_table": "CREATE UNLOGGED TABLE IF NOT EXISTS",
         "create_view": "CREATE OR REPLACE VIEW",
         "view_store": "v2_backfill.",
+        "index_store": "",
         "staged_message_key": "NOT NULL",  # bulk-written, then read by joins: no index kept
         "instant": SAME,
         "app_datetime": SAME,

@@ -57,6 +57,7 @@ class SqliteDatabase(Database):
         "create_staging_table": "CREATE TABLE IF NOT EXISTS",
         "create_view": "CREATE VIEW IF NOT EXISTS",
         "view_store": "",  # a view of the sidecar names its own tables alone
+        "index_store": "v2_backfill.",
         "staged_message_key": "PRIMARY KEY",
         "instant": Fragment(sqlite_instant_sql),
         "ms_interval": SAME,  # the store keeps timestamps as epoch ms

@@ -3,10 +3,15 @@ local Dask cluster, the published result is the same row for row (both dialects)
 
 from __future__ import annotations
 
+import faulthandler
+import os
+import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
+import dask
 import pytest
-from distributed import Client, LocalCluster, get_task_stream
+from distributed import Client, LocalCluster, Worker, WorkerPlugin, get_task_stream
 
 from tests.factory import HOUR, MINUTE, T0, AppDatabase
 from tests.test_backfill_runs import busy_timeline
@@ -44,14 +49,45 @@ def scenario(app: AppDatabase) -> None:
         thread_window_timeline(app)
 
 
+HUNG_S = 45
+"""How long a task may run on a Dask worker before the worker writes its threads' stacks."""
+
+
+class StacksOfAHungTask(WorkerPlugin):
+    """On each worker: a task still executing after HUNG_S writes every thread's stack to a
+    file of `folder` (from faulthandler's own thread, which works while another holds the
+    GIL): a worker restarted on its missing heartbeat leaves a trace of where it stopped."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def setup(self, worker: Worker) -> None:
+        self.stacks = open(self.folder / f"worker-{worker.name}-{os.getpid()}.txt", "w")
+
+    def transition(self, key: object, start: str, finish: str, **kwargs: object) -> None:
+        if finish == "executing":
+            faulthandler.dump_traceback_later(HUNG_S, file=self.stacks)
+        elif start == "executing":
+            faulthandler.cancel_dump_traceback_later()
+
+
 @pytest.fixture(scope="module")
-def dask_client() -> Iterator[Client]:
-    """A client of a local Dask cluster of two worker processes, closed afterwards."""
+def dask_client(tmp_path_factory) -> Iterator[Client]:
+    """A client of a local Dask cluster of two worker processes, closed afterwards. A worker
+    that stops answering is restarted after a minute, not the default five (its task runs
+    again elsewhere: a bucket run twice leaves the same rows), and the stacks of a task that
+    hung end in a warning (the CI log's summary shows it)."""
+    folder = tmp_path_factory.mktemp("dask-stacks")
     with (
+        dask.config.set({"distributed.scheduler.worker-ttl": "60s"}),
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
         Client(cluster) as client,
     ):
+        client.register_plugin(StacksOfAHungTask(folder))
         yield client
+    for stacks in folder.iterdir():
+        if stacks.read_text():
+            warnings.warn(f"a Dask task ran over {HUNG_S} s:\n{stacks.read_text()}", stacklevel=1)
 
 
 def test_partitions_on_threads_and_dask_publish_the_same_rows(app, run_backfill, dask_client):
@@ -78,7 +114,8 @@ def test_partitions_on_threads_and_dask_publish_the_same_rows(app, run_backfill,
     assert {"address_mention", "topic_run"} <= set(serial["rules"])
     assert results["threads"] == serial
     assert results["dask"] == serial
-    ran_on_dask = [task for task in on_dask.data if "attribute_bucket" in str(task["key"])]
+    # every bucket ran on Dask (once, or again after its worker was restarted)
+    ran_on_dask = {task["key"] for task in on_dask.data if "attribute_bucket" in str(task["key"])}
     assert len(ran_on_dask) == BUCKETS
 
 

@@ -7,8 +7,10 @@ each checkout's own code (`stage_messages` in a subprocess run from that checkou
 own venv, its root first on the path). Each timed run copies its checkout's staged files
 afresh and times only `attribute_shared_messages` in a fresh subprocess of that checkout;
 the runs alternate base and branch (`--pairs` pairs, the first of each pair alternating
-too). Prints each run with the load average, the medians, the median of the pairs' ratios
-(branch / base) and the load average at the end. Both checkouts need `make setup`.
+too). Prints each run with the load average and the part of it spent in the database (inside the
+adapter's statement calls: the streams' reads, the bulk load, the fold), the medians, the
+median of the pairs' ratios (branch / base) and the load average at the end. Both checkouts
+need `make setup`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -64,7 +68,7 @@ def main() -> None:
             staged = _run_child(checkout, "stage", root / label / "bench.db")
             print(f"{label} ({_commit(checkout)}) staged: {staged}", flush=True)
         timings: dict[str, dict[str, list[float]]] = {
-            label: {"seconds": [], "cpu": []} for label in checkouts
+            label: {"seconds": [], "cpu": [], "database": []} for label in checkouts
         }
         for pair in range(args.pairs):
             order = list(checkouts) if pair % 2 == 0 else list(checkouts)[::-1]
@@ -76,9 +80,9 @@ def main() -> None:
                 for kind, found in timings[label].items():
                     found.append(timed[kind])
                 print(f"pair {pair + 1} {label:<6} {timed['seconds']:7.2f} s (CPU "
-                      f"{timed['cpu']:.2f} s)  decided {timed['decided']}  load {_load()}",
-                      flush=True)  # fmt: skip
-    for kind in ("seconds", "cpu"):
+                      f"{timed['cpu']:.2f} s, database {timed['database']:.2f} s)  decided "
+                      f"{timed['decided']}  load {_load()}", flush=True)  # fmt: skip
+    for kind in ("seconds", "cpu", "database"):
         base, branch = timings["base"][kind], timings["branch"][kind]
         ratios = [b / a for a, b in zip(base, branch, strict=True)]
         low, high = statistics.median(base), statistics.median(branch)
@@ -121,13 +125,49 @@ def _child(step: str, path: Path) -> None:
             with db.frozen():
                 print(json.dumps({"staged": backfill.stage_messages(db, config)}))
             return
+        database = _time_statements(db)
         with db.frozen():
             started, cpu = time.perf_counter(), time.process_time()
             decided = backfill.attribute_shared_messages(db, config)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-        print(json.dumps({"seconds": seconds, "cpu": cpu, "decided": decided}))
+        print(json.dumps({"seconds": seconds, "cpu": cpu, "database": database[0],
+                          "decided": decided}))  # fmt: skip
     finally:
         db.dispose()
+
+
+def _time_statements(db: Any) -> list[float]:
+    """Count the seconds `db` spends in its statement calls (`run`, `query`, `bulk_insert`,
+    and a `stream`'s chunks as they are read) into the returned one-item list."""
+    spent = [0.0]
+
+    def timed(call: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - started
+
+        return wrapper
+
+    def streamed(call: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+        def wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            chunks = call(*args, **kwargs)
+            while True:
+                started = time.perf_counter()
+                chunk = next(chunks, None)
+                spent[0] += time.perf_counter() - started
+                if chunk is None:
+                    return
+                yield chunk
+
+        return wrapper
+
+    for name in ("run", "query", "bulk_insert"):
+        setattr(db, name, timed(getattr(db, name)))
+    db.stream = streamed(db.stream)
+    return spent
 
 
 def _commit(checkout: Path) -> str:

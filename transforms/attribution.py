@@ -208,7 +208,8 @@ class ThreadAttributor:
         self._primary_fallback = primary_fallback
         self._min_confidence = min_confidence
         self._timeline_id: str | None = None
-        self._evidence: MessageEvidence | None = None
+        self._evidence = MessageEvidence((), ())
+        """The current timeline's (none before the first message)."""
         self._primary: str | None = None
         self._conversation_id: str | None = None
         self._cutter = RunCutter(window_ms)
@@ -255,8 +256,6 @@ class ThreadAttributor:
     ]:
         """The current timeline's `MessageEvidence` methods `feed` calls per message."""
         evidence = self._evidence
-        if evidence is None:  # before the first message
-            evidence = MessageEvidence((), ())
         return evidence.named, evidence.activity_before, evidence.is_aside
 
     def finish(self) -> list[Placement]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import threading
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dask
@@ -147,6 +149,38 @@ def test_a_bucket_run_twice_leaves_the_same_rows(app):
         assert stage_attribution(app) == whole
     finally:
         db.dispose()
+
+
+def test_a_bucket_run_twice_at_once_leaves_its_rows_once(app):
+    """A bucket run again while its first run still writes (a worker taken for dead goes on):
+    the second waits for the first to end, then writes the bucket anew."""
+    scenario(app)
+    app.create_v2_tables()
+    config = BackfillConfig(target=app.target, chunk_size=8)
+    dbs = [open_database(app.target) for _ in range(2)]
+    first_chunk = [threading.Event(), threading.Event()]
+
+    def run(n: int) -> int:
+        def progress(done: int, total: int) -> None:  # with rows written, not committed
+            if not first_chunk[n].is_set():  # each run waits a while for the other to be here
+                first_chunk[n].set()
+                first_chunk[1 - n].wait(timeout=1)
+
+        return backfill.attribute_bucket(dbs[n], config, 0, 1, progress)
+
+    try:
+        with dbs[0].begin() as conn:
+            dbs[0].ensure_bookkeeping(conn)
+        backfill.stage_messages(dbs[0], config)
+        with ThreadPoolExecutor(2) as pool:
+            decided = list(pool.map(run, range(2)))
+        assert decided[0] == decided[1] > 0
+        rows = stage_attribution(app)
+        assert len(rows) == len({row[0] for row in rows}) == decided[0]
+        backfill.apply_attribution(dbs[0])  # its unique index builds
+    finally:
+        for db in dbs:
+            db.dispose()
 
 
 def decisions(app: AppDatabase) -> dict[str, tuple]:

@@ -139,12 +139,14 @@ def attribute_bucket(
     properties and activity, and one topic run (`transforms.attribution`). The placements are
     bulk-loaded into `stage_attribution`, read by `write_result`. Idempotent: one transaction
     deletes the bucket's rows of `stage_attribution` and writes them anew, so running a
-    bucket again (a retried task) leaves the same rows. Returns how many messages were decided.
+    bucket again (a retried task) leaves the same rows, also while its first run still writes
+    (`Database.lock_bucket`: the second waits for it). Returns how many messages were decided.
     """
     if not 0 <= bucket < buckets:
         raise ValueError(f"bucket {bucket} is not one of {buckets} buckets")
     where = {"bucket": bucket, "buckets": buckets}
     with db.begin() as conn:
+        db.lock_bucket(conn, bucket)  # a run of the same bucket still writing ends first
         db.run(conn, "clear_bucket_attribution", where)
         (total,) = db.query(conn, "count_pending_shared_messages", where)[0]
         if not total:

@@ -225,6 +225,13 @@ class Database:
         for table in tables:
             conn.execute(sa.text(f"DELETE FROM {BOOKKEEPING_SCHEMA}.{table}"))
 
+    def lock_bucket(self, conn: Connection, bucket: int) -> None:
+        """Wait (up to the lock timeout) until no other transaction writes the text rules'
+        results of timeline `bucket`, and keep the others waiting until this one ends: a
+        bucket run again while its first run still writes (a Dask worker taken for dead goes
+        on) writes it anew once the first has committed. SQLite: one writer at a time already
+        does it (the bucket's first statement, a DELETE, takes the store's write lock)."""
+
     def refresh_statistics(self, conn: Connection, tables: Sequence[str]) -> None:
         """Refresh the planner's statistics of tables just bulk-written (schema-qualified
         names, or the app's). SQLite's planner keeps none unless asked, and the app's file has

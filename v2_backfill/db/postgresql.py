@@ -33,6 +33,9 @@ _EPOCH = datetime(1970, 1, 1)
 
 ADVISORY_KEY = 0x7632_6266_696C_6C00 >> 8
 """The PostgreSQL advisory lock key of v2-backfill runs ("v2bfill")."""
+BUCKET_LOCKS = 0x7632_6274
+"""The first key of the transaction-level advisory locks of the text rules' buckets ("v2bt";
+the second is the bucket: a pair of keys, apart from the one-key locks)."""
 
 _STAGING = re.compile(rf"\b{BOOKKEEPING_SCHEMA}\.((?:stage|audit)_\w+|outcomes|slice_messages)\b")
 """The store's staging relations, rebuilt by every run (a preview's are TEMP stand-ins)."""
@@ -233,6 +236,9 @@ class PostgresDatabase(Database):
     def empty(self, conn: Connection, tables: Sequence[str]) -> None:
         names = ", ".join(self._store_table(table) for table in tables)
         conn.execute(sa.text(f"TRUNCATE {names}"))
+
+    def lock_bucket(self, conn: Connection, bucket: int) -> None:
+        self.query(conn, "lock_bucket", {"locks": BUCKET_LOCKS, "bucket": bucket})
 
     def refresh_statistics(self, conn: Connection, tables: Sequence[str]) -> None:
         for table in tables:

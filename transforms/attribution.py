@@ -209,7 +209,7 @@ class ThreadAttributor:
         self._min_confidence = min_confidence
         self._timeline_id: str | None = None
         self._evidence = MessageEvidence((), ())
-        """The current timeline's (none before the first message)."""
+        """The current timeline's evidence (an empty one before the first message)."""
         self._primary: str | None = None
         self._conversation_id: str | None = None
         self._cutter = RunCutter(window_ms)

@@ -72,6 +72,10 @@ class StacksOfAHungTask(WorkerPlugin):
         elif start == "executing":
             faulthandler.cancel_dump_traceback_later()
 
+    def teardown(self, worker: Worker) -> None:
+        faulthandler.cancel_dump_traceback_later()
+        self.stacks.close()
+
 
 @pytest.fixture(scope="module")
 def dask_client(tmp_path_factory) -> Iterator[Client]:

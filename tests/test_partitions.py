@@ -99,8 +99,9 @@ def dask_client(tmp_path_factory) -> Iterator[Client]:
 def test_partitions_on_threads_and_dask_publish_the_same_rows(app, run_backfill, dask_client):
     scenario(app)
     variants = {
-        "serial": {},
-        "threads": {"partitions": BUCKETS},
+        "serial": {"rules_process": False},
+        "serial, rules in child processes": {"chunk_size": 5},
+        "threads": {"partitions": BUCKETS, "chunk_size": 5},
         "dask": {"partitions": BUCKETS, "dask_address": dask_client.scheduler.address},
     }
     results = {}
@@ -118,6 +119,7 @@ def test_partitions_on_threads_and_dask_publish_the_same_rows(app, run_backfill,
     serial = results["serial"]
     assert serial["messages_v2"] and serial["quarantine"]
     assert {"address_mention", "topic_run"} <= set(serial["rules"])
+    assert results["serial, rules in child processes"] == serial
     assert results["threads"] == serial
     assert results["dask"] == serial
     # every bucket ran on Dask (once, or again after its worker was restarted)
@@ -203,8 +205,9 @@ def test_partitions_and_dask_decide_a_generated_database_as_one_reading(
 ):
     pg = lambda: request.getfixturevalue("pg_database")  # noqa: E731
     variants = {
-        "serial": {},
-        "threads": {"partitions": BUCKETS},
+        "serial": {"rules_process": False},
+        "serial, rules in child processes": {"chunk_size": 5},
+        "threads": {"partitions": BUCKETS, "chunk_size": 5},
         "dask": {"partitions": BUCKETS, "dask_address": dask_client.scheduler.address},
     }
     results, per_message = {}, {}

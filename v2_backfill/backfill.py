@@ -16,16 +16,17 @@ import sqlalchemy as sa
 
 from transforms.attribution import (
     Activity,
+    ActivityOf,
     Placement,
-    SharedMessage,
+    PropertiesOf,
     ThreadAttributor,
-    TimelineFeed,
     TimelineProperty,
 )
 from v2_backfill.config import BackfillConfig, Fallback
 from v2_backfill.db import Database, utc_now_ms
 from v2_backfill.errors import DataQualityError, PreflightError
 from v2_backfill.preflight import PreflightReport, run_preflight
+from v2_backfill.rules_process import can_fork, decide_here, decide_in_children
 from v2_backfill.runs import failpoint
 from v2_backfill.scope import SYNCED_TABLES, Scope, cursor_params, keep_touched_runs
 from v2_backfill.staging import (
@@ -136,7 +137,9 @@ def attribute_bucket(
     Only these rows (with their content) leave the database, streamed in thread order in
     chunks of `config.chunk_size`, beside streams of their timelines' properties and of the
     client's activity on them in the same order: memory holds one chunk, one timeline's
-    properties and activity, and one topic run (`transforms.attribution`). The placements are
+    properties and activity, and one topic run (`transforms.attribution`); with more than one
+    chunk the rules run in child processes meanwhile (`config.rules_process`,
+    `v2_backfill.rules_process`: a few chunks' rows on their way at most). The placements are
     bulk-loaded into `stage_attribution`, read by `write_result`. Idempotent: one transaction
     deletes the bucket's rows of `stage_attribution` and writes them anew, so running a
     bucket again (a retried task) leaves the same rows, also while its first run still writes
@@ -162,29 +165,28 @@ def attribute_bucket(
             for chunk in db.stream(conn, "pending_timeline_activity", where, config.chunk_size)
             for row in chunk
         )
-        attributor = ThreadAttributor(
-            TimelineFeed(properties),
-            activity_of=TimelineFeed(activity),
-            window_ms=config.thread_window_ms,
-            primary_fallback=config.fallback is Fallback.PRIMARY_PROPERTY,
-            min_confidence=config.min_confidence,
-        )
+
+        def attributor(properties_of: PropertiesOf, activity_of: ActivityOf) -> ThreadAttributor:
+            return ThreadAttributor(
+                properties_of,
+                activity_of=activity_of,
+                window_ms=config.thread_window_ms,
+                primary_fallback=config.fallback is Fallback.PRIMARY_PROPERTY,
+                min_confidence=config.min_confidence,
+            )
+
+        chunks = db.stream(conn, "pending_shared_messages", where, config.chunk_size)
+        beside = config.rules_process and total > config.chunk_size and can_fork()
+        decide = decide_in_children if beside else decide_here
         done = 0
-        for rows in db.stream(conn, "pending_shared_messages", where, config.chunk_size):
-            chunk = (
-                SharedMessage(message_id, conversation_id, timeline_id, db.to_ms(created),
-                              content or "", bool(context_only), bool(starts_run))
-                for message_id, conversation_id, timeline_id, created, content, context_only,
-                starts_run in rows
-            )  # fmt: skip
-            done += _load(db, conn, attributor.feed(chunk))
+        for placed in decide(chunks, properties, activity, attributor, db.to_ms):
+            done += _load(db, conn, placed)
             if progress:
                 progress(done, total)
-        done += _load(db, conn, attributor.finish())
     return done
 
 
-def _load(db: Database, conn: sa.Connection, placed: list[Placement]) -> int:
+def _load(db: Database, conn: sa.Connection, placed: Sequence[tuple]) -> int:
     db.bulk_insert(conn, "stage_attribution", _PLACEMENT_COLUMNS, placed)
     return len(placed)
 

@@ -297,6 +297,10 @@ class BackfillConfig:
     """Where shared-conversation messages without evidence go."""
     chunk_size: int = 5000
     """Rows per chunk when shared-conversation messages are streamed to Python."""
+    rules_process: bool = True
+    """Whether the text rules of more than one chunk run in child processes beside the
+    database's reads and writes, where two cores and `fork` allow it
+    (`v2_backfill.rules_process`; the same decisions either way)."""
     tolerances: Tolerances = field(default_factory=Tolerances)
     """The data-quality gate's thresholds."""
     report_dir: Path | None = None

@@ -84,8 +84,9 @@ FAILPOINT_ENV = "V2_BACKFILL_FAILPOINT"
 def failpoint(name: str) -> None:
     """For crash-safety and concurrency tests: act at the point `$V2_BACKFILL_FAILPOINT` names.
 
-    Points: `after-<step>` for every timed step, and `publish-uncommitted` inside the
-    publishing transaction, after every row is written, before the commit. `<point>` SIGKILLs
+    Points: `after-<step>` for every timed step, `publish-uncommitted` inside the
+    publishing transaction, after every row is written, before the commit, and
+    `rules-process` in the text rules' child process, before each chunk. `<point>` SIGKILLs
     this process there; `<point>:sleep=<seconds>` holds it there that long (the run lock
     held). Unset, as in production, this does nothing.
     """

@@ -7,10 +7,10 @@ each checkout's own code (`stage_messages` in a subprocess run from that checkou
 own venv, its root first on the path). Each timed run copies its checkout's staged files
 afresh and times only `attribute_shared_messages` in a fresh subprocess of that checkout;
 the runs alternate base and branch (`--pairs` pairs, the first of each pair alternating
-too). Prints each run with the load average and the part of it spent in the database (inside the
-adapter's statement calls: the streams' reads, the bulk load, the fold), the medians, the
-median of the pairs' ratios (branch / base) and the load average at the end. Both checkouts
-need `make setup`.
+too). Prints each run with the load average, its CPU (the rules' child processes included)
+and the part of it spent in the database (inside the adapter's statement calls: the streams'
+reads, the bulk load, the fold), the medians, the median of the pairs' ratios (branch /
+base) and the load average at the end. Both checkouts need `make setup`.
 """
 
 from __future__ import annotations
@@ -127,13 +127,20 @@ def _child(step: str, path: Path) -> None:
             return
         database = _time_statements(db)
         with db.frozen():
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu = time.perf_counter(), _cpu()
             decided = backfill.attribute_shared_messages(db, config)
-            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            seconds, cpu = time.perf_counter() - started, _cpu() - cpu
         print(json.dumps({"seconds": seconds, "cpu": cpu, "database": database[0],
                           "decided": decided}))  # fmt: skip
     finally:
         db.dispose()
+
+
+def _cpu() -> float:
+    """The CPU seconds of this process and of its children that have ended (the rules'
+    child processes)."""
+    spent = os.times()
+    return spent.user + spent.system + spent.children_user + spent.children_system
 
 
 def _time_statements(db: Any) -> list[float]:

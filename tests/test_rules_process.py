@@ -5,12 +5,16 @@ child that dies fails the step and leaves nothing; Ctrl-C in the parent ends the
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 from tests.factory import AppDatabase
+from tests.test_interrupts import Cli, cli_env, our_lines
 from tests.test_partitions import stage_attribution
 from tests.test_sync_decisions import DIALECTS, generated
 from v2_backfill import backfill
@@ -109,3 +113,68 @@ def test_ctrl_c_in_the_parent_ends_the_children(app):
     assert children and all(child.exitcode is not None for child in children)
     assert not rules_children()
     assert stage_attribution(app) == []
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pids: list[int]) -> list[int]:
+    return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+
+
+def rules_running(app: AppDatabase, tmp_path: Path, api_url: str) -> tuple[Cli, list[int]]:
+    """A CLI backfill of `app` whose rules' children each hold their first chunk for a while;
+    returns it and them, once both have started."""
+    from tests.test_partitions import scenario
+
+    scenario(app)
+    app.create_v2_tables()
+    env = cli_env(api_url, **{FAILPOINT_ENV: "rules-process:sleep=5"})
+    args = ["backfill", "--db", app.url, "--chunk-size", "4", "--quarantine-fail", "100%"]
+    run = Cli(args, tmp_path, env)
+    deadline = time.monotonic() + 120
+    while len(children := children_of(run.process.pid)) < 2:
+        assert run.process.poll() is None, run.stderr[-3000:]
+        assert time.monotonic() < deadline, f"no rules' children:\n{run.stderr[-3000:]}"
+        time.sleep(0.05)
+    return run, children
+
+
+def wait_gone(pids: list[int], seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive(pids)
+
+
+@pytest.mark.sqlite
+def test_ctrl_c_on_the_command_stops_it_cleanly_with_its_children(
+    app, prefect_api_url, run_backfill, tmp_path
+):
+    run, children = rules_running(app, tmp_path, prefect_api_url)
+    run.process.send_signal(signal.SIGINT)
+    assert run.finish() == 130, run.stderr[-3000:]
+    assert "Traceback" not in run.stderr
+    assert our_lines(run.stderr)[-1].startswith("v2-backfill: error: interrupted by SIGINT")
+    assert wait_gone(children, 10) == []
+    assert run_backfill(app.url)["messages_copied"] > 0  # the next run works, and marks it
+    statuses = "SELECT status FROM v2_backfill.runs ORDER BY started_at"
+    assert [r.status for r in app.rows(statuses)][0] == "interrupted"
+
+
+@pytest.mark.sqlite
+def test_the_children_of_a_killed_command_end_by_themselves(app, prefect_api_url, tmp_path):
+    run, children = rules_running(app, tmp_path, prefect_api_url)
+    run.process.kill()
+    run.finish()
+    assert wait_gone(children, 30) == []  # they find their parent's pipe closed

@@ -153,7 +153,12 @@ class _Child:
             name="v2-backfill-rules",
             daemon=True,
         )
-        self._process.start()
+        # Ctrl-C held back while the child starts, until it ignores it: the parent ends it
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         task_reader.close()
         result_writer.close()
         self._sender = _Sender(task_writer)
@@ -265,6 +270,7 @@ def _serve(
     """The child: decide each chunk it is sent, send back its placements as plain tuples."""
     gc.freeze()  # what it inherited (the parent's connections among it) is never finalised here
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     for end in parents_ends:
         end.close()
     sent = _Sent()

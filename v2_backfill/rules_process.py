@@ -24,6 +24,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from transforms.attribution import (
@@ -203,10 +204,11 @@ class _Child:
 
 
 class _Sender:
-    """Sends the parent's chunks to the child from a thread of its own, one waiting at most,
-    so that the parent never blocks writing a chunk while the child blocks writing the
-    placements the parent has not read yet. After a failed send (the child gone) it drops
-    what it is given; the parent learns of the end from the results' pipe."""
+    """Writes to a pipe from a thread of its own, `AHEAD` items waiting at most, so that
+    neither side blocks writing while the other blocks writing what it has not read yet, and
+    the writer goes on working meanwhile (each item is pickled by the caller, so the thread
+    only writes, without the GIL). After a failed write (the reader gone) it drops what it is
+    given; the other side learns of the end from its own pipe."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -217,7 +219,7 @@ class _Sender:
         self._thread.start()
 
     def send(self, item: Any) -> None:
-        self._waiting.put(item)
+        self._waiting.put(ForkingPickler.dumps(item))
 
     def close(self) -> None:
         """Stop after what waits (a chunk the child may never read is dropped once it ends)."""
@@ -234,7 +236,7 @@ class _Sender:
         while (item := self._waiting.get()) is not _STOP:
             if not broken:
                 try:
-                    self._connection.send(item)
+                    self._connection.send_bytes(item)
                 except OSError:
                     broken = True
 
@@ -275,22 +277,20 @@ def _serve(
         end.close()
     sent = _Sent()
     attributor = make(sent.properties, sent.activity)
+    sender = _Sender(results)
     try:
         while (task := tasks.recv()) is not None:
             failpoint("rules-process")
             rows, feeds = task
             sent.add(feeds)
             placed = attributor.feed(shared_messages(rows, to_ms))
-            results.send(("placed", list(map(tuple, placed))))
-        results.send(("placed", list(map(tuple, attributor.finish()))))
+            sender.send(("placed", list(map(tuple, placed))))
+        sender.send(("placed", list(map(tuple, attributor.finish()))))
     except EOFError:  # the parent is gone
         pass
     except BaseException as error:  # noqa: BLE001 - every failure is the parent's to raise
-        detail = traceback.format_exception_only(error)[-1].strip()
-        try:
-            results.send(("error", detail))
-        except OSError:
-            pass
+        sender.send(("error", traceback.format_exception_only(error)[-1].strip()))
     finally:
-        results.close()
+        sender.close()
+        sender.join()
         os._exit(0)

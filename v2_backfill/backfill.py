@@ -26,7 +26,7 @@ from v2_backfill.config import BackfillConfig, Fallback
 from v2_backfill.db import Database, utc_now_ms
 from v2_backfill.errors import DataQualityError, PreflightError
 from v2_backfill.preflight import PreflightReport, run_preflight
-from v2_backfill.rules_process import can_fork, decide_here, decide_in_children
+from v2_backfill.rules_process import CHILDREN, can_fork, decide
 from v2_backfill.runs import failpoint
 from v2_backfill.scope import SYNCED_TABLES, Scope, cursor_params, keep_touched_runs
 from v2_backfill.staging import (
@@ -177,9 +177,9 @@ def attribute_bucket(
 
         chunks = db.stream(conn, "pending_shared_messages", where, config.chunk_size)
         beside = config.rules_process and total > config.chunk_size and can_fork()
-        decide = decide_in_children if beside else decide_here
         done = 0
-        for placed in decide(chunks, properties, activity, attributor, db.to_ms):
+        children = CHILDREN if beside else 0
+        for placed in decide(chunks, properties, activity, attributor, db.to_ms, children):
             done += _load(db, conn, placed)
             if progress:
                 progress(done, total)

@@ -5,12 +5,11 @@ rules' Python and the database's statements overlap on two cores).
 The parent deals the timelines to the children in turn, each with its properties and
 activity as the parent's `TimelineFeed`s give them; the attributor's decisions depend on one
 timeline's rows only, so they are the same as in one process (`tests/test_rules_process.py`).
-Two children, not one, because on two cores the parent's reads and loads are lighter than
-the rules (BENCHMARKS.md). Memory stays bounded: `AHEAD` + 1 chunks' rows at most on their
-way to each child, with their timelines' feeds. A child shares nothing else with the parent:
-it never touches the inherited database connections (`gc.freeze`; it ends by `os._exit`),
-ignores Ctrl-C (the parent ends it) and ends when the parent's end of its pipe closes. A
-failure in a child is raised in the parent as `RulesProcessError`.
+Two children, not one (`CHILDREN`). Memory stays bounded: `AHEAD` + 1 chunks' rows at most
+on their way to each child, with their timelines' feeds. A child shares nothing else with the
+parent: it never touches the inherited database connections (`gc.freeze`; it ends by
+`os._exit`), ignores Ctrl-C (the parent ends it) and ends when the parent's end of its pipe
+closes. A failure in a child is raised in the parent as `RulesProcessError`.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from typing import Any
 from transforms.attribution import (
     Activity,
     ActivityOf,
-    Placement,
     PropertiesOf,
     SharedMessage,
     ThreadAttributor,
@@ -42,8 +40,13 @@ from v2_backfill.runs import failpoint
 MakeAttributor = Callable[[PropertiesOf, ActivityOf], ThreadAttributor]
 """Builds the attributor of a bucket from its feeds of properties and activity."""
 
-Decided = Iterator[list[tuple]]
-"""The placements of each chunk in turn, then the attributor's last ones (`finish`)."""
+Decided = Iterator[Sequence[tuple]]
+"""The placements of each chunk in turn, then the attributor's last ones (`finish`):
+`Placement`s, or plain tuples from a child process."""
+
+CHILDREN = 2
+"""Child processes of a bucket's rules where `can_fork`: on two cores, two are faster than
+one (the parent's reads and loads are lighter than the rules; BENCHMARKS.md)."""
 
 AHEAD = 2
 """Chunks sent to a child before the placements of the first of them are taken."""
@@ -80,61 +83,64 @@ def shared_messages(
                             content or "", bool(context_only), bool(starts_run))  # fmt: skip
 
 
-def decide_here(
+def decide(
     chunks: Iterable[Sequence[Sequence[Any]]],
     properties: Iterable[TimelineProperty],
     activity: Iterable[Activity],
     make: MakeAttributor,
     to_ms: Callable[[Any], int],
-) -> Iterator[list[Placement]]:
-    """The rules in this process: the placements of each chunk of message rows, then the
-    last ones."""
-    attributor = make(TimelineFeed(properties), TimelineFeed(activity))
-    for rows in chunks:
-        yield attributor.feed(shared_messages(rows, to_ms))
-    yield attributor.finish()
-
-
-def decide_in_children(
-    chunks: Iterable[Sequence[Sequence[Any]]],
-    properties: Iterable[TimelineProperty],
-    activity: Iterable[Activity],
-    make: MakeAttributor,
-    to_ms: Callable[[Any], int],
-    children: int = 2,
+    children: int = 0,
 ) -> Decided:
-    """As `decide_here`, the rules running in `children` child processes (`can_fork` must
-    hold), the timelines dealt to them in turn: each chunk is sent before the placements of
-    the ones before it are taken, so the children decide while the caller loads them and
-    reads on. The placements come as tuples."""
+    """The placements of each chunk of message rows of a bucket, then the attributor's last
+    ones: in this process (`children` 0), or in `children` child processes (`can_fork` must
+    hold), the timelines dealt to them in turn, each chunk sent before the placements of the
+    ones before it are taken, so the children decide while the caller loads them and reads
+    on."""
+    properties_of, activity_of = TimelineFeed(properties), TimelineFeed(activity)
+    if not children:
+        attributor = make(properties_of, activity_of)
+        for rows in chunks:
+            yield attributor.feed(shared_messages(rows, to_ms))
+        yield attributor.finish()
+        return
     context = multiprocessing.get_context("fork")
     started: list[_Child] = []
     finished = False
     try:
         for _ in range(children):
             started.append(_Child(context, make, to_ms))
-        properties_of, activity_of = TimelineFeed(properties), TimelineFeed(activity)
-        timeline_id, owner = None, -1
-        for chunk in chunks:
-            parts: list[list[tuple]] = [[] for _ in started]
-            feeds: list[dict[str, tuple]] = [{} for _ in started]
-            for row in map(tuple, chunk):
-                if row[2] != timeline_id:  # the next timeline: to the next child, with its rows
-                    timeline_id, owner = row[2], (owner + 1) % len(started)
-                    feeds[owner][timeline_id] = (properties_of(timeline_id),
-                                                 activity_of(timeline_id))  # fmt: skip
-                parts[owner].append(row)
-            for child, rows, fed in zip(started, parts, feeds, strict=True):
-                if rows:
-                    yield from child.send((rows, fed))
-        for child in started:
-            yield from child.send(None)
-        for child in started:
-            yield from child.rest()
+        yield from _deal(chunks, properties_of, activity_of, started)
         finished = True
     finally:
         for child in started:
             child.end(finished)
+
+
+def _deal(
+    chunks: Iterable[Sequence[Sequence[Any]]],
+    properties_of: PropertiesOf,
+    activity_of: ActivityOf,
+    children: list[_Child],
+) -> Decided:
+    """Deal each chunk's timelines to `children` in turn, each timeline's rows with its
+    properties and activity in the chunk of its first messages; the placements as they come."""
+    timeline_id, owner = None, -1
+    for chunk in chunks:
+        parts: list[list[tuple]] = [[] for _ in children]
+        feeds: list[dict[str, tuple]] = [{} for _ in children]
+        for row in map(tuple, chunk):
+            if row[2] != timeline_id:  # the next timeline: to the next child, with its rows
+                timeline_id, owner = row[2], (owner + 1) % len(children)
+                feeds[owner][timeline_id] = (properties_of(timeline_id),
+                                             activity_of(timeline_id))  # fmt: skip
+            parts[owner].append(row)
+        for child, rows, fed in zip(children, parts, feeds, strict=True):
+            if rows:
+                yield from child.send((rows, fed))
+    for child in children:
+        yield from child.send(None)
+    for child in children:
+        yield from child.rest()
 
 
 class _Child:

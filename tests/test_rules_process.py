@@ -5,6 +5,7 @@ child that dies fails the step and leaves nothing; Ctrl-C in the parent ends the
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import time
 from collections.abc import Iterator
@@ -178,3 +179,24 @@ def test_the_children_of_a_killed_command_end_by_themselves(app, prefect_api_url
     run.process.kill()
     run.finish()
     assert wait_gone(children, 30) == []  # they find their parent's pipe closed
+
+
+def started_at(pid: int) -> tuple[int, int]:
+    """When `pid` started (clock ticks since boot), then the pid: the order of a fork's children."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]), pid
+
+
+@pytest.mark.sqlite
+def test_a_child_ends_with_its_parent_whatever_its_sibling_does(app, prefect_api_url, tmp_path):
+    """The first child holds no end of the parent's pipes once the second is forked: it ends
+    when the parent does even while the second is stopped (it used to wait for the second)."""
+    run, children = rules_running(app, tmp_path, prefect_api_url)
+    first, second = sorted(children, key=started_at)
+    os.kill(second, signal.SIGSTOP)
+    try:
+        run.process.kill()
+        run.finish()
+        assert wait_gone([first], 30) == []
+    finally:
+        os.kill(second, signal.SIGKILL)
+    assert wait_gone([second], 10) == []

@@ -108,7 +108,7 @@ def decide(
     finished = False
     try:
         for _ in range(children):
-            started.append(_Child(context, make, to_ms))
+            started.append(_Child(context, make, to_ms, started))
         yield from _deal(chunks, properties_of, activity_of, started)
         finished = True
     finally:
@@ -151,12 +151,18 @@ class _Child:
         context: Any,
         make: MakeAttributor,
         to_ms: Callable[[Any], int],
+        siblings: Sequence[_Child] = (),
     ) -> None:
         task_reader, task_writer = context.Pipe(duplex=False)
         self._results, result_writer = context.Pipe(duplex=False)
+        self._task_writer = task_writer
+        # the parent's ends of its pipes and of the `siblings'` pipes, closed in the child: each
+        # child sees the parent's end close when the parent ends, whatever another child does
+        ends = [task_writer, self._results]
+        ends += [end for child in siblings for end in child._parents_ends()]
         self._process = context.Process(
             target=_serve,
-            args=(task_reader, result_writer, (task_writer, self._results), make, to_ms),
+            args=(task_reader, result_writer, ends, make, to_ms),
             name="v2-backfill-rules",
             daemon=True,
         )
@@ -194,6 +200,9 @@ class _Child:
         self._sender.close()  # a send the child no longer reads fails once it has ended
         self._process.join()
         self._sender.join()
+
+    def _parents_ends(self) -> tuple[Connection, Connection]:
+        return self._task_writer, self._results
 
     def _receive(self) -> list[tuple]:
         try:
@@ -271,7 +280,7 @@ class _Sent:
 def _serve(
     tasks: Connection,
     results: Connection,
-    parents_ends: tuple[Connection, Connection],
+    parents_ends: Sequence[Connection],
     make: MakeAttributor,
     to_ms: Callable[[Any], int],
 ) -> None:

@@ -9,9 +9,10 @@ a template (a SQLite file; PostgreSQL: database `<folder name>_src` of --admin-u
 runs a backfill's steps on a fresh copy as `bench/run.py` times them (stage, text rules, write,
 audit, publish, clear staging) and prints each one's wall and CPU seconds; with
 `--statements S`, also every statement (the pipeline's and GX's) that took at least S
-seconds, and each audit check's query timed alone after the audit. `compare` runs `steps` on
-a fresh copy with the code of --before and of this tree in turn, alternating, each in a child
-process, and prints each step's median and the load average.
+seconds, and each audit check's query timed alone after the audit; with `--validate`, then a
+`validate` as `bench/run.py` times it (its statements in the order they ran). `compare` runs
+`steps` on a fresh copy with the code of --before and of this tree in turn, alternating, each
+in a child process, and prints each step's median and the load average.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--statements", type=float, help="(steps) list statements this slow")
     parser.add_argument("--json", action="store_true", help="(steps) print the timings as JSON")
+    parser.add_argument(
+        "--validate", action="store_true", help="(steps) then time a validate (statements in order)"
+    )
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     {"prepare": prepare, "steps": steps, "compare": compare}[args.command](args)
@@ -72,14 +76,23 @@ def steps(args: argparse.Namespace) -> None:
     config = BackfillConfig(target=target)
     after_audit = (lambda: _time_checks(db, config, slow)) if args.statements is not None else None
     timings = run._backfill(db, config, _cpu_seconds(cpu, after_audit))
+    validated, steps_slow = {}, len(slow)
+    if args.validate:  # the gate on the published state, as `bench/run.py` times `validate`
+        validated["validate"] = _cpu_seconds(cpu, None)(
+            "validate", lambda: run._audit(db, "validate", "bench-validate", config)
+        )
     if args.json:
-        print(json.dumps({"wall": timings, "cpu": cpu, "load": os.getloadavg()[0]}))
+        print(json.dumps({"wall": timings, "cpu": cpu, "load": os.getloadavg()[0], **validated}))
     else:
-        for step, seconds in timings.items():
+        for step, seconds in {**timings, **validated}.items():
             print(f"{step:<16}{seconds:8.2f}s wall {cpu[step]:8.2f}s CPU")
         print(f"{'total':<16}{sum(timings.values()):8.2f}s   load average {os.getloadavg()}")
-    for seconds, statement in sorted(slow, reverse=True):
+    for seconds, statement in sorted(slow[:steps_slow], reverse=True):
         print(f"{seconds:8.2f}s  {' '.join(statement.split())[:300]}")
+    if validated and args.statements is not None:
+        print("validate, in order:")
+        for seconds, statement in slow[steps_slow:]:
+            print(f"{seconds:8.2f}s  {' '.join(statement.split())[:300]}")
     db.dispose()
 
 

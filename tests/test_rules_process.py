@@ -4,6 +4,7 @@ child that dies fails the step and leaves nothing; Ctrl-C in the parent ends the
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -181,17 +182,39 @@ def test_the_children_of_a_killed_command_end_by_themselves(app, prefect_api_url
     assert wait_gone(children, 30) == []  # they find their parent's pipe closed
 
 
-def started_at(pid: int) -> tuple[int, int]:
-    """When `pid` started (clock ticks since boot), then the pid: the order of a fork's children."""
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]), pid
+def forked_in_order(a: int, b: int) -> tuple[int, int]:
+    """Two processes forked one after the other, the earlier first: by their start (clock ticks
+    since boot), within one tick by pid, which the kernel hands out in turn modulo pid_max (so
+    that 5 comes after 32760 once the pids wrap, as they do in a long suite)."""
+    ticks = [int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+             for pid in (a, b)]  # fmt: skip
+    if ticks[0] != ticks[1]:
+        return (a, b) if ticks[0] < ticks[1] else (b, a)
+    pid_max = int(Path("/proc/sys/kernel/pid_max").read_text())
+    return (a, b) if (b - a) % pid_max < pid_max // 2 else (b, a)
+
+
+def pipes_of(pid: int) -> set[str]:
+    """The pipes `pid` holds an end of (`pipe:[inode]`)."""
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):  # closed meanwhile
+            if (target := os.readlink(fd)).startswith("pipe:"):
+                found.add(target)
+    return found
 
 
 @pytest.mark.sqlite
 def test_a_child_ends_with_its_parent_whatever_its_sibling_does(app, prefect_api_url, tmp_path):
-    """The first child holds no end of the parent's pipes once the second is forked: it ends
-    when the parent does even while the second is stopped (it used to wait for the second)."""
+    """Once the second child has closed the parent's ends of the first's pipes (the pipes the
+    first holds and the second no longer does: its own two), the first ends when the parent
+    does even while the second is stopped (it used to wait for the second)."""
     run, children = rules_running(app, tmp_path, prefect_api_url)
-    first, second = sorted(children, key=started_at)
+    first, second = forked_in_order(*children)
+    deadline = time.monotonic() + 30
+    while len(pipes_of(first) - pipes_of(second)) < 2:  # the second yet holds the first's pipes
+        assert time.monotonic() < deadline, "the second child kept the parent's ends of the first's"
+        time.sleep(0.05)
     os.kill(second, signal.SIGSTOP)
     try:
         run.process.kill()

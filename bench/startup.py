@@ -1,9 +1,12 @@
 """Start-up cost from the shell: `v2-backfill backfill` and `validate` of the development
-fixture (`tests/data/property-sync-dev.db`, copied first), each the median of `--runs` runs,
-with the CLI's background Prefect server warm, against Prefect's temporary server per command
-(`V2_BACKFILL_PREFECT_SERVER=temporary`, the cold figure), and the first command that starts
-the background server; with each its CPU seconds (user + system), steadier than the wall
-time on a loaded machine, and the load average. Results also go to
+fixture (`tests/data/property-sync-dev.db`, copied first), each the median of `--runs` runs:
+with the CLI's background Prefect server up and its warm worker taking the commands, the same
+server without the worker (`V2_BACKFILL_WARM_WORKER=off`: each command imports everything in
+its own process), and Prefect's temporary server per command
+(`V2_BACKFILL_PREFECT_SERVER=temporary`, the cold figure), the three alternating run after
+run; and the first command, which starts the background server. With each its CPU seconds
+(user + system; of the caller alone where the warm worker runs the command), steadier than
+the wall time on a loaded machine, and the load average. Results also go to
 `bench/results/startup-<UTC time>.json`.
 
     .venv/bin/python bench/startup.py --runs 5
@@ -73,18 +76,26 @@ def main() -> None:
     try:
         first = backfill_and_validate(work / "first", background)
         results["background_first_command"] = {"backfill": first[0], "validate": first[1]}
-        for name, env in (("background_warm", background), ("temporary", temporary)):
-            CPU_SECONDS.clear()
-            times = [backfill_and_validate(work / name, env) for _ in range(runs)]
+        modes = {"warm_worker": background,
+                 "background_no_worker": background | {"V2_BACKFILL_WARM_WORKER": "off"},
+                 "temporary": temporary}  # fmt: skip
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in modes}
+        cpu: dict[str, list[float]] = {name: [] for name in modes}
+        for _ in range(runs):
+            for name, env in modes.items():
+                CPU_SECONDS.clear()
+                times[name].append(backfill_and_validate(work / name, env))
+                cpu[name].extend(CPU_SECONDS)
+        for name in modes:
             results[name] = {
-                "backfill": statistics.median(t[0] for t in times),
-                "validate": statistics.median(t[1] for t in times),
-                "backfill_cpu": statistics.median(CPU_SECONDS[0::2]),
-                "validate_cpu": statistics.median(CPU_SECONDS[1::2]),
-                "all": times,
-                "load_average": os.getloadavg(),
+                "backfill": statistics.median(t[0] for t in times[name]),
+                "validate": statistics.median(t[1] for t in times[name]),
+                "backfill_cpu": statistics.median(cpu[name][0::2]),
+                "validate_cpu": statistics.median(cpu[name][1::2]),
+                "all": times[name],
             }
             print(name, results[name], flush=True)
+        results["load_average_after"] = os.getloadavg()
     finally:
         subprocess.run([*CLI, "server", "stop"], cwd=work, env=background, check=False)
     out = ROOT / "bench" / "results" / f"startup-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"

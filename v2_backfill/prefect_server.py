@@ -39,12 +39,14 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import IO, Any
 
+from v2_backfill import warm
 from v2_backfill.config import parse_duration_ms
 from v2_backfill.errors import ServiceUnreachable, UsageError
 
 MODE_ENV = "V2_BACKFILL_PREFECT_SERVER"
 STATE_ENV = "V2_BACKFILL_PREFECT_STATE"
 IDLE_ENV = "V2_BACKFILL_PREFECT_IDLE"
+WARM_ENV = "V2_BACKFILL_WARM_WORKER"
 MODES = ("background", "temporary")
 DEFAULT_IDLE = "30m"
 HOST = "127.0.0.1"
@@ -68,6 +70,9 @@ class ServerSettings:
     """How long the background server runs on once no command uses it."""
     startup_seconds: float = 180.0
     """How long a starting server may take to answer (a busy two-core machine is slow)."""
+    warm_worker: bool = True
+    """Whether the commands that run flows go to the server's warm worker
+    (`v2_backfill.warm`; `V2_BACKFILL_WARM_WORKER=off`: each runs in its own process)."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> ServerSettings:
@@ -81,7 +86,19 @@ class ServerSettings:
         cache = Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
         state_dir = Path(environ.get(STATE_ENV) or cache / "v2-backfill" / "prefect")
         idle = parse_duration_ms(environ.get(IDLE_ENV) or DEFAULT_IDLE) / 1000
-        return cls(mode, configured_api_url(environ), state_dir.expanduser().resolve(), idle)
+        warm_worker = environ.get(WARM_ENV, "on") or "on"
+        if warm_worker not in ("on", "off"):
+            raise UsageError(
+                f"{WARM_ENV}={warm_worker!r} is neither on nor off",
+                hint=f"unset it (commands use the warm worker) or set {WARM_ENV}=off",
+            )
+        return cls(
+            mode,
+            configured_api_url(environ),
+            state_dir.expanduser().resolve(),
+            idle,
+            warm_worker=warm_worker == "on",
+        )
 
 
 def configured_api_url(environ: Mapping[str, str]) -> str | None:
@@ -194,6 +211,7 @@ class LocalServer:
             facts |= asdict(state) | {
                 "url": state.url,
                 "idle_seconds": round(self.idle_seconds(), 1),
+                "warm_worker": warm.ping(self.folder),
             }
         facts["stops_after_idle_seconds"] = self.settings.idle_seconds
         return facts
@@ -294,10 +312,17 @@ def format_status(facts: dict[str, Any]) -> str:
         return f"local Prefect server ({facts['state_dir']}): {done}"
     if not facts["running"]:
         return f"local Prefect server ({facts['state_dir']}): not running"
+    worker = facts["warm_worker"]
+    warmed = (
+        f"warm worker pid {worker['pid']}, {worker['served']} commands served"
+        if worker
+        else "no warm worker (yet)"
+    )
     return (
         f"local Prefect server at {facts['url']} (Prefect {facts['prefect_version']}, "
         f"supervisor pid {facts['supervisor_pid']}, started {facts['started_at']}): idle "
-        f"{facts['idle_seconds']:g}s, stops after {facts['stops_after_idle_seconds']:g}s idle"
+        f"{facts['idle_seconds']:g}s, stops after {facts['stops_after_idle_seconds']:g}s idle; "
+        f"{warmed}"
     )
 
 

@@ -11,11 +11,15 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
+from v2_backfill import warm
 from v2_backfill.errors import ServiceUnreachable, UsageError
 from v2_backfill.prefect_server import LocalServer, ServerSettings, prefect_api
 
 FLOW_COMMANDS = frozenset({"backfill", "sync", "validate", "serve", "demo", "review-apply"})
 """The commands that run Prefect flows (a backfill's `--dry-run` runs none)."""
+
+WARM_COMMANDS = FLOW_COMMANDS - {"serve"}
+"""The commands the background server's warm worker may run (`serve` runs for days)."""
 
 CONNECT_TIMEOUT = 3.0
 """Seconds a Dask scheduler has to accept a TCP connection."""
@@ -42,6 +46,21 @@ def ready(
         return
     with prefect_api(ServerSettings.from_environ(environ)):
         yield
+
+
+def run_warm(
+    command: str, argv: list[str], *, dry_run: bool, environ: Mapping[str, str] = os.environ
+) -> int | None:
+    """Run `argv` in the background server's warm worker when the command runs flows and
+    uses that server (started first if needed, kept from idling out meanwhile); its exit
+    code, or None when it runs in this process instead (see `v2_backfill.warm`)."""
+    if command not in WARM_COMMANDS or dry_run:
+        return None
+    settings = ServerSettings.from_environ(environ)
+    if settings.api_url is not None or settings.mode != "background" or not settings.warm_worker:
+        return None
+    with LocalServer(settings).used():
+        return warm.delegate(argv, settings.state_dir)
 
 
 def check_dask(address: str, timeout: float = CONNECT_TIMEOUT) -> None:

@@ -39,21 +39,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `v2-backfill` console script."""
-    argv = sys.argv[1:] if argv is None else list(argv)
+    """Entry point of the `v2-backfill` console script: a command that runs flows goes to the
+    background server's warm worker when one can take it (`v2_backfill.warm`), else runs
+    here."""
+    return _main(sys.argv[1:] if argv is None else list(argv), delegate=True)
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run the command `argv` in this process (the warm worker's child does)."""
+    return _main(list(argv), delegate=False)
+
+
+def _main(argv: list[str], *, delegate: bool) -> int:
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:  # no options parsed: --json is looked for in the raw arguments
         return _fail(exc, as_json="--json" in argv, debug=False, render=None)
-    _configure_logging(args.debug)
+    configure_logging(args.debug)
     if not args.debug:
         shorten_gx_failures()
     dask_address, dry_run = getattr(args, "dask_address", None), getattr(args, "dry_run", False)
     try:
         service = getattr(args, "service", args.command)
-        with signals.interruptible(), services.ready(service, dask_address=dask_address,
-                                                     dry_run=dry_run):  # fmt: skip
-            summary = args.handler(args)
+        with signals.interruptible():
+            code = services.run_warm(service, argv, dry_run=dry_run) if delegate else None
+            if code is not None:
+                return code
+            with services.ready(service, dask_address=dask_address, dry_run=dry_run):
+                summary = args.handler(args)
     except signals.Interrupted as stop:
         stopped = signals.stopped(stop, _run_target(args))
         return _fail(stopped, as_json=args.json, debug=False, render=None)
@@ -98,7 +111,9 @@ def _fail(exc: Exception, *, as_json: bool, debug: bool, render: Render | None) 
     return code
 
 
-def _configure_logging(debug: bool) -> None:
+def configure_logging(debug: bool) -> None:
+    """Logging to stderr (debug or not), and the Prefect settings the CLI gives before
+    Prefect is imported (it reads them, and the root logger's handlers, at import)."""
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.DEBUG if debug else logging.WARNING,

@@ -165,7 +165,7 @@ def check_params(
 def _run_checkpoint(
     db: Database, mode: Mode, params: dict[str, Any], docs_dir: Path | None
 ) -> GateResult:
-    gx, expect_no_rows = _import_gx()
+    gx, expect_no_rows = import_gx()
     context = gx.get_context(mode="ephemeral")
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -221,7 +221,7 @@ def _run_checkpoint(
 
 LOADED_ON_USE = frozenset({"scipy.stats", "altair"})
 """What importing GX imports for expectations the gate has none of (the KL divergence's
-statistics and charts, the KS tests): half of GX's import time. `_import_gx` lets each load
+statistics and charts, the KS tests): half of GX's import time. `import_gx` lets each load
 on first use instead (`importlib.util.LazyLoader`), which a gate run never comes to."""
 
 
@@ -250,7 +250,7 @@ class _LoadedOnUse(importlib.abc.MetaPathFinder):
             sys.meta_path.remove(self)
 
 
-def _import_gx() -> tuple[Any, Any]:
+def import_gx() -> tuple[Any, Any]:
     """GX itself (what it imports only for expectations the gate lacks loaded on first use:
     `LOADED_ON_USE`), and our expectation class (`v2_backfill.quality.gx_checks`)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

@@ -92,7 +92,7 @@ def test_killed_cli_leaves_a_server_the_next_one_reuses_then_stop_ends_it(
     assert "starting a local Prefect server in the background" in first.stderr
     supervisor = remember(state_dir)
     servers = group_members(state_dir)
-    assert len(servers) == 2  # the supervisor and `prefect server start`, in their own group
+    assert len(servers) == 3  # the supervisor, `prefect server start` and the warm worker
     assert os.getpgid(supervisor) != os.getpgid(first.process.pid)
     first.process.send_signal(signal.SIGKILL)
     assert first.finish() == -signal.SIGKILL
@@ -135,7 +135,7 @@ def test_commands_starting_together_share_one_server_that_stops_when_idle(state_
     assert facts[0]["running"] and facts[0]["stops_after_idle_seconds"] == 5
     remember(state_dir)
     assert sum("starting a local Prefect server" in err for _, err in outputs) == 1
-    assert len(group_members(state_dir)) == 2
+    assert len(group_members(state_dir)) == 3  # the supervisor, the server, the warm worker
 
     wait_until(lambda: group_members(state_dir) == [], 60, "the idle server stopped")
     assert not (state_dir / "state.json").exists()

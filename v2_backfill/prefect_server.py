@@ -222,6 +222,7 @@ class LocalServer:
         with _locked(self.folder / "start.lock", fcntl.LOCK_EX):
             state = self.state()
             if state is not None:
+                warm.stop(self.folder)
                 _terminate(state.supervisor_pid)
             self.state_file.unlink(missing_ok=True)
         stopped = state is not None

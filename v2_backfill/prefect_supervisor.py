@@ -73,8 +73,9 @@ class _WarmWorker:
         )  # fmt: skip
 
     def keep_running(self) -> None:
-        """Start the worker again if it exited (and has not kept failing at once)."""
-        if self.process.poll() is None or self.short_lives >= WARM_RESTARTS:
+        """Start the worker again if it exited other than on request (stale, or failed), and
+        has not kept failing at once."""
+        if self.process.poll() in (None, 0) or self.short_lives >= WARM_RESTARTS:
             return
         short = time.monotonic() - self.started < WARM_SHORT_SECONDS
         self.short_lives = self.short_lives + 1 if short else 0

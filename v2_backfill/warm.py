@@ -37,6 +37,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
+from v2_backfill.signals import CLEANUP_SECONDS
+
 SOCKET_NAME = "warm.sock"
 PRELOAD = (
     "v2_backfill.cli.entry",
@@ -61,8 +63,12 @@ whose values differ runs in its own process."""
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 REQUEST_BYTES = 1 << 20
-STOP_GRACE_SECONDS = 15.0
-"""How long a stopping worker waits for the commands it runs to stop on SIGTERM."""
+STOP_GRACE_SECONDS = CLEANUP_SECONDS + 10.0
+"""How long a stopping worker waits for the commands it runs to stop on SIGTERM (a command
+cuts its own cleanup short after `CLEANUP_SECONDS`)."""
+STALE_EXIT = 75
+"""The worker's exit code when its code went stale: its supervisor starts a fresh one (after
+any other exit it does not)."""
 
 logger = logging.getLogger("v2_backfill")
 
@@ -206,6 +212,27 @@ def ping(folder: Path, timeout: float = 2.0) -> dict[str, Any] | None:
     return facts if isinstance(facts, dict) else None
 
 
+def stop(folder: Path) -> None:
+    """Stop the worker of `folder`, if one answers, before its server: the commands it runs
+    stop cleanly (SIGTERM) while the server can still record how they ended."""
+    facts = ping(folder)
+    if facts is None:
+        return
+    _kill(facts["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS + 10.0
+    while _running(facts["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` runs (an ended process its parent has not reaped yet does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 # -- the worker's side ------------------------------------------------------------------------
 
 
@@ -223,6 +250,7 @@ class _Worker:
     served: int = 0
     children: dict[int, socket.socket] = field(default_factory=dict)
     stopping: list[int] = field(default_factory=list)
+    stale: bool = False
 
     def refusal(self, request: dict[str, Any]) -> str | None:
         """Why this worker cannot run `request` as the caller's own process would; None if
@@ -237,15 +265,16 @@ class _Worker:
                     if theirs.get(k) != self.environment.get(k)}  # fmt: skip
             return f"another environment: {', '.join(sorted(keys))} differ"
         if code_fingerprint(project_root(), sys.path[1:]) != self.fingerprint:
-            self.stopping.append(0)  # stale for everyone: exit, the supervisor starts anew
+            self.stale = True  # for everyone: exit, the supervisor starts a fresh worker
             return "the code or the installed packages changed since the worker started"
         return None
 
 
-def serve(folder: Path) -> tuple[dict[str, Any], list[int]] | None:
+def serve(folder: Path) -> tuple[dict[str, Any], list[int]] | int:
     """The worker's loop: import, listen, fork a child per command. Returns in the child
-    (the command's request and the caller's stream descriptors); None in the worker once it
-    stops (SIGTERM, SIGINT or SIGHUP, its supervisor gone, or its code stale)."""
+    (the command's request and the caller's stream descriptors); in the worker once it
+    stops (SIGTERM, SIGINT or SIGHUP, its supervisor gone, or its code stale), its exit
+    code."""
     from v2_backfill.cli.entry import configure_logging
 
     configure_logging(debug=False)  # as the CLI does before Prefect is imported
@@ -261,13 +290,13 @@ def serve(folder: Path) -> tuple[dict[str, Any], list[int]] | None:
     for signum in FORWARDED:
         signal.signal(signum, lambda signum, frame: worker.stopping.append(signum))
     parent = os.getppid()
-    while not worker.stopping and os.getppid() == parent:
+    while not worker.stopping and not worker.stale and os.getppid() == parent:
         taken = _serve_once(worker)
         if taken is not None:
             return taken
         _reap(worker)
     _stop(worker)
-    return None
+    return STALE_EXIT if worker.stale else 0
 
 
 def _preload() -> None:
@@ -292,11 +321,14 @@ def _listen(path: Path) -> socket.socket:
     return listener
 
 
-def _serve_once(worker: _Worker) -> tuple[dict[str, Any], list[int]] | None:
-    """Wait (up to a second) for a caller, a caller that went away or a child that ended;
-    in a child just forked, its request."""
+def _serve_once(
+    worker: _Worker, *, accepting: bool = True
+) -> tuple[dict[str, Any], list[int]] | None:
+    """Wait (up to a second) for a caller (unless not `accepting`), a caller that went away
+    or a child that ended; in a child just forked, its request."""
     callers = {conn: pid for pid, conn in worker.children.items() if conn is not None}
-    readable, _, _ = select.select([worker.listener, worker.wakeup, *callers], [], [], 1.0)
+    listening = [worker.listener] if accepting else []
+    readable, _, _ = select.select([*listening, worker.wakeup, *callers], [], [], 1.0)
     for ready in readable:
         if ready == worker.wakeup:
             os.read(worker.wakeup, 4096)
@@ -378,7 +410,8 @@ def _reap(worker: _Worker) -> None:
 
 def _stop(worker: _Worker) -> None:
     """Stop serving: no new caller finds the socket; the commands running get SIGTERM (they
-    stop cleanly), and those still running after `STOP_GRACE_SECONDS` SIGKILL."""
+    stop cleanly, as on a Ctrl-C), and those still running after `STOP_GRACE_SECONDS`
+    SIGKILL. A stale worker lets them finish instead."""
     path = worker.folder / SOCKET_NAME
     try:
         if os.stat(path).st_ino == os.fstat(worker.listener.fileno()).st_ino:
@@ -386,6 +419,11 @@ def _stop(worker: _Worker) -> None:
     except OSError:
         pass
     worker.listener.close()
+    if worker.stale:
+        while worker.children:
+            _serve_once(worker, accepting=False)  # a caller gone still takes its command
+            _reap(worker)
+        return
     for signum, grace in ((signal.SIGTERM, STOP_GRACE_SECONDS), (signal.SIGKILL, 5.0)):
         for pid in worker.children:
             _kill(pid, signum)
@@ -441,8 +479,8 @@ def _close(fds: list[int]) -> None:
 def main(folder: Path) -> int:
     """`python -m v2_backfill.warm DIR`: serve; in a command's child, run the command."""
     taken = serve(folder)
-    if taken is None:
-        return 0
+    if isinstance(taken, int):
+        return taken
     request, fds = taken
     become_caller(request, fds)
     from v2_backfill.cli.entry import run

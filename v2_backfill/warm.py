@@ -61,6 +61,8 @@ ENV_KEYS = frozenset({"HOME", "LANG", "TZ", "XDG_CACHE_HOME", "XDG_CONFIG_HOME",
 """The environment that imports read (Prefect bakes its settings in at import): a caller
 whose values differ runs in its own process."""
 
+ANSWER_SECONDS = 10.0
+"""How long a caller waits for the worker to take or refuse its command."""
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 REQUEST_BYTES = 1 << 20
 STOP_GRACE_SECONDS = CLEANUP_SECONDS + 10.0
@@ -120,9 +122,11 @@ def delegate(argv: list[str], folder: Path) -> int | None:
     with conn:
         request = _request(argv)
         try:
+            conn.settimeout(ANSWER_SECONDS)
             socket.send_fds(conn, [json.dumps(request).encode()], [0, 1, 2])
             answer = json.loads(conn.recv(REQUEST_BYTES) or b"{}")
-        except (OSError, ValueError):
+            conn.settimeout(None)
+        except (OSError, ValueError):  # one that does not answer kills what it may have begun
             return None
         if "pid" not in answer:
             logger.debug("the warm worker did not take the command: %s", answer.get("refused"))

@@ -1,7 +1,9 @@
 -- The migrated and quarantined messages the app deleted from legacy since they were placed,
 -- which `validate` lists instead of failing on them (a reconciling sync reports them, and
--- with --propagate-deletes removes what the pipeline made of them). Binds :limit.
-SELECT placed.legacy_message_id, placed.placed_as, placed.conversation_id
+-- with --propagate-deletes removes what the pipeline made of them): the first :limit, each
+-- with the count of all of them (total). Binds :limit.
+SELECT placed.legacy_message_id, placed.placed_as, placed.conversation_id,
+    COUNT(*) OVER () AS total
 FROM (
     SELECT l.legacy_message_id, 'migrated' AS placed_as, l.conversation_id
     FROM v2_backfill.lineage AS l

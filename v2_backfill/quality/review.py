@@ -54,25 +54,36 @@ def gather(db: Database, mode: Mode) -> dict[str, Any]:
         }
         if mode == "validate":
             deleted = _rows(db, conn, "report_deleted_in_legacy", {}, {"limit": DELETES_SHOWN})
-            facts["deleted_in_legacy"] = [dict(row._mapping) for row in deleted]
+            facts["deleted_in_legacy"] = [
+                {key: value for key, value in row._mapping.items() if key != "total"}
+                for row in deleted
+            ]
+            changes = _rows(db, conn, "report_changes_since_published", {"recent": recent})[0]
+            facts["changes_after_snapshot"] = _changes(
+                changes, deleted_messages=deleted[0].total if deleted else 0
+            )
         labels = db.query(conn, "review_labels")
     facts["estimated_precision"] = estimated_precision((r.rule, r.label) for r in labels)
     facts["review"] = review_status(db)
-    if mode == "validate":
-        facts["changes_after_snapshot"] = changes_after_snapshot(db, recent)
     return facts
 
 
-def changes_after_snapshot(db: Database, recent: str | None = None) -> dict[str, int]:
-    """How many legacy messages the app wrote (new, changed, deleted) after the snapshot the
-    run judged, read from the live tables: a backfill's or sync's staged snapshot, or with
-    `recent` (mode validate, see `gate.recent_legacy`) the last published run's."""
+def changes_after_snapshot(db: Database) -> dict[str, int]:
+    """How many legacy messages the app wrote (new, changed, deleted) after the staged
+    snapshot a backfill or sync judged, read from the live tables (a validation's, after the
+    last published run's snapshot, are among its facts: `gather`)."""
     with db.connect() as conn:
-        if recent is not None:
-            row = _rows(db, conn, "report_changes_since_published", {"recent": recent})[0]
-        else:
-            row = _rows(db, conn, "report_changes_after_snapshot", {})[0]
-    return {key: int(value or 0) for key, value in row._mapping.items()}
+        return _changes(_rows(db, conn, "report_changes_after_snapshot", {})[0])
+
+
+def _changes(row: sa.Row, deleted_messages: int | None = None) -> dict[str, int]:
+    """The counts of `row`; a validation's `deleted_messages` (counted with their listing)
+    before its `edited_in_v2`."""
+    counts = {key: int(value or 0) for key, value in row._mapping.items()}
+    if deleted_messages is None:
+        return counts
+    edited = counts.pop("edited_in_v2")
+    return counts | {"deleted_messages": int(deleted_messages), "edited_in_v2": edited}
 
 
 def build_report(

@@ -10,12 +10,14 @@ import os
 import re
 import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.test_interrupts import Cli, our_lines, run_cli
+from tests.test_interrupts import BOUND_SECONDS, Cli, our_lines, run_cli
 from tests.test_prefect_server import background_env, group_members, remember, wait_until
 from v2_backfill.runs import FAILPOINT_ENV
 from v2_backfill.warm import code_fingerprint, relevant_environment
@@ -121,7 +123,7 @@ def test_ctrl_c_reaches_the_command_and_kill_9_of_the_caller_ends_it(fixture_db,
     assert json.loads(again.stdout)["messages_copied"] == 9
 
 
-def test_a_caller_with_another_environment_runs_the_command_itself(fixture_db, warm):
+def test_a_caller_with_another_environment_or_priority_runs_the_command_itself(fixture_db, warm):
     other = warm | {"GX_WARM_WORKER_TEST": "1"}
     done = run_cli(["backfill", "--db", f"file:{fixture_db}", "--debug", "--json"],
                    fixture_db.parent, other)  # fmt: skip
@@ -131,6 +133,16 @@ def test_a_caller_with_another_environment_runs_the_command_itself(fixture_db, w
     )
     assert not IN_THE_WORKER.search(done.stderr)
     assert json.loads(done.stdout)["messages_copied"] == 9
+
+    # `nice v2-backfill …` from cron: a child of the worker would not run at that priority
+    niced = subprocess.run(
+        [sys.executable, "-m", "v2_backfill.cli", "validate", "--db", f"file:{fixture_db}",
+         "--debug"], cwd=fixture_db.parent, env=warm, capture_output=True, text=True,
+        timeout=BOUND_SECONDS, preexec_fn=lambda: os.nice(5),
+    )  # fmt: skip
+    assert niced.returncode == 0, niced.stderr[-3000:]
+    assert "did not take the command: another priority (nice)" in niced.stderr
+    assert not IN_THE_WORKER.search(niced.stderr)
 
 
 def test_server_stop_stops_the_command_the_worker_runs_cleanly(fixture_db, tmp_path):

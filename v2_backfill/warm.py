@@ -13,7 +13,8 @@ A command runs in its own process instead (as without the worker) when the worke
 there yet (a server just starting) or refuses: its code or installed packages changed since
 it imported them (it then exits, and its supervisor starts a fresh one), or the caller's
 interpreter or environment differs in what the imports read (`PREFECT_*`, `GX_*`,
-`PYTHON*`, locale, home folders). The worker stops with its server (`v2-backfill server
+`PYTHON*`, locale, home folders), or its priority (`nice`) or resource limits (`ulimit`),
+which a child takes from the worker. The worker stops with its server (`v2-backfill server
 stop`, or the idle period); a command it is running then gets SIGTERM and stops cleanly. A
 caller killed outright (SIGKILL) takes its command with it: the worker kills the child.
 """
@@ -25,6 +26,7 @@ import importlib
 import json
 import logging
 import os
+import resource
 import select
 import signal
 import socket
@@ -149,6 +151,7 @@ def _request(argv: list[str]) -> dict[str, Any]:
         "path": sys.path[1:],
         "streams": _streams(),
         "sigint_ignored": signal.getsignal(signal.SIGINT) == signal.SIG_IGN,
+        "limits": _limits(),
     }
 
 
@@ -156,6 +159,15 @@ def _streams() -> dict[str, list[str]]:
     """The encoding and error handler of each standard stream."""
     return {name: [getattr(sys, name).encoding, getattr(sys, name).errors]
             for name in ("stdin", "stdout", "stderr")}  # fmt: skip
+
+
+def _limits() -> dict[str, Any]:
+    """This process's scheduling priority and resource limits, which a child inherits from
+    the worker, not from its caller."""
+    limits: dict[str, Any] = {"nice": os.getpriority(os.PRIO_PROCESS, 0)}
+    for name in sorted(n for n in dir(resource) if n.startswith("RLIMIT_")):
+        limits[name] = list(resource.getrlimit(getattr(resource, name)))
+    return limits
 
 
 def _wait(conn: socket.socket, pid: int) -> int:
@@ -263,6 +275,8 @@ class _Worker:
             return "another interpreter or import path"
         if request.get("streams") != _streams():
             return "other encodings of the standard streams"
+        if request.get("limits") != _limits():
+            return "another priority (nice) or other resource limits (ulimit)"
         theirs = relevant_environment(request.get("env", {}))
         if theirs != self.environment:
             keys = {k for k in theirs.keys() | self.environment.keys()

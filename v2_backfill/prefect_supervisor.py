@@ -1,6 +1,6 @@
 """The supervisor of the CLI's background Prefect server (see `v2_backfill.prefect_server`):
 `python -m v2_backfill.prefect_supervisor DIR PORT IDLE_SECONDS`, started detached in a session
-of its own. It runs `prefect server start` and the warm worker (`v2_backfill.warm`, started
+of its own. It runs `prefect server start` and the warm worker (`v2_backfill.warm_worker`, started
 again when it exits), and stops both when the server dies, on SIGTERM or SIGINT, or once no
 command has used it for the idle period (none holds the users' lock)."""
 
@@ -68,7 +68,7 @@ class _WarmWorker:
     def _start(self) -> subprocess.Popen[bytes]:
         self.started = time.monotonic()
         return subprocess.Popen(
-            [sys.executable, "-m", "v2_backfill.warm", str(self.folder)],
+            [sys.executable, "-m", "v2_backfill.warm_worker", str(self.folder)],
             stdin=subprocess.DEVNULL, env=self.environ, cwd=self.folder,
         )  # fmt: skip
 

@@ -90,3 +90,39 @@ def test_fixture_rerun_changes_nothing(fixture_db: Path, run_backfill):
     assert {t: dump(fixture_db, t) for t in app_tables(fixture_db)} == first
     assert summary["messages_copied"] == 0 and summary["messages_already_migrated"] == 9
     assert summary["conversations_created"] == 0
+
+
+def test_a_publish_reencodes_the_earlier_rows_only_after_the_encoding_changed(
+    fixture_db: Path, run_backfill, run_sync
+):
+    url = f"file:{fixture_db}"
+    run_backfill(url)
+    sidecar = f"{fixture_db}.v2_backfill.sqlite"
+    with sqlite3.connect(fixture_db) as conn:
+        conn.execute("ATTACH DATABASE ? AS v2_backfill", (sidecar,))
+        assert conn.execute("SELECT encoding FROM v2_backfill.datetime_encoding").fetchall() == [
+            ("epoch-ms",)
+        ]
+        (message,) = conn.execute(
+            "SELECT MIN(legacy_message_id) FROM v2_backfill.lineage"
+        ).fetchone()
+        # a cell of an earlier publish in the other encoding (as the other app writes it)
+        conn.execute(
+            """UPDATE messages_v2 SET "updatedAt" = strftime('%Y-%m-%dT%H:%M:%S',
+            "updatedAt" / 1000, 'unixepoch') || printf('.%03d+00:00', "updatedAt" % 1000)
+            WHERE id = ?""",
+            (message,),
+        )
+
+    def storage() -> str:
+        with sqlite3.connect(fixture_db) as conn:
+            query = 'SELECT typeof("updatedAt") FROM messages_v2 WHERE id = ?'
+            return conn.execute(query, (message,)).fetchone()[0]
+
+    assert run_sync(url)["gate_passed"]
+    assert storage() == "text"  # the same encoding as recorded: the earlier rows are not read
+
+    with sqlite3.connect(sidecar) as conn:
+        conn.execute("DELETE FROM datetime_encoding")  # not known, as in a store of before
+    assert run_sync(url)["gate_passed"]
+    assert storage() == "integer"  # every row the pipeline wrote, in the run's encoding

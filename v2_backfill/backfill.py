@@ -219,7 +219,8 @@ def publish(db: Database, run_id: str, indexes: Sequence[str] = ()) -> None:
     replacement findings, watermarks) in one transaction, the changes to messages already
     published only when there are any; every conversation of the run is
     recounted from its live messages before the commit, and the DateTimes of every row the
-    pipeline wrote brought into the run's encoding. `indexes`: the `CREATE INDEX` statements
+    pipeline wrote brought into the run's encoding (SQLite: read again only when it differs
+    from the last publish's). `indexes`: the `CREATE INDEX` statements
     of the Prisma indexes the V2 tables lack (`--create-missing-indexes`), run first in the
     same transaction, so they exist only if the run publishes. After a publish of every legacy
     message, PostgreSQL's planner statistics of the written tables are refreshed."""

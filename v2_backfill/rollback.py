@@ -140,6 +140,7 @@ def _roll_back(db: Database, run_ids: list[str]) -> RollbackSummary:
             params = {"run_ids": json.dumps(run_ids), "now": db.from_ms(utc_now_ms())}
             db.run(conn, "rollback_review", params)
             db.run(conn, "rollback", params)
+            db.encode_pipeline_datetimes(conn)  # the rows it recounted are in this encoding
     except Exception as exc:
         runs.finish_run(db, rollback_id, "failed", {"error": str(exc)})
         raise

@@ -166,6 +166,7 @@ class SqliteDatabase(Database):
     def ensure_bookkeeping(self, conn: Connection) -> None:
         super().ensure_bookkeeping(conn)
         self.run(conn, "index_audit_tables")
+        self.run(conn, "create_encoding_record")
 
     def bulk_insert(
         self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]
@@ -236,7 +237,14 @@ class SqliteDatabase(Database):
         return note
 
     def encode_pipeline_datetimes(self, conn: Connection) -> None:
-        dt.encode_pipeline_datetimes(conn, self.datetime_encoding)
+        """Every row the run writes is in its encoding already (`app_datetime`): the rows
+        published before are read again only when the recorded encoding of the last publish
+        or rollback is another one, or unknown; then this run's is recorded."""
+        recorded = self.query(conn, "recorded_encoding")
+        if not recorded or recorded[0].encoding != self.datetime_encoding:
+            dt.encode_pipeline_datetimes(conn, self.datetime_encoding)
+        self.run(conn, "record_encoding", {"encoding": str(self.datetime_encoding),
+                                           "now": utc_now_ms()})  # fmt: skip
 
     def datetime_problem_sql(self, cell: str, *, staged: bool) -> str:
         return dt.datetime_problem_sql(self.datetime_encoding, cell, staged=staged)

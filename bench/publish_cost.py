@@ -238,6 +238,26 @@ def _copy(args: argparse.Namespace) -> None:
             shutil.copyfile(original, args.folder / f"{copy}.db{suffix}")
 
 
+def _exists(args: argparse.Namespace, name: str) -> bool:
+    if args.dialect == "sqlite":
+        return (args.folder / f"{name}.db").exists()
+    engine = sa.create_engine(args.admin_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        found = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        exists = found.first() is not None
+    engine.dispose()
+    return exists
+
+
+def _rename(args: argparse.Namespace, name: str, into: argparse.Namespace, new: str) -> None:
+    """Database `name` of --folder as `new` of `into`'s (SQLite: its files moved)."""
+    if args.dialect == "postgresql":
+        _admin(args, f"ALTER DATABASE {name} RENAME TO {new}")
+        return
+    for path in args.folder.glob(f"{name}.db*"):
+        path.rename(into.folder / path.name.replace(name, new, 1))
+
+
 def _drop(args: argparse.Namespace, name: str) -> None:
     if args.dialect == "postgresql":
         _admin(args, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

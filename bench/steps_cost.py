@@ -3,6 +3,7 @@
     .venv/bin/python bench/steps_cost.py prepare --messages 1000000 --folder /tmp/s1m
     .venv/bin/python bench/steps_cost.py steps --folder /tmp/s1m --statements 0.5
     .venv/bin/python bench/steps_cost.py compare --folder /tmp/s1m --before /tmp/base --rounds 3
+    .venv/bin/python bench/steps_cost.py sync --folder /tmp/s1m --statements 0.2
 
 `prepare` generates a legacy database (seeded) with its V2 tables and keeps it in --folder as
 a template (a SQLite file; PostgreSQL: database `<folder name>_src` of --admin-url). `steps`
@@ -12,13 +13,18 @@ audit, publish, clear staging) and prints each one's wall and CPU seconds; with
 seconds, and each audit check's query timed alone after the audit; with `--validate`, then a
 `validate` as `bench/run.py` times it (its statements in the order they ran). `compare` runs
 `steps` on a fresh copy with the code of --before and of this tree in turn, alternating, each
-in a child process, and prints each step's median and the load average.
+in a child process, and prints each step's median and the load average. `sync` times a sync of
+`bench/run.py`'s 1,000 legacy changes step by step (as `bench/run.py` does) on a fresh copy of
+the template once backfilled (the first `sync` of a --folder backfills the template's copy and
+keeps it as a second template); `--statements` as for `steps`; `compare --sync` alternates
+`sync`s instead of `steps`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import statistics
@@ -38,7 +44,7 @@ import publish_cost  # noqa: E402  (its template and copies: one pair of names p
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("prepare", "steps", "compare"))
+    parser.add_argument("command", choices=("prepare", "steps", "compare", "sync"))
     parser.add_argument("--dialect", choices=("postgresql", "sqlite"), default="sqlite")
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
@@ -51,9 +57,10 @@ def main() -> None:
     parser.add_argument(
         "--validate", action="store_true", help="(steps) then time a validate (statements in order)"
     )
+    parser.add_argument("--sync", action="store_true", help="(compare) time syncs, not steps")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
-    {"prepare": prepare, "steps": steps, "compare": compare}[args.command](args)
+    {"prepare": prepare, "steps": steps, "compare": compare, "sync": sync}[args.command](args)
 
 
 def prepare(args: argparse.Namespace) -> None:
@@ -94,6 +101,57 @@ def steps(args: argparse.Namespace) -> None:
         for seconds, statement in slow[steps_slow:]:
             print(f"{seconds:8.2f}s  {' '.join(statement.split())[:300]}")
     db.dispose()
+
+
+def sync(args: argparse.Namespace) -> None:
+    import great_expectations  # noqa: F401  (imported before the timing, as in bench/run.py)
+    import run  # bench/run.py: the legacy changes and the sync as it times them
+
+    from v2_backfill import staging
+    from v2_backfill.config import BackfillConfig, parse_database_url
+    from v2_backfill.db import open_database
+
+    backfilled = _backfilled(args)
+    backfilled.folder.mkdir(exist_ok=True)
+    source = publish_cost._names(backfilled)[0]
+    if not publish_cost._exists(backfilled, source):  # the template, backfilled once
+        publish_cost._copy(args)
+        db = open_database(
+            parse_database_url(publish_cost._url(args, publish_cost._names(args)[1]))
+        )
+        run._backfill(db, BackfillConfig(target=db.target))
+        db.dispose()
+        publish_cost._rename(args, publish_cost._names(args)[1], backfilled, source)
+    publish_cost._copy(backfilled)
+    target = parse_database_url(publish_cost._url(backfilled, publish_cost._names(backfilled)[1]))
+    app = open_database(target, bookkeeping=False)
+    run._legacy_changes(app, args.seed)
+    app.dispose()
+    db = open_database(target)
+    slow: list[tuple[float, str]] = []
+    if args.statements is not None:
+        _listen_for_slow_statements(args.statements, slow)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    timings, sliced = run._sync(db, BackfillConfig(target=target))
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    staging.clear_staging(db)
+    db.dispose()
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    if args.json:
+        print(json.dumps({"wall": timings, "cpu": {"total": cpu}, "load": os.getloadavg()[0]}))
+        return
+    for step, seconds in timings.items():
+        print(f"{step:<16}{seconds:8.2f}s wall")
+    print(f"{'total':<16}{sum(timings.values()):8.2f}s wall {cpu:8.2f}s CPU, {sliced} staged, "
+          f"load average {os.getloadavg()}")  # fmt: skip
+    for seconds, statement in sorted(slow, reverse=True):
+        print(f"{seconds:8.2f}s  {' '.join(statement.split())[:300]}")
+
+
+def _backfilled(args: argparse.Namespace) -> argparse.Namespace:
+    """The arguments naming the backfilled template of --folder (`sync`) and its copies."""
+    folder = args.folder / f"{args.folder.name}_backfilled"
+    return argparse.Namespace(**{**vars(args), "folder": folder})
 
 
 def _cpu_seconds(
@@ -152,7 +210,8 @@ def compare(args: argparse.Namespace) -> None:
     for round_ in range(args.rounds):
         for name in trees if round_ % 2 == 0 else reversed(trees):
             env = {**os.environ, "PYTHONPATH": str(trees[name])}
-            command = [sys.executable, str(HERE / "steps_cost.py"), "steps", "--json",
+            command = [sys.executable, str(HERE / "steps_cost.py"),
+                       "sync" if args.sync else "steps", "--json",
                        "--dialect", args.dialect, "--folder", str(args.folder)]  # fmt: skip
             done = subprocess.run(command, env=env, cwd=trees[name], check=True,
                                   capture_output=True, text=True)  # fmt: skip
@@ -161,7 +220,8 @@ def compare(args: argparse.Namespace) -> None:
             print(f"round {round_ + 1} {name}: {sum(timings.values()):.1f}s "
                   + " ".join(f"{k}={v:.1f}" for k, v in timings.items())
                   + f" (load {runs[name][-1]['load']:.1f})", flush=True)  # fmt: skip
-    publish_cost._drop(args, publish_cost._names(args)[1])
+    copied = _backfilled(args) if args.sync else args
+    publish_cost._drop(copied, publish_cost._names(copied)[1])
     step_names = list(runs["before"][0]["wall"])
     print(f"{'median of ' + str(args.rounds):<16}{'before':>9}{'after':>9}{'ratio':>7}"
           f"{'CPU before':>12}{'CPU after':>10}")  # fmt: skip
@@ -177,7 +237,7 @@ def compare(args: argparse.Namespace) -> None:
 
 
 def _value(timings: dict[str, float], step: str) -> float:
-    return sum(timings.values()) if step == "total" else timings[step]
+    return sum(timings.values()) if step == "total" else timings.get(step, math.nan)
 
 
 if __name__ == "__main__":

@@ -122,6 +122,9 @@ def relations(mode: Mode, run_id: str = "NULL", recent: str = "1 = 0") -> dict[s
     literal, `Database.literal`, for GX runs a check's query as it is, without parameters);
     `confidences`: the text rules' confidence per legacy message (staged, else published; in
     mode sync, of the slice's messages only: a sync reads what its slice touches).
+    `app_messages` and `app_conversations`: the V2 rows whose DateTimes the run reads, the
+    pipeline's among them (a check leaves those out by the lineage): every one, or in mode sync
+    those of the conversations its audit reads (the live ones, not its staged rows).
     """
     if mode == "validate":
         return _validate_relations(recent)
@@ -132,11 +135,18 @@ def relations(mode: Mode, run_id: str = "NULL", recent: str = "1 = 0") -> dict[s
         "FROM v2_backfill.slice_messages)"
     )
     in_slice = ""
+    app_rows = {"app_messages": "messages_v2", "app_conversations": "property_conversations"}
     if mode == "sync":
         staged |= {name: f"v2_backfill.audit_{name}" for name in SLICE_RELATIONS}
         conversations = f"({staged_conversations})"
         native = f"(SELECT * FROM v2_backfill.native_rows WHERE run_id = {run_id})"
         in_slice = f" AND legacy_message_id IN {_SLICE}"
+        app_rows = {
+            "app_messages": "(SELECT * FROM v2_backfill.audit_messages WHERE id NOT IN "
+            "(SELECT id FROM v2_backfill.stage_v2_messages))",
+            "app_conversations": "(SELECT * FROM property_conversations WHERE id IN "
+            "(SELECT id FROM v2_backfill.stage_conversations))",
+        }
     else:
         conversations = _text_enums(
             CONVERSATION_COLUMNS, ("status",), "property_conversations",
@@ -153,6 +163,7 @@ def relations(mode: Mode, run_id: str = "NULL", recent: str = "1 = 0") -> dict[s
         "written_conversations": "v2_backfill.stage_conversations",
         "copied_content": "(SELECT * FROM v2_backfill.stage_v2_messages WHERE content_changed)",
         "native_rows": native,
+        **app_rows,
         "confidences": "(SELECT message_id AS legacy_message_id, confidence "
         "FROM v2_backfill.stage_attribution UNION ALL SELECT legacy_message_id, confidence "
         "FROM v2_backfill.lineage WHERE legacy_message_id NOT IN "
@@ -201,6 +212,8 @@ def _validate_relations(recent: str) -> dict[str, str]:
         "(SELECT conversation_id FROM v2_backfill.created_conversations))",
         "copied_content": as_copied,
         "native_rows": "v2_backfill.native_rows",
+        "app_messages": "messages_v2",
+        "app_conversations": "property_conversations",
         "confidences": "(SELECT legacy_message_id, confidence FROM v2_backfill.lineage)",
     }
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -126,3 +128,41 @@ def test_a_publish_reencodes_the_earlier_rows_only_after_the_encoding_changed(
         conn.execute("DELETE FROM datetime_encoding")  # not known, as in a store of before
     assert run_sync(url)["gate_passed"]
     assert storage() == "integer"  # every row the pipeline wrote, in the run's encoding
+
+
+def test_a_sync_reads_the_app_datetimes_of_the_conversations_it_touches(
+    fixture_db: Path, run_backfill, run_sync, tmp_path
+):
+    from flows.validate import validate
+    from v2_backfill.config import BackfillConfig, parse_database_url
+
+    url = f"file:{fixture_db}"
+    run_backfill(url)
+    conversation = "cmfn1b9pk00052yb8otsuh5qh"  # native, holds 3 migrated messages
+    with sqlite3.connect(fixture_db) as conn:
+        conn.execute("ATTACH DATABASE ? AS v2_backfill", (f"{fixture_db}.v2_backfill.sqlite",))
+        conn.execute(  # one of the app's rows holds no instant
+            """UPDATE messages_v2 SET "createdAt" = X'00' WHERE id = (SELECT MIN(id)
+            FROM messages_v2 WHERE "conversationId" = ? AND id NOT IN
+            (SELECT legacy_message_id FROM v2_backfill.lineage))""",
+            (conversation,),
+        )
+        (migrated,) = conn.execute(
+            "SELECT MIN(legacy_message_id) FROM v2_backfill.lineage WHERE conversation_id = ?",
+            (conversation,),
+        ).fetchone()
+    check = "sqlite_app_datetimes_parse"
+
+    untouched = run_sync(url, lookback="0")  # reads no legacy message
+    config = BackfillConfig(target=parse_database_url(url), report_dir=tmp_path / "validate")
+    validate(config, return_state=True)  # fails: the app's row changed since its snapshot
+    validated = json.loads((tmp_path / "validate" / "summary.json").read_text())["gate"]
+    with sqlite3.connect(fixture_db) as conn:  # the old app edits a message of that conversation
+        conn.execute(
+            "UPDATE messages SET content = content || '!', \"updatedAt\" = ? WHERE id = ?",
+            (int(time.time() * 1000), migrated),
+        )
+    touched = run_sync(url, lookback="0")
+
+    assert check not in untouched["checks_warned"]  # a sync that reads no row of it
+    assert check in validated["warnings"] and check in touched["checks_warned"]

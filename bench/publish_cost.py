@@ -251,7 +251,9 @@ def _exists(args: argparse.Namespace, name: str) -> bool:
 
 def _rename(args: argparse.Namespace, name: str, into: argparse.Namespace, new: str) -> None:
     """Database `name` of --folder as `new` of `into`'s (SQLite: its files moved)."""
-    if args.dialect == "postgresql":
+    if args.dialect == "postgresql":  # the pools of the work before may still hold sessions
+        _admin(args, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")  # fmt: skip
         _admin(args, f"ALTER DATABASE {name} RENAME TO {new}")
         return
     for path in args.folder.glob(f"{name}.db*"):

@@ -100,6 +100,18 @@ _SLICE = "(SELECT message_id FROM v2_backfill.slice_messages)"
 _REMOVED = "(SELECT legacy_message_id FROM v2_backfill.stage_deletions WHERE removed)"
 
 
+APP_ROWS = {"app_messages": "messages_v2", "app_conversations": "property_conversations"}
+"""The V2 rows whose DateTimes a run reads, the pipeline's among them (a check leaves those out
+by the lineage): every one."""
+SYNC_APP_ROWS = {
+    "app_messages": "(SELECT * FROM v2_backfill.audit_messages WHERE id NOT IN "
+    "(SELECT id FROM v2_backfill.stage_v2_messages))",
+    "app_conversations": "(SELECT * FROM property_conversations WHERE id IN "
+    "(SELECT id FROM v2_backfill.stage_conversations))",
+}
+"""`APP_ROWS` of a sync: those of the conversations its audit reads (live, not staged)."""
+
+
 def relations(mode: Mode, run_id: str = "NULL", recent: str = "1 = 0") -> dict[str, str]:
     """The relations check queries name, as SQL for the FROM clause.
 
@@ -122,10 +134,7 @@ def relations(mode: Mode, run_id: str = "NULL", recent: str = "1 = 0") -> dict[s
     literal, `Database.literal`, for GX runs a check's query as it is, without parameters);
     `confidences`: the text rules' confidence per legacy message (staged, else published; in
     mode sync, of the slice's messages only: a sync reads what its slice touches).
-    `app_messages` and `app_conversations`: the V2 rows whose DateTimes the run reads, the
-    pipeline's among them (a check leaves those out by the lineage): every one, or in mode sync
-    those of the conversations its audit reads (the live ones, not its staged rows).
-    """
+    `app_messages`, `app_conversations`: `APP_ROWS` (sync: `SYNC_APP_ROWS`)."""
     if mode == "validate":
         return _validate_relations(recent)
     staged = _staged_relations(mode)
@@ -134,19 +143,13 @@ def relations(mode: Mode, run_id: str = "NULL", recent: str = "1 = 0") -> dict[s
         '(SELECT message_id AS id, legacy_conversation_id AS "conversationId", content '
         "FROM v2_backfill.slice_messages)"
     )
-    in_slice = ""
-    app_rows = {"app_messages": "messages_v2", "app_conversations": "property_conversations"}
+    in_slice, app_rows = "", APP_ROWS
     if mode == "sync":
         staged |= {name: f"v2_backfill.audit_{name}" for name in SLICE_RELATIONS}
         conversations = f"({staged_conversations})"
         native = f"(SELECT * FROM v2_backfill.native_rows WHERE run_id = {run_id})"
         in_slice = f" AND legacy_message_id IN {_SLICE}"
-        app_rows = {
-            "app_messages": "(SELECT * FROM v2_backfill.audit_messages WHERE id NOT IN "
-            "(SELECT id FROM v2_backfill.stage_v2_messages))",
-            "app_conversations": "(SELECT * FROM property_conversations WHERE id IN "
-            "(SELECT id FROM v2_backfill.stage_conversations))",
-        }
+        app_rows = SYNC_APP_ROWS
     else:
         conversations = _text_enums(
             CONVERSATION_COLUMNS, ("status",), "property_conversations",
@@ -212,8 +215,7 @@ def _validate_relations(recent: str) -> dict[str, str]:
         "(SELECT conversation_id FROM v2_backfill.created_conversations))",
         "copied_content": as_copied,
         "native_rows": "v2_backfill.native_rows",
-        "app_messages": "messages_v2",
-        "app_conversations": "property_conversations",
+        **APP_ROWS,
         "confidences": "(SELECT legacy_message_id, confidence FROM v2_backfill.lineage)",
     }
 

@@ -237,9 +237,8 @@ class SqliteDatabase(Database):
         return note
 
     def encode_pipeline_datetimes(self, conn: Connection) -> None:
-        """Every row the run writes is in its encoding already (`app_datetime`): the rows
-        published before are read again only when the recorded encoding of the last publish
-        or rollback is another one, or unknown; then this run's is recorded."""
+        """The rows published before are re-encoded only when the recorded encoding (of the
+        last publish or rollback) differs or is unknown; then the run's is recorded."""
         recorded = self.query(conn, "recorded_encoding")
         if not recorded or recorded[0].encoding != self.datetime_encoding:
             dt.encode_pipeline_datetimes(conn, self.datetime_encoding)

@@ -127,8 +127,10 @@ def relations(mode: Mode, run_id: str = "NULL", recent: str = "1 = 0") -> dict[s
     the legacy message `m`) is the next sync's, a migrated or quarantined one the app deleted
     since is the next reconcile's, and content is compared where the legacy message is not
     `recent` and the V2 app has not edited since the pipeline copied it (its edits are
-    kept, and counted by `review.changes_after_snapshot`). `quarantine_all` is always the
-    whole state's quarantine and `legacy_all` the legacy messages it is a share of.
+    kept, and counted by `review.changes_after_snapshot`). `quarantined_all` is always the
+    count of the whole state's quarantine (a scalar subquery; a sync's from the published
+    count and its slice's rows, so that it reads no other quarantined message) and
+    `legacy_all` the legacy messages it is a share of.
     `copied_content`: the rows whose content the pipeline wrote from legacy; `native_rows`:
     the native rows snapshotted for the audit (in mode sync, by run `run_id`: the id as a SQL
     literal, `Database.literal`, for GX runs a check's query as it is, without parameters);
@@ -207,7 +209,7 @@ def _validate_relations(recent: str) -> dict[str, str]:
         "quarantine": "(SELECT * FROM v2_backfill.quarantine AS q WHERE "
         + still_in_legacy.format(alias="q")
         + ")",
-        "quarantine_all": "v2_backfill.quarantine",
+        "quarantined_all": "(SELECT COUNT(*) FROM v2_backfill.quarantine)",
         "messages": "messages_v2",
         "conversations": "property_conversations",
         "written_messages": written,
@@ -231,8 +233,8 @@ def slice_relations() -> dict[str, str]:
 
 
 def _staged_relations(mode: Mode) -> dict[str, str]:
-    """lineage, quarantine, quarantine_all and messages as they would be after publishing the
-    staged result (mode `sync`: the slice's only)."""
+    """lineage, quarantine, messages and the count quarantined_all as they would be after
+    publishing the staged result (mode `sync`: the slice's only, but the whole count)."""
     in_slice = f" AND legacy_message_id IN {_SLICE}" if mode == "sync" else ""
     lineage = (
         "(SELECT legacy_message_id, legacy_conversation_id, conversation_id, property_id, rule "
@@ -258,11 +260,26 @@ def _staged_relations(mode: Mode) -> dict[str, str]:
     return {
         "lineage": lineage,
         "quarantine": quarantine.format(in_slice=in_slice),
-        "quarantine_all": quarantine.format(in_slice=""),
+        "quarantined_all": _quarantined_all(mode, quarantine.format(in_slice="")),
         "messages": _text_enums(MESSAGE_COLUMNS, ("senderType", "type"), "messages_v2",
                                 messages_where)
         + f" UNION ALL SELECT {MESSAGE_COLUMNS} FROM v2_backfill.stage_v2_messages)",
     }  # fmt: skip
+
+
+def _quarantined_all(mode: Mode, quarantine: str) -> str:
+    """The count of `quarantine` (the whole state's, as it would be after publishing): in mode
+    `sync`, the published count less the published rows the slice replaces, plus the staged
+    ones (the slice's ids probe the quarantine's key; the rows of `quarantine` would be a scan
+    of every quarantined message, twice per audit)."""
+    if mode != "sync":
+        return f"(SELECT COUNT(*) FROM {quarantine} AS qx)"
+    replaced = f"{_STAGED_QUARANTINE[:-1]} UNION {_STAGED[1:]}"
+    return (
+        "((SELECT COUNT(*) FROM v2_backfill.quarantine) - (SELECT COUNT(*) FROM "
+        f"v2_backfill.quarantine WHERE legacy_message_id IN {replaced}) + "
+        "(SELECT COUNT(*) FROM v2_backfill.stage_quarantine))"
+    )
 
 
 def _text_enums(columns: str, enums: tuple[str, ...], table: str, where: str) -> str:

@@ -299,7 +299,8 @@ def test_a_store_of_the_layout_before_segments_is_upgraded(app, run_backfill):
     ids = shared_thread(app)
     run_backfill(app.url)
     store = open_database(app.target)  # the store attached, as a run sees it
-    with store.begin() as conn:
+    with store.begin() as conn:  # that layout had no index of the quarantine by segment
+        conn.execute(sa.text("DROP INDEX v2_backfill.quarantine_review"))
         for table in ("quarantine", "stage_attribution"):
             conn.execute(sa.text(f"ALTER TABLE v2_backfill.{table} DROP COLUMN segment"))
     store.dispose()

@@ -3,10 +3,11 @@
 -- messages follow their property's actual conversation, read state is merged once more with
 -- the live row (a read message stays read, readAt keeps its earliest value), content changes
 -- only where legacy edited it; then their lineage follows. Run only when there are such rows
--- (staged_changes): a backfill has none, and SQLite plans the first UPDATE as a scan of every
--- messages_v2 row. Their order after publish_staged changes nothing: these rows are none of
--- the ones it inserts, and the lineage rows it deletes or reads by run are ones these leave
--- out or keep the run of. Binds nothing. Fills distinct_from, app_datetime, instant
+-- (staged_changes): a backfill has none. The first UPDATE names its rows by an IN list as
+-- well: SQLite plans the join alone as a scan of every messages_v2 row (0.65 s of a sync at
+-- 5M messages, BENCHMARKS.md). Their order after publish_staged changes nothing: these rows
+-- are none of the ones it inserts, and the lineage rows it deletes or reads by run are ones
+-- these leave out or keep the run of. Binds nothing. Fills distinct_from, app_datetime, instant
 -- (Database.fills).
 UPDATE messages_v2 AS mv
 SET
@@ -19,7 +20,10 @@ SET
         THEN {app_datetime[sm."updatedAt"]} ELSE {app_datetime[mv."updatedAt"]} END
 FROM v2_backfill.stage_v2_messages AS sm
 JOIN property_conversations AS pc ON pc."propertyId" = sm.property_id
-WHERE sm.action <> 'insert' AND mv.id = sm.id;
+WHERE sm.action <> 'insert' AND mv.id = sm.id
+    AND mv.id IN (
+        SELECT c.id FROM v2_backfill.stage_v2_messages AS c WHERE c.action <> 'insert'
+    );
 
 UPDATE v2_backfill.lineage AS l
 SET conversation_id = mv."conversationId", property_id = sm.property_id, rule = sm.rule,

@@ -190,7 +190,8 @@ class Database:
         bringing a store of an older layout up to date: its lineage gains `content_md5`, then
         `confidence` and `evidence`, its quarantine `segment`, its staging (rebuilt by every
         run) is made anew (as is a `stage_attribution` of the layout with a primary key); the
-        lineage is indexed by run (`index_lineage_run`)."""
+        lineage is indexed by run (`index_lineage_run`), the quarantine by segment and reason
+        (`index_quarantine_review`)."""
         inspector = sa.inspect(conn)
         if inspector.has_table("lineage", schema=BOOKKEEPING_SCHEMA):
             lineage = _columns(inspector, "lineage")
@@ -213,6 +214,7 @@ class Database:
                 self.run(conn, "drop_staging")
         self.run(conn, "create_bookkeeping")
         self.run(conn, "index_lineage_run")
+        self.run(conn, "index_quarantine_review")
 
     def bulk_insert(
         self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]

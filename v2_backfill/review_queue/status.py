@@ -36,8 +36,7 @@ def review_status(db: Database) -> dict[str, Any]:
     reason), the pending segments in all, and the latest exported queue (None before any
     `review export`)."""
     with db.connect() as conn:
-        rows = db.query(conn, "review_status")
-        segments = int(db.query(conn, "review_segments")[0].segments)
+        *rows, total = sorted(db.query(conn, "review_status"), key=lambda r: r.reason is None)
         latest = (
             db.query(conn, "review_latest_export")
             if sa.inspect(conn).has_table("review_exports", schema=BOOKKEEPING_SCHEMA)
@@ -53,7 +52,7 @@ def review_status(db: Database) -> dict[str, Any]:
         "database": db.target.describe(),
         "decided": sum(v["decided"] for v in by_reason.values()),
         "pending": sum(v["pending"] for v in by_reason.values()),
-        "segments": segments,
+        "segments": int(total.segments),
         "by_reason": by_reason,
         "latest_queue": latest[0]._asdict() if latest else None,
     }

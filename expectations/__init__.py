@@ -127,10 +127,8 @@ def relations(mode: Mode, run_id: str = "NULL", recent: str = "1 = 0") -> dict[s
     the legacy message `m`) is the next sync's, a migrated or quarantined one the app deleted
     since is the next reconcile's, and content is compared where the legacy message is not
     `recent` and the V2 app has not edited since the pipeline copied it (its edits are
-    kept, and counted by `review.changes_after_snapshot`). `quarantined_all` is always the
-    count of the whole state's quarantine (a scalar subquery; a sync's from the published
-    count and its slice's rows, so that it reads no other quarantined message) and
-    `legacy_all` the legacy messages it is a share of.
+    kept, and counted by `review.changes_after_snapshot`). `quarantined_all` counts the whole
+    state's quarantine, `legacy_all` the legacy messages it is a share of.
     `copied_content`: the rows whose content the pipeline wrote from legacy; `native_rows`:
     the native rows snapshotted for the audit (in mode sync, by run `run_id`: the id as a SQL
     literal, `Database.literal`, for GX runs a check's query as it is, without parameters);

@@ -284,13 +284,20 @@ SESSION_WORK_MEM = "128MB"
 sort a million staged rows, which spill to disk at the server's default of 4MB."""
 
 
+SESSION_PLANNER = "-crandom_page_cost=1.1 -cjit=off"
+"""PostgreSQL planner settings of the pipeline's own sessions: a random read costed as on
+SSD storage (the server's default of 4 prices a sync's few thousand index probes above a scan
+of every messages_v2 row), and no JIT compilation (a slice's statements cost enough to cross
+its thresholds, then spend longer compiling than running). BENCHMARKS.md, a sync at 5M."""
+
+
 def postgres_session_options(target: DatabaseTarget) -> str:
     """libpq `options` for every session of the pipeline (its own, and GX's): the app schema
-    first on the search path, the pipeline's `work_mem` and lock timeout, then any `options`
-    of the URL."""
+    first on the search path, the pipeline's `work_mem`, planner settings and lock timeout,
+    then any `options` of the URL (which may set them otherwise)."""
     schema = (target.app_schema or "public").replace('"', '""')
     ours = (
-        f'-csearch_path="{schema}" -cwork_mem={SESSION_WORK_MEM} '
+        f'-csearch_path="{schema}" -cwork_mem={SESSION_WORK_MEM} {SESSION_PLANNER} '
         f"-clock_timeout={target.lock_timeout_ms}"
     )
     given = sa.engine.make_url(target.sqlalchemy_url).query.get("options")

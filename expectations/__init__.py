@@ -272,10 +272,10 @@ def _quarantined_all(mode: Mode, quarantine: str) -> str:
     of every quarantined message, twice per audit)."""
     if mode != "sync":
         return f"(SELECT COUNT(*) FROM {quarantine} AS qx)"
-    replaced = f"{_STAGED_QUARANTINE[:-1]} UNION {_STAGED[1:]}"
     return (
         "((SELECT COUNT(*) FROM v2_backfill.quarantine) - (SELECT COUNT(*) FROM "
-        f"v2_backfill.quarantine WHERE legacy_message_id IN {replaced}) + "
+        "v2_backfill.quarantine WHERE legacy_message_id IN (SELECT legacy_message_id FROM "
+        "v2_backfill.stage_quarantine UNION SELECT id FROM v2_backfill.stage_v2_messages)) + "
         "(SELECT COUNT(*) FROM v2_backfill.stage_quarantine))"
     )
 

@@ -36,6 +36,7 @@ def review_status(db: Database) -> dict[str, Any]:
     reason), the pending segments in all, and the latest exported queue (None before any
     `review export`)."""
     with db.connect() as conn:
+        # the total's row (reason NULL) last: SQLite sorts NULL first, PostgreSQL last
         *rows, total = sorted(db.query(conn, "review_status"), key=lambda r: r.reason is None)
         latest = (
             db.query(conn, "review_latest_export")
